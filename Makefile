@@ -1,0 +1,46 @@
+# Winnow — `make run` then `make test` on a fresh Debian/Ubuntu machine with Swift.
+SWIFT ?= swift
+DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev pkg-config
+BIN := .build/release/winnow
+
+.PHONY: setup build run test bench schema clean
+
+## setup: install the Debian packages Winnow links against (as root), or print the command to do it
+setup:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | tr '\n' ' '); \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages: $$missing"; \
+	    echo "install them with: sudo apt-get install -y --no-install-recommends $$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+## build: release build of the winnow command
+build: setup
+	$(SWIFT) build -c release --product winnow
+
+## run: build, then run pipelines/quickstart.json on the bundled sample data
+run: build
+	$(BIN) run pipelines/quickstart.json
+
+## test: the whole test suite (debug build)
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
+bench: build
+	bench/run.sh
+
+## schema: regenerate schemas/ from the code
+schema:
+	$(SWIFT) build --product winnow
+	.build/debug/winnow schema > schemas/pipeline.schema.json
+	.build/debug/winnow schema --lineage > schemas/lineage.sql
+
+clean:
+	rm -rf .build out

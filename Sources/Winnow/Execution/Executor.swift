@@ -1,0 +1,311 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to run a pipeline.
+public struct RunOptions: Sendable {
+    /// Worker threads (default: all cores).
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Record one lineage row per document (`--no-lineage` switches this off; runs, inputs, counts
+    /// and shards are still recorded).
+    public var recordDocuments = true
+    /// Start a new run even if an unfinished run of the same spec could be resumed.
+    public var fresh = false
+    /// What started the run (`manual`, `schedule`).
+    public var trigger = "manual"
+    /// Seconds between progress callbacks.
+    public var progressInterval = 0.5
+    public init() {}
+}
+
+/// Executes a pipeline: stages over partitions on a worker pool, barrier reduces between them,
+/// shards at the end, lineage throughout. A killed run started again resumes where it stopped.
+public final class Executor: @unchecked Sendable {
+    public let pipeline: Pipeline
+    public let options: RunOptions
+    let plan: StagePlan
+    let counters = ProgressCounters()
+    let cancelFlag = CancelFlag()
+    weak var observer: RunObserver?
+
+    private(set) var lineage: LineageWriter!
+    private(set) var workFiles: WorkFiles!
+    private(set) var runID = ""
+    private var db: SQLiteDatabase!
+    private var partitions: [Partition] = []
+    private var inputs: [InputFile] = []
+    private var doneTasks: Set<String> = []
+
+    public init(pipeline: Pipeline, options: RunOptions = RunOptions(), observer: RunObserver? = nil) {
+        self.pipeline = pipeline
+        self.options = options
+        self.observer = observer
+        plan = StagePlan(steps: pipeline.steps)
+    }
+
+    /// Asks a running pipeline to stop at the next document boundary; finished tasks are kept.
+    public func cancel() { cancelFlag.set() }
+
+    static func stageTask(_ stage: Int, _ p: Int) -> String { String(format: "stage%d/p%05d", stage, p) }
+    static func reduceTask(_ barrier: Int) -> String { "reduce\(barrier)" }
+    static func shardTask(_ k: Int) -> String { String(format: "shard/%05d", k) }
+    /// The `stage` value of rows written while shards are written.
+    var shardStage: Int { plan.stageCount + 1 }
+
+    /// Runs the pipeline to the end (or resumes an unfinished run of the same spec and inputs).
+    public func run() throws -> RunSummary {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: pipeline.outputDir, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: (pipeline.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let lock = try OutputLock(dir: pipeline.outputDir)
+        defer { lock.release() }
+
+        db = try LineageStore.openForWriting(pipeline.lineagePath)
+        (inputs, partitions) = try Planner.partitions(for: pipeline)
+        let resumed = try startOrResume()
+        lineage = try LineageWriter(db: db, runID: runID)
+
+        let progressThread = startProgressThread()
+        defer { progressThread.cancel() }
+        do {
+            for stage in 1...plan.stageCount {
+                try runStage(stage)
+                if stage < plan.stageCount { try reduce(barrier: stage) }
+            }
+            let shards = try ShardPhase(run: self).execute()
+            try lineage.sync()
+            let summary = try finish(shards: shards, resumed: resumed)
+            try lineage.close()
+            try? fm.removeItem(atPath: workFiles.dir)
+            try? db.exec(LineageSchema.indexes)
+            // Leave a single self-contained file behind: readers need no -wal/-shm files.
+            try? db.exec("PRAGMA journal_mode = DELETE")
+            return summary
+        } catch {
+            try? lineage.close()
+            let status = error is RunCancelled ? "interrupted" : "failed"
+            try? db.run("UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE run_id = ?",
+                        [.text(status), .text("\(error)"), .text(isoNow()), .text(runID)])
+            throw error
+        }
+    }
+
+    // MARK: - Run bookkeeping
+
+    private func startOrResume() throws -> Bool {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]   // stable across processes, so a resume can compare it
+        let inputsJSON = try String(decoding: encoder.encode(inputs), as: UTF8.self)
+        if !options.fresh {
+            let candidates = try db.query("""
+                SELECT run_id FROM runs WHERE pipeline = ? AND spec_sha256 = ? AND status IN ('running', 'interrupted', 'failed')
+                ORDER BY started_at DESC, rowid DESC LIMIT 1
+                """, [.text(pipeline.spec.name), .text(pipeline.sha256)])
+            if let id = candidates.rows.first?.first?.text {
+                let wf = WorkFiles(dir: workDir(id))
+                if let saved = try? readFileBytes(wf.plan), String(decoding: saved, as: UTF8.self) == inputsJSON {
+                    runID = id
+                    workFiles = wf
+                    let tasks = try db.query("SELECT task FROM run_tasks WHERE run_id = ?", [.text(id)])
+                    doneTasks = Set(tasks.rows.compactMap { $0.first?.text })
+                    try discardUnfinishedRows()
+                    try db.run("UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, workers = ? WHERE run_id = ?",
+                               [.integer(Int64(options.workers)), .text(id)])
+                    observer?.log("resuming run \(id): \(doneTasks.count) finished tasks kept")
+                    return true
+                }
+            }
+        }
+        let stamp = ISO8601DateFormatter.compactUTC.string(from: Date())
+        runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
+        workFiles = WorkFiles(dir: workDir(runID))
+        try FileManager.default.createDirectory(atPath: workFiles.dir, withIntermediateDirectories: true)
+        try writeFileAtomically(workFiles.plan, Array(inputsJSON.utf8))
+        try db.exec("BEGIN")
+        try db.run("""
+            INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, status, trigger, workers, winnow_version, output_dir)
+            VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+            """, [.text(runID), .text(pipeline.spec.name), .text(pipeline.specPath), .text(pipeline.sha256), .text(pipeline.canonicalJSON),
+                  .text(isoNow()), .text(options.trigger), .integer(Int64(options.workers)), .text(Winnow.version), .text(pipeline.outputDir)])
+        for f in inputs {
+            let n = partitions.filter { $0.path == f.path }.count
+            try db.run("INSERT INTO inputs (run_id, source, input, size, mtime, partitions) VALUES (?, ?, ?, ?, ?, ?)",
+                       [.text(runID), .text(pipeline.sources[f.sourceIndex].spec.name), .text(f.input), .integer(f.size), .real(f.mtime), .integer(Int64(n))])
+        }
+        try db.exec("COMMIT")
+        return false
+    }
+
+    /// Rows written by tasks that did not finish before the process died are removed, so redoing
+    /// those tasks adds each row exactly once.
+    private func discardUnfinishedRows() throws {
+        try db.exec("BEGIN")
+        for stage in 1...plan.stageCount {
+            for p in partitions where !doneTasks.contains(Self.stageTask(stage, p.index)) {
+                try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(stage)), .integer(Int64(p.index))])
+                try db.run("DELETE FROM errors WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(stage)), .integer(Int64(p.index))])
+            }
+        }
+        let shardRows = try db.query("SELECT DISTINCT shard FROM documents WHERE run_id = ? AND stage = ?", [.text(runID), .integer(Int64(shardStage))])
+        for row in shardRows.rows {
+            guard let k = row.first?.integer, !doneTasks.contains(Self.shardTask(Int(k))) else { continue }
+            try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND shard = ?", [.text(runID), .integer(Int64(shardStage)), .integer(k)])
+        }
+        try db.exec("COMMIT")
+    }
+
+    private func workDir(_ id: String) -> String { (pipeline.outputDir as NSString).appendingPathComponent(".winnow/\(id)") }
+
+    func isDone(_ task: String) -> Bool { doneTasks.contains(task) }
+    var partitionList: [Partition] { partitions }
+
+    // MARK: - Stages
+
+    private func runStage(_ stage: Int) throws {
+        let todo = partitions.filter { !isDone(Self.stageTask(stage, $0.index)) }
+        counters.startPhase("stage \(stage)/\(plan.stageCount)", tasks: todo.count, totalBytes: stage == 1 ? todo.reduce(0) { $0 + $1.diskBytes } : 0)
+        // Largest first, so the last task to finish is a small one.
+        let ordered = todo.sorted { $0.diskBytes != $1.diskBytes ? $0.diskBytes > $1.diskBytes : $0.index < $1.index }
+        try WorkerPool.run(ordered, workers: options.workers) { p in
+            try StageWorker(run: self, stage: stage, partition: p).execute()
+            try self.testDelay()
+        }
+        try lineage.sync()
+    }
+
+    private func reduce(barrier: Int) throws {
+        let task = Self.reduceTask(barrier)
+        if isDone(task) { return }
+        counters.startPhase("reduce \(plan.barriers[barrier - 1].step.name)", tasks: 1, totalBytes: 0)
+        guard case .barrier(let step) = plan.barriers[barrier - 1].step else { return }
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        let reducer = step.makeReducer()
+        var consumed = 0
+        for p in partitions {
+            try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { d in
+                let ordinal = d.u32()
+                let id = d.string()
+                let key = d.blobSlice()
+                reducer.consume(order: p.index << 32 | ordinal, docID: id, key: key)
+                consumed += 1
+            }
+        }
+        let decisions = try reducer.finish()
+        var byPartition: [Int: [(Int, BarrierDecision)]] = [:]
+        for (order, d) in decisions { byPartition[order >> 32, default: []].append((order & 0xFFFF_FFFF, d)) }
+        for p in partitions {
+            let w = try RecordWriter(path: workFiles.decisions(barrier, p.index))
+            for (ordinal, d) in (byPartition[p.index] ?? []).sorted(by: { $0.0 < $1.0 }) {
+                var e = RecordEncoder()
+                e.u32(ordinal); e.string(d.reason); e.optionalString(d.dupOf)
+                try w.append(e)
+            }
+            try w.commit()
+        }
+        let entry = plan.barriers[barrier - 1]
+        var stat = StepStat(index: entry.index, name: entry.step.name, kind: .barrier)
+        stat.docsIn = consumed
+        stat.docsOut = consumed - decisions.count
+        stat.seconds = (clock.now - t0).seconds
+        lineage.send(.taskDone(task: task, stats: [stat], sources: [:]))
+        try lineage.sync()
+        observer?.log("\(entry.step.name): \(decisions.count) of \(consumed) documents dropped")
+    }
+
+    /// Test hook: `WINNOW_TEST_TASK_DELAY_MS` sleeps after each finished task, so a test can kill the
+    /// process between tasks.
+    func testDelay() throws {
+        if let ms = ProcessInfo.processInfo.environment["WINNOW_TEST_TASK_DELAY_MS"].flatMap(Int.init), ms > 0 {
+            try lineage.sync()
+            observer?.log("task finished (test delay \(ms) ms)")
+            usleep(UInt32(ms) * 1000)
+        }
+    }
+
+    // MARK: - Finish
+
+    private func finish(shards: [ShardInfo], resumed: Bool) throws -> RunSummary {
+        let manifest = Manifest(pipeline: pipeline, shards: shards, sourceStats: try sourceStats())
+        try writeFileAtomically((pipeline.outputDir as NSString).appendingPathComponent("manifest.json"), Array(manifest.json().utf8))
+        let srcs = try sourceStats()
+        let docsIn = srcs.reduce(0) { $0 + $1.docsIn }
+        let errors = srcs.reduce(0) { $0 + $1.errors }
+        let kept = srcs.reduce(0) { $0 + $1.docsOut }
+        try db.run("""
+            UPDATE runs SET status = 'finished', finished_at = ?, docs_in = ?, docs_kept = ?, docs_dropped = ?, docs_error = ?, shards = ?
+            WHERE run_id = ?
+            """, [.text(isoNow()), .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(docsIn - kept)),
+                  .integer(Int64(errors)), .integer(Int64(shards.count)), .text(runID)])
+        let steps = try db.query("SELECT step_index, step, kind, docs_in, docs_out, dropped, seconds FROM step_stats WHERE run_id = ? ORDER BY step_index",
+                                 [.text(runID)]).rows.map { r in
+            RunSummary.StepLine(step: r[1].text ?? "", kind: r[2].text ?? "", docsIn: Int(r[3].integer ?? 0), docsOut: Int(r[4].integer ?? 0),
+                                dropped: Int(r[5].integer ?? 0), seconds: { if case .real(let d) = r[6] { return d }; return 0 }())
+        }
+        return RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: resumed, outputDir: pipeline.outputDir,
+                          lineagePath: pipeline.lineagePath, documentsIn: docsIn, documentsOut: kept, badLines: errors,
+                          steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
+                          documentRows: options.recordDocuments)
+    }
+
+    func sourceStats() throws -> [RunSummary.SourceLine] {
+        let rows = try db.query("SELECT source, docs_in, errors, docs_out FROM source_stats WHERE run_id = ?", [.text(runID)]).rows
+        var byName: [String: RunSummary.SourceLine] = [:]
+        for r in rows {
+            byName[r[0].text ?? ""] = RunSummary.SourceLine(source: r[0].text ?? "", docsIn: Int(r[1].integer ?? 0), errors: Int(r[2].integer ?? 0), docsOut: Int(r[3].integer ?? 0))
+        }
+        return pipeline.sources.map { byName[$0.spec.name] ?? RunSummary.SourceLine(source: $0.spec.name, docsIn: 0, errors: 0, docsOut: 0) }
+    }
+
+    func lineageQuery(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]] {
+        try lineage.sync()
+        return try db.query(sql, params).rows
+    }
+
+    private func startProgressThread() -> Thread {
+        let t = Thread { [weak self] in
+            while !Thread.current.isCancelled {
+                guard let self else { return }
+                Thread.sleep(forTimeInterval: self.options.progressInterval)
+                if Thread.current.isCancelled { return }
+                self.observer?.progress(self.counters.snapshot())
+            }
+        }
+        t.name = "winnow-progress"
+        t.start()
+        return t
+    }
+}
+
+extension ISO8601DateFormatter {
+    static var compactUTC: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withTimeZone]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f
+    }
+}
+
+/// An exclusive lock on an output folder, so two runs never write the same shards at once.
+/// The kernel drops it when the process dies, so a crash never leaves a stale lock.
+final class OutputLock {
+    private var fd: Int32
+    init(dir: String) throws {
+        let path = (dir as NSString).appendingPathComponent(".winnow.lock")
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw FileError(path, "cannot create the lock file") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            fd = -1
+            throw FileError(dir, "another winnow run is using this output folder")
+        }
+    }
+    func release() { if fd >= 0 { flock(fd, LOCK_UN); close(fd); fd = -1 } }
+    deinit { release() }
+}
+
+/// Winnow's version, recorded with every run.
+public enum Winnow {
+    public static let version = "0.1.0"
+}

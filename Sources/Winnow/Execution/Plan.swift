@@ -1,0 +1,88 @@
+import Foundation
+
+/// The unit of parallelism, resume and (later) incremental runs: one input file, or a byte range of
+/// a large uncompressed one.
+public struct Partition: Sendable, Codable, Equatable {
+    public let index: Int
+    public let sourceIndex: Int
+    public let path: String
+    public let input: String
+    /// Byte range: lines whose first byte lies in `offset ..< offset + length` belong here.
+    public let offset: Int64
+    public let length: Int64?
+    /// 1-based number of the first line that starts in the range.
+    public let firstLine: Int
+    /// Bytes on disk this partition accounts for (for progress).
+    public let diskBytes: Int64
+}
+
+/// The step list cut at barriers: stage j runs `segments[j]` on every partition; after stage j
+/// (except the last) barrier `barriers[j]` reduces over all partitions.
+public struct StagePlan: Sendable {
+    public struct Entry: Sendable {
+        public let index: Int       // position in the spec's steps
+        public let step: PipelineStep
+    }
+    public let segments: [[Entry]]
+    public let barriers: [Entry]
+
+    public init(steps: [PipelineStep]) {
+        var segs: [[Entry]] = [[]]
+        var bars: [Entry] = []
+        for (i, s) in steps.enumerated() {
+            if case .barrier = s { bars.append(Entry(index: i, step: s)); segs.append([]) }
+            else { segs[segs.count - 1].append(Entry(index: i, step: s)) }
+        }
+        segments = segs
+        barriers = bars
+    }
+
+    /// Number of per-partition stages (one more than the barriers).
+    public var stageCount: Int { segments.count }
+}
+
+/// Input files of a source, with their identity, as recorded in `inputs`.
+struct InputFile: Codable, Equatable {
+    let sourceIndex: Int
+    let path: String
+    let input: String
+    let size: Int64
+    let mtime: Double
+}
+
+enum Planner {
+    /// Lists inputs and cuts them into partitions, in the deterministic order dedup relies on.
+    static func partitions(for pipeline: Pipeline) throws -> (inputs: [InputFile], partitions: [Partition]) {
+        var inputs: [InputFile] = []
+        var parts: [Partition] = []
+        for (si, src) in pipeline.sources.enumerated() {
+            for path in src.files {
+                let attrs = try FileManager.default.attributesOfItem(atPath: path)
+                let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
+                let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                let display = pipeline.displayPath(path)
+                inputs.append(InputFile(sourceIndex: si, path: path, input: display, size: size, mtime: mtime))
+                let splittable = src.spec.format == .jsonl && Compression(path: path) == .none
+                let chunk = Int64(pipeline.spec.partitionBytes)
+                if splittable && size > chunk {
+                    var offset: Int64 = 0
+                    var line = 1
+                    while offset < size {
+                        let len = min(chunk, size - offset)
+                        parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: display,
+                                               offset: offset, length: len, firstLine: line, diskBytes: len))
+                        // Lines starting in the next range are numbered after every line that started in this one.
+                        // Positions q in the range with q == 0 or byte q-1 == "\n" start a line.
+                        line += offset == 0 ? 1 + (try countNewlines(path: path, offset: 0, length: len - 1))
+                                            : try countNewlines(path: path, offset: offset - 1, length: len)
+                        offset += len
+                    }
+                } else {
+                    parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: display,
+                                           offset: 0, length: nil, firstLine: 1, diskBytes: size))
+                }
+            }
+        }
+        return (inputs, parts)
+    }
+}

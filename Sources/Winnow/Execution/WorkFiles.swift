@@ -1,0 +1,17 @@
+import Foundation
+
+/// Paths of a run's intermediate files under `<output.dir>/.winnow/<run_id>/`, removed when the run finishes.
+struct WorkFiles {
+    let dir: String
+
+    private func name(_ s: String) -> String { (dir as NSString).appendingPathComponent(s) }
+    private func p5(_ p: Int) -> String { String(format: "%05d", p) }
+
+    var plan: String { name("plan.json") }
+    func staged(_ stage: Int, _ p: Int) -> String { name("stage\(stage)-p\(p5(p)).docs") }
+    func keys(_ stage: Int, _ p: Int) -> String { name("stage\(stage)-p\(p5(p)).keys") }
+    func decisions(_ barrier: Int, _ p: Int) -> String { name("reduce\(barrier)-p\(p5(p)).decisions") }
+    func finalDocs(_ p: Int) -> String { name("final-p\(p5(p)).jsonl") }
+    func finalMeta(_ p: Int) -> String { name("final-p\(p5(p)).meta") }
+    func finalSizes(_ p: Int) -> String { name("final-p\(p5(p)).sizes") }
+}

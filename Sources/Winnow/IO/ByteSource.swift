@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CZlib
+import CZstd
+
+/// An error reading or writing a file, always naming the file.
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+    public init(_ path: String, _ message: String) { self.path = path; self.message = message }
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A stream of bytes: a file, or a decompressor over one.
+protocol ByteSource: AnyObject {
+    /// Fills up to `buffer.count` bytes; returns 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// How a file is compressed, judged by its name.
+public enum Compression: String, Sendable, Codable {
+    case none, gzip, zstd
+
+    public init(path: String) {
+        if path.hasSuffix(".gz") { self = .gzip } else if path.hasSuffix(".zst") || path.hasSuffix(".zstd") { self = .zstd } else { self = .none }
+    }
+
+    /// The file-name suffix this compression adds.
+    public var suffix: String { switch self { case .none: return ""; case .gzip: return ".gz"; case .zstd: return ".zst" } }
+}
+
+/// Plain file reads with `read(2)`, optionally limited to a byte range.
+final class FileSource: ByteSource {
+    let path: String
+    private let fd: Int32
+    private var remaining: Int64
+    /// Called with the number of bytes each read returned (progress accounting).
+    var onRead: ((Int) -> Void)?
+
+    init(path: String, offset: Int64 = 0, length: Int64? = nil) throws {
+        self.path = path
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FileError(path, "cannot open (\(String(cString: strerror(errno))))") }
+        if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 {
+            close(fd)
+            throw FileError(path, "cannot seek to \(offset)")
+        }
+        remaining = length ?? Int64.max
+    }
+
+    deinit { close(fd) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard remaining > 0 else { return 0 }
+        let want = Int(min(Int64(buffer.count), remaining))
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, want)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError(path, "read failed (\(String(cString: strerror(errno))))")
+            }
+            remaining -= Int64(n)
+            onRead?(n)
+            return n
+        }
+    }
+}
+
+/// gzip (and zlib) decompression with zlib; concatenated gzip members are read as one strm.pointee.
+/// A file that ends inside a member is an error naming the file.
+final class GzipSource: ByteSource {
+    private let inner: FileSource
+    /// Heap-allocated: zlib keeps a pointer back to the stream, so it must never move.
+    private let strm = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    private var input = [UInt8](repeating: 0, count: 1 << 18)
+    private var inPos = 0
+    private var inSize = 0
+    private var inputEnd = false
+    private var memberOpen = false
+    private var needReset = false
+
+    init(file: FileSource) throws {
+        inner = file
+        let path = file.path
+        strm.initialize(to: z_stream())
+        let rc = inflateInit2_(strm, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else { throw FileError(path, "zlib init failed (\(rc))") }
+    }
+
+    deinit { inflateEnd(strm); strm.deallocate() }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var produced = 0
+        while produced == 0 {
+            if inPos == inSize && !inputEnd {
+                inSize = try input.withUnsafeMutableBytes { try inner.read(into: $0) }
+                inPos = 0
+                if inSize == 0 { inputEnd = true }
+            }
+            if inPos == inSize && inputEnd {
+                if memberOpen { throw FileError(inner.path, "truncated gzip stream (the file ends inside compressed data)") }
+                return 0
+            }
+            if needReset { inflateReset(strm); needReset = false }
+            memberOpen = true
+            let rc: Int32 = input.withUnsafeMutableBytes { inBuf in
+                strm.pointee.next_in = inBuf.baseAddress!.assumingMemoryBound(to: Bytef.self) + inPos
+                strm.pointee.avail_in = UInt32(inSize - inPos)
+                strm.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self) + produced
+                strm.pointee.avail_out = UInt32(buffer.count - produced)
+                let before = strm.pointee.avail_out
+                let r = inflate(strm, Z_NO_FLUSH)
+                produced += Int(before - strm.pointee.avail_out)
+                inPos = inSize - Int(strm.pointee.avail_in)
+                return r
+            }
+            switch rc {
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            case Z_STREAM_END:
+                memberOpen = false
+                needReset = true
+            default:
+                let msg = strm.pointee.msg.map { String(cString: $0) } ?? "code \(rc)"
+                throw FileError(inner.path, "corrupt gzip data (\(msg))")
+            }
+        }
+        return produced
+    }
+}
+
+/// zstd decompression; a file that ends inside a frame is an error naming the file.
+final class ZstdSource: ByteSource {
+    private let inner: FileSource
+    private let dctx: OpaquePointer
+    private var input = [UInt8](repeating: 0, count: 1 << 17)
+    private var inPos = 0
+    private var inSize = 0
+    private var inputEnd = false
+    private var frameOpen = false
+
+    init(file: FileSource) throws {
+        inner = file
+        guard let d = ZSTD_createDCtx() else { throw FileError(file.path, "zstd init failed") }
+        dctx = d
+    }
+
+    deinit { ZSTD_freeDCtx(dctx) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var output = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+        while output.pos == 0 {
+            if inPos == inSize && !inputEnd {
+                inSize = try input.withUnsafeMutableBytes { try inner.read(into: $0) }
+                inPos = 0
+                if inSize == 0 { inputEnd = true }
+            }
+            if inPos == inSize && inputEnd {
+                if frameOpen { throw FileError(inner.path, "truncated zstd stream (the file ends inside a frame)") }
+                return 0
+            }
+            let rc: Int = input.withUnsafeBytes { buf in
+                var inb = ZSTD_inBuffer(src: buf.baseAddress, size: inSize, pos: inPos)
+                let r = ZSTD_decompressStream(dctx, &output, &inb)
+                inPos = inb.pos
+                return r
+            }
+            if ZSTD_isError(rc) != 0 {
+                throw FileError(inner.path, "corrupt zstd data (\(String(cString: ZSTD_getErrorName(rc))))")
+            }
+            frameOpen = rc != 0
+        }
+        return output.pos
+    }
+}
+
+/// Opens a file for streaming reads, decompressing by its suffix.
+func openByteSource(path: String, offset: Int64 = 0, length: Int64? = nil, onBytes: ((Int) -> Void)? = nil) throws -> ByteSource {
+    let compression = Compression(path: path)
+    let file = try FileSource(path: path, offset: compression == .none ? offset : 0, length: compression == .none ? length : nil)
+    file.onRead = onBytes
+    switch compression {
+    case .none: return file
+    case .gzip: return try GzipSource(file: file)
+    case .zstd: return try ZstdSource(file: file)
+    }
+}

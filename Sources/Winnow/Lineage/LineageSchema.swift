@@ -1,0 +1,188 @@
+/// The lineage database schema. `schemas/lineage.sql` is this text (a test keeps them equal);
+/// the code applies it to every lineage file it opens for writing.
+public enum LineageSchema {
+    /// Bumped with every change; older files are migrated by `migrations`.
+    public static let version = 1
+
+    public static let sql = """
+-- Winnow lineage schema, version 1 (PRAGMA user_version = 1).
+-- One SQLite file records every run of a pipeline: what went in, what happened to every document,
+-- which shard it went to. Written by one writer per run (WAL, prepared statements, large
+-- transactions); read with `winnow lineage "SQL"` (read-only) or any SQLite client.
+
+-- One row per run.
+CREATE TABLE IF NOT EXISTS runs (
+  run_id        TEXT PRIMARY KEY,          -- e.g. 20261129T031500Z-quickstart-3f2a
+  pipeline      TEXT NOT NULL,             -- the spec's "name"
+  spec_path     TEXT NOT NULL,             -- absolute path of the spec file
+  spec_sha256   TEXT NOT NULL,             -- SHA-256 of the canonical spec JSON (sorted keys, no whitespace)
+  spec_json     TEXT NOT NULL,             -- the canonical spec itself
+  started_at    TEXT NOT NULL,             -- ISO 8601 UTC
+  finished_at   TEXT,
+  status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
+  error         TEXT,                      -- why a failed run failed
+  trigger       TEXT NOT NULL DEFAULT 'manual',
+  workers       INTEGER,
+  winnow_version TEXT,
+  docs_in       INTEGER,                   -- filled when the run finishes
+  docs_kept     INTEGER,
+  docs_dropped  INTEGER,
+  docs_error    INTEGER,
+  shards        INTEGER,
+  output_dir    TEXT
+);
+
+-- One row per input file and run.
+CREATE TABLE IF NOT EXISTS inputs (
+  run_id      TEXT NOT NULL REFERENCES runs(run_id),
+  source      TEXT NOT NULL,
+  input       TEXT NOT NULL,               -- path relative to the spec's folder (absolute when outside it)
+  size        INTEGER NOT NULL,
+  mtime       REAL NOT NULL,               -- seconds since 1970
+  partitions  INTEGER NOT NULL,
+  PRIMARY KEY (run_id, input)
+);
+
+-- One row per input document (or bad line) and run: its whole story.
+CREATE TABLE IF NOT EXISTS documents (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  doc_id      TEXT,                        -- NULL for a line that could not be read
+  input       TEXT NOT NULL,
+  line        INTEGER NOT NULL,            -- 1-based line (JSONL), first line of the block (text)
+  status      TEXT NOT NULL CHECK (status IN ('kept', 'dropped', 'error')),
+  step        TEXT,                        -- the step that dropped it ('reader' for bad lines)
+  reason      TEXT,                        -- that step's reason code, e.g. min_chars, duplicate, invalid_json
+  annotations TEXT,                        -- JSON object of values steps computed (chars, words, ...)
+  shard       INTEGER,                     -- kept: shard index (see shards)
+  position    INTEGER,                     -- kept: 0-based line within the shard
+  dup_of      TEXT,                        -- dropped as a duplicate: the doc_id of the kept twin
+  stage       INTEGER NOT NULL,            -- executor stage that wrote this row
+  part        INTEGER NOT NULL             -- input partition the document was read in
+);
+
+-- Per-step counts and time, per run.
+CREATE TABLE IF NOT EXISTS step_stats (
+  run_id      TEXT NOT NULL,
+  step_index  INTEGER NOT NULL,            -- position in "steps"
+  step        TEXT NOT NULL,
+  kind        TEXT NOT NULL,               -- document | barrier
+  docs_in     INTEGER NOT NULL DEFAULT 0,
+  docs_out    INTEGER NOT NULL DEFAULT 0,
+  dropped     INTEGER NOT NULL DEFAULT 0,
+  seconds     REAL NOT NULL DEFAULT 0,     -- summed over workers
+  PRIMARY KEY (run_id, step_index)
+);
+
+-- Every bad input line, with the reader's message.
+CREATE TABLE IF NOT EXISTS errors (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  input       TEXT NOT NULL,
+  line        INTEGER NOT NULL,
+  reason      TEXT NOT NULL,               -- invalid_json, invalid_utf8, missing_text, text_not_string, line_too_long, ...
+  message     TEXT NOT NULL,
+  stage       INTEGER NOT NULL,
+  part        INTEGER NOT NULL
+);
+
+-- Shards written by a run.
+CREATE TABLE IF NOT EXISTS shards (
+  run_id      TEXT NOT NULL,
+  shard       INTEGER NOT NULL,
+  path        TEXT NOT NULL,               -- relative to the output folder
+  format      TEXT NOT NULL,
+  docs        INTEGER NOT NULL,
+  bytes       INTEGER NOT NULL,            -- on disk
+  uncompressed_bytes INTEGER NOT NULL,
+  sha256      TEXT NOT NULL,
+  sources     TEXT NOT NULL,               -- JSON object: documents per source in this shard
+  PRIMARY KEY (run_id, shard)
+);
+
+-- Documents read and written per source (kept even when per-document rows are switched off).
+CREATE TABLE IF NOT EXISTS source_stats (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  docs_in     INTEGER NOT NULL DEFAULT 0,  -- documents read (bad lines not included)
+  errors      INTEGER NOT NULL DEFAULT 0,  -- bad lines
+  docs_out    INTEGER NOT NULL DEFAULT 0,  -- documents written to shards
+  PRIMARY KEY (run_id, source)
+);
+
+-- Finished units of work, so a killed run resumes without redoing them.
+CREATE TABLE IF NOT EXISTS run_tasks (
+  run_id      TEXT NOT NULL,
+  task        TEXT NOT NULL,               -- stage1/p0003, reduce1, shard/00007, ...
+  finished_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, task)
+);
+
+-- Why was a document dropped, by which step, with which scores; which run and spec.
+CREATE VIEW IF NOT EXISTS document_story AS
+  SELECT d.doc_id, d.status, d.step, d.reason, d.annotations, d.dup_of, d.source, d.input, d.line,
+         d.shard, s.path AS shard_path, d.position, d.run_id, r.pipeline, r.spec_sha256, r.started_at
+  FROM documents d
+  JOIN runs r ON r.run_id = d.run_id
+  LEFT JOIN shards s ON s.run_id = d.run_id AND s.shard = d.shard;
+
+-- Drop reasons per run and step.
+CREATE VIEW IF NOT EXISTS drop_reasons AS
+  SELECT run_id, step, reason, count(*) AS documents
+  FROM documents WHERE status = 'dropped'
+  GROUP BY run_id, step, reason;
+
+-- Which documents from which source ended in which shard, at which position (and the reverse).
+CREATE VIEW IF NOT EXISTS shard_documents AS
+  SELECT d.run_id, d.shard, s.path AS shard_path, d.position, d.source, d.doc_id, d.input, d.line
+  FROM documents d JOIN shards s ON s.run_id = d.run_id AND s.shard = d.shard
+  WHERE d.status = 'kept';
+
+-- Documents per source and shard: which sources fed a shard.
+CREATE VIEW IF NOT EXISTS shard_sources AS
+  SELECT run_id, shard, source, count(*) AS documents
+  FROM documents WHERE status = 'kept'
+  GROUP BY run_id, shard, source;
+
+-- The funnel per source: read, kept, dropped, bad lines.
+CREATE VIEW IF NOT EXISTS source_summary AS
+  SELECT run_id, source, count(*) AS documents,
+         sum(status = 'kept') AS kept, sum(status = 'dropped') AS dropped, sum(status = 'error') AS errors
+  FROM documents GROUP BY run_id, source;
+
+-- Which inputs each run processed.
+CREATE VIEW IF NOT EXISTS run_inputs AS
+  SELECT r.run_id, r.pipeline, r.status, i.source, i.input, i.size, i.mtime
+  FROM inputs i JOIN runs r ON r.run_id = i.run_id;
+
+-- Runs that did not finish, and where they stopped.
+CREATE VIEW IF NOT EXISTS failed_runs AS
+  SELECT r.run_id, r.pipeline, r.status, r.error, r.started_at,
+         (SELECT max(task) FROM run_tasks t WHERE t.run_id = r.run_id) AS last_finished_task
+  FROM runs r WHERE r.status IN ('failed', 'interrupted', 'running');
+
+-- Duplicate clusters: the kept document and the copies dropped in its favour.
+CREATE VIEW IF NOT EXISTS duplicate_clusters AS
+  SELECT run_id, step, dup_of AS kept_doc_id, count(*) AS duplicates, group_concat(doc_id, ' ') AS duplicate_doc_ids
+  FROM documents WHERE dup_of IS NOT NULL
+  GROUP BY run_id, step, dup_of;
+"""
+
+    /// Indexes, created once a run's bulk inserts are done (cheaper than maintaining them row by row).
+    public static let indexes = """
+CREATE INDEX IF NOT EXISTS documents_doc_id ON documents(doc_id);
+CREATE INDEX IF NOT EXISTS documents_run_status ON documents(run_id, status, step, reason);
+CREATE INDEX IF NOT EXISTS documents_run_shard ON documents(run_id, shard, position);
+CREATE INDEX IF NOT EXISTS documents_dup_of ON documents(dup_of) WHERE dup_of IS NOT NULL;
+"""
+
+    /// Applies the schema (idempotent) and records the version; refuses files from a newer Winnow.
+    static func apply(to db: SQLiteDatabase) throws {
+        let current = try db.query("PRAGMA user_version").rows.first?.first?.integer ?? 0
+        if current > Int64(version) {
+            throw SQLiteError(code: 0, message: "\(db.path): lineage schema version \(current) is newer than this Winnow understands (\(version)); upgrade Winnow")
+        }
+        try db.exec(sql)
+        try db.exec("PRAGMA user_version = \(version)")
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Opening lineage files, and the read-only questions `winnow lineage`, `explain` and `runs` ask.
+public enum LineageStore {
+    /// Opens (creating if needed) a lineage file for a run's writer: WAL, schema applied.
+    static func openForWriting(_ path: String) throws -> SQLiteDatabase {
+        let db = try SQLiteDatabase(path: path)
+        try db.exec("PRAGMA journal_mode = WAL")
+        try db.exec("PRAGMA synchronous = NORMAL")
+        try db.exec("PRAGMA temp_store = MEMORY")
+        try LineageSchema.apply(to: db)
+        return db
+    }
+
+    /// Opens a lineage file so that nothing can change it.
+    public static func openReadOnly(_ path: String) throws -> SQLiteDatabase {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LineageError("\(path): no lineage file here (run a pipeline first, or pass --db PATH)")
+        }
+        return try SQLiteDatabase(path: path, readOnly: true)
+    }
+
+    /// Runs `sql` read-only. A statement that would write fails with a clear message and the file is untouched.
+    public static func query(_ path: String, _ sql: String) throws -> QueryResult {
+        let db = try openReadOnly(path)
+        do {
+            let r = try db.query(sql)
+            return QueryResult(columns: r.columns, rows: r.rows)
+        } catch let e as SQLiteError {
+            let lower = e.message.lowercased()
+            if lower.contains("readonly") || lower.contains("read-only") || lower.contains("query_only") {
+                throw LineageError("winnow lineage is read-only: this statement would change \(path) (\(e.message)); the file was not modified")
+            }
+            throw LineageError("SQL error: \(e.message)")
+        }
+    }
+
+    /// Every lineage row of a document (newest run first), plus the story of its kept twin.
+    public static func explain(_ path: String, docID: String) throws -> String {
+        let db = try openReadOnly(path)
+        let r = try db.query("""
+            SELECT run_id, pipeline, spec_sha256, started_at, source, input, line, status, step, reason, annotations, dup_of, shard, shard_path, position
+            FROM document_story WHERE doc_id = ? ORDER BY started_at DESC, run_id DESC
+            """, [.text(docID)])
+        guard !r.rows.isEmpty else { throw LineageError("\(docID): no such document in \(path)") }
+        var out = "document \(docID)\n"
+        for row in r.rows {
+            func s(_ i: Int) -> String? { switch row[i] { case .text(let t): return t; case .integer(let n): return String(n); case .real(let d): return String(d); default: return nil } }
+            out += "\nrun \(s(0) ?? "") — pipeline \(s(1) ?? ""), spec sha256 \(String((s(2) ?? "").prefix(12)))…, started \(s(3) ?? "")\n"
+            out += "  read from   \(s(5) ?? ""):\(s(6) ?? "") (source \(s(4) ?? ""))\n"
+            switch s(7) {
+            case "kept":
+                out += "  kept        shard \(s(12) ?? "?") (\(s(13) ?? "")), position \(s(14) ?? "?")\n"
+            case "dropped":
+                out += "  dropped     by step \(s(8) ?? "?"), reason \(s(9) ?? "?")\n"
+            default:
+                out += "  bad line    \(s(9) ?? "?")"
+                if let run = s(0), let line = s(6), let input = s(5) {
+                    let m = try db.query("SELECT message FROM errors WHERE run_id = ? AND input = ? AND line = ?", [.text(run), .text(input), .text(line)])
+                    if let msg = m.rows.first?.first?.text { out += ": \(msg)" }
+                }
+                out += "\n"
+            }
+            if let a = s(10), a != "{}" { out += "  annotations \(a)\n" }
+            if let twin = s(11), let run = s(0) {
+                out += "  duplicate of \(twin)"
+                let t = try db.query("SELECT input, line, status, shard, position FROM documents WHERE run_id = ? AND doc_id = ? LIMIT 1", [.text(run), .text(twin)])
+                if let tr = t.rows.first {
+                    out += " (\(tr[0].text ?? ""):\(tr[1].integer.map(String.init) ?? "?"), \(tr[2].text ?? "")"
+                    if let sh = tr[3].integer { out += " in shard \(sh) at position \(tr[4].integer.map(String.init) ?? "?")" }
+                    out += ")"
+                }
+                out += "\n"
+            }
+        }
+        return out
+    }
+
+    /// The runs recorded in a lineage file, newest first.
+    public static func runs(_ path: String) throws -> QueryResult {
+        try query(path, """
+            SELECT run_id, pipeline, status, trigger, started_at, finished_at,
+                   CAST(round((julianday(coalesce(finished_at, started_at)) - julianday(started_at)) * 86400) AS INTEGER) AS seconds,
+                   docs_in, docs_kept, docs_dropped, docs_error, shards, substr(spec_sha256, 1, 12) AS spec, error
+            FROM runs ORDER BY started_at DESC, rowid DESC
+            """)
+    }
+}
+
+/// A lineage problem a user can act on.
+public struct LineageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Rows from a lineage query, printable as a table, CSV or JSON.
+public struct QueryResult: Sendable {
+    public let columns: [String]
+    public let rows: [[SQLValue]]
+
+    static func cell(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return ""
+        case .integer(let i): return String(i)
+        case .real(let d): return d.rounded() == d && abs(d) < 1e15 ? String(format: "%.1f", d) : String(d)
+        case .text(let t): return t
+        case .blob(let b): return "x'" + b.hexString + "'"
+        }
+    }
+
+    public func table() -> String {
+        TextTable.render(header: columns, rows: rows.map { $0.map(Self.cell) }) + "(\(rows.count) row\(rows.count == 1 ? "" : "s"))\n"
+    }
+
+    public func csv() -> String {
+        func q(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        var out = columns.map(q).joined(separator: ",") + "\n"
+        for r in rows { out += r.map { q(Self.cell($0)) }.joined(separator: ",") + "\n" }
+        return out
+    }
+
+    /// One JSON array of objects, keyed by column name.
+    public func json() -> String {
+        let arr: [JSONValue] = rows.map { r in
+            .object(JSONObject(zip(columns, r).map { c, v in
+                switch v {
+                case .null: return (c, .null)
+                case .integer(let i): return (c, .number(Double(i)))
+                case .real(let d): return (c, .number(d))
+                case .text(let t): return (c, .string(t))
+                case .blob(let b): return (c, .string(b.hexString))
+                }
+            }))
+        }
+        return JSONWriter.compact(.array(arr)) + "\n"
+    }
+}

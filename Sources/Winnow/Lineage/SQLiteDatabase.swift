@@ -1,0 +1,153 @@
+import CSQLite
+
+/// A SQLite error with the database's message.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public var description: String { message }
+}
+
+/// A value read from or bound to SQLite.
+public enum SQLValue: Equatable, Sendable {
+    case null, integer(Int64), real(Double), text(String), blob([UInt8])
+
+    public var text: String? { if case .text(let s) = self { return s }; return nil }
+    public var integer: Int64? { if case .integer(let i) = self { return i }; return nil }
+}
+
+private let SQLITE_TRANSIENT_PTR = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A thin SQLite connection: exec, prepared statements, and whole-result queries.
+public final class SQLiteDatabase {
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens `path`; `readOnly` opens it so that no statement can change the file.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var h: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let h else {
+            let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let h { sqlite3_close(h) }
+            throw SQLiteError(code: rc, message: "\(path): \(msg)")
+        }
+        handle = h
+        sqlite3_busy_timeout(h, 30_000)
+        if readOnly { try exec("PRAGMA query_only = 1") }
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs one or more statements that return no rows.
+    public func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? errorMessage
+            sqlite3_free(err)
+            throw SQLiteError(code: rc, message: msg)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(db: self, sql: sql) }
+
+    /// Runs a query and returns its column names and all rows.
+    public func query(_ sql: String, _ params: [SQLValue] = []) throws -> (columns: [String], rows: [[SQLValue]]) {
+        let st = try prepare(sql)
+        for (i, p) in params.enumerated() { st.bind(i + 1, p) }
+        var rows: [[SQLValue]] = []
+        let n = st.columnCount
+        let cols = (0..<n).map { st.columnName($0) }
+        while try st.step() { rows.append((0..<n).map { st.column($0) }) }
+        return (cols, rows)
+    }
+
+    /// Runs a statement with parameters (no result rows expected).
+    public func run(_ sql: String, _ params: [SQLValue] = []) throws {
+        let st = try prepare(sql)
+        for (i, p) in params.enumerated() { st.bind(i + 1, p) }
+        while try st.step() {}
+    }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+/// A prepared statement, reset and rebound for each row of a batch.
+public final class SQLiteStatement {
+    private let stmt: OpaquePointer
+    private let db: SQLiteDatabase
+
+    init(db: SQLiteDatabase, sql: String) throws {
+        self.db = db
+        var s: OpaquePointer?
+        let rc = sqlite3_prepare_v2(db.handle, sql, -1, &s, nil)
+        guard rc == SQLITE_OK, let s else { throw SQLiteError(code: rc, message: db.errorMessage) }
+        stmt = s
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    var columnCount: Int { Int(sqlite3_column_count(stmt)) }
+    func columnName(_ i: Int) -> String { String(cString: sqlite3_column_name(stmt, Int32(i))) }
+
+    public func bind(_ i: Int, _ v: SQLValue) {
+        let idx = Int32(i)
+        switch v {
+        case .null: sqlite3_bind_null(stmt, idx)
+        case .integer(let x): sqlite3_bind_int64(stmt, idx, x)
+        case .real(let x): sqlite3_bind_double(stmt, idx, x)
+        case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT_PTR)
+        case .blob(let b): b.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32(b.count), SQLITE_TRANSIENT_PTR) }
+        }
+    }
+
+    public func bind(_ i: Int, _ s: String?) {
+        if let s { sqlite3_bind_text(stmt, Int32(i), s, -1, SQLITE_TRANSIENT_PTR) } else { sqlite3_bind_null(stmt, Int32(i)) }
+    }
+
+    public func bind(_ i: Int, _ x: Int?) {
+        if let x { sqlite3_bind_int64(stmt, Int32(i), Int64(x)) } else { sqlite3_bind_null(stmt, Int32(i)) }
+    }
+
+    /// Binds UTF-8 bytes as text without building a String.
+    public func bindText(_ i: Int, bytes: [UInt8]) {
+        bytes.withUnsafeBytes { p in
+            _ = sqlite3_bind_text(stmt, Int32(i), p.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(p.count), SQLITE_TRANSIENT_PTR)
+        }
+    }
+
+    /// Steps once; true while there is a row.
+    @discardableResult
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw SQLiteError(code: rc, message: db.errorMessage)
+    }
+
+    /// Steps to completion, then resets and clears bindings for the next row.
+    public func runAndReset() throws {
+        defer { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+        while try step() {}
+    }
+
+    public func reset() { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt) }
+
+    public func column(_ i: Int) -> SQLValue {
+        let idx = Int32(i)
+        switch sqlite3_column_type(stmt, idx) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, idx))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, idx))
+        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(stmt, idx)))
+        case SQLITE_BLOB:
+            let n = Int(sqlite3_column_bytes(stmt, idx))
+            guard n > 0, let p = sqlite3_column_blob(stmt, idx) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,128 @@
+/// One thing read from an input: a document, or a line that could not become one.
+enum InputItem {
+    case document(Document, line: Int)
+    case bad(line: Int, reason: String, message: String)
+}
+
+/// Reads the documents of one partition (a file, or a byte range of one) in order.
+struct InputReader {
+    let partition: Partition
+    let source: SourceSpec
+    let displayPath: String
+    let maxLineBytes: Int
+    /// Called with the number of bytes read from disk, for progress.
+    var onBytes: ((Int) -> Void)? = nil
+
+    func read(_ body: (InputItem) throws -> Void) throws {
+        switch source.format {
+        case .jsonl: try readJSONL(body)
+        case .text where source.textMode == .file: try readWholeFile(body)
+        case .text: try readBlocks(body)
+        }
+    }
+
+    private func openLines() throws -> (LineReader, Int64) {
+        var skipFirst = false
+        var offset = partition.offset
+        if partition.offset > 0 {
+            // Start one byte early: if it is a newline the range starts on a line; otherwise the
+            // first (partial) line belongs to the previous range.
+            offset -= 1
+            skipFirst = true
+        }
+        let src = try openByteSource(path: partition.path, offset: offset, length: nil, onBytes: onBytes)
+        let reader = LineReader(source: src, maxLineBytes: maxLineBytes)
+        return (reader, skipFirst ? 1 : 0)
+    }
+
+    private func readJSONL(_ body: (InputItem) throws -> Void) throws {
+        let (reader, skip) = try openLines()
+        var parser = DocumentLineParser(textField: source.textField, idField: source.idField)
+        var pos = partition.offset - skip
+        var skipping = skip == 1
+        var lineNo = partition.firstLine
+        let end = partition.length.map { partition.offset + $0 } ?? Int64.max
+        try reader.forEachLine { item in
+            let lineStart = pos
+            switch item {
+            case .text(let line): pos += Int64(line.count) + 1
+            case .tooLong(let n): pos += Int64(n) + 1
+            }
+            if skipping { skipping = false; return true }
+            if lineStart >= end { return false }
+            defer { lineNo += 1 }
+            switch item {
+            case .tooLong(let n):
+                try body(.bad(line: lineNo, reason: "line_too_long", message: "line of \(n) bytes is over max_line_bytes (\(maxLineBytes))"))
+            case .text(var line):
+                if line.count > 0, line[line.count - 1] == 0x0D { line = UnsafeBufferPointer(rebasing: line[0..<line.count - 1]) }
+                if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }  // blank lines are not documents
+                if let f = parser.parse(line) {
+                    try body(.bad(line: lineNo, reason: f.code, message: f.message))
+                    return true
+                }
+                let id = parser.hasID ? String(decoding: parser.id, as: UTF8.self) : "\(source.name):\(displayPath):\(lineNo)"
+                let doc = Document(id: id, text: String(decoding: parser.text, as: UTF8.self), source: source.name, metadata: parser.metadata)
+                try body(.document(doc, line: lineNo))
+            }
+            return true
+        }
+    }
+
+    private func readWholeFile(_ body: (InputItem) throws -> Void) throws {
+        let src = try openByteSource(path: partition.path, onBytes: onBytes)
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { try src.read(into: $0) }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > maxLineBytes {
+                try body(.bad(line: 1, reason: "document_too_long", message: "text file is over max_line_bytes (\(maxLineBytes))"))
+                return
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let at = bytes.withUnsafeBufferPointer { UTF8Validation.firstInvalidOffset($0) } ?? 0
+            try body(.bad(line: 1, reason: "invalid_utf8", message: "invalid UTF-8 at byte \(at)"))
+            return
+        }
+        try body(.document(Document(id: displayPath, text: text, source: source.name), line: 1))
+    }
+
+    private func readBlocks(_ body: (InputItem) throws -> Void) throws {
+        let (reader, _) = try openLines()
+        var lineNo = 0
+        var block: [UInt8] = []
+        var blockStart = 0
+        var blockBad: (String, String)? = nil
+        func flush() throws {
+            defer { block.removeAll(keepingCapacity: true); blockBad = nil; blockStart = 0 }
+            guard blockStart > 0 else { return }
+            if let (reason, message) = blockBad { try body(.bad(line: blockStart, reason: reason, message: message)); return }
+            guard let text = String(validating: block, as: UTF8.self) else {
+                let at = block.withUnsafeBufferPointer { UTF8Validation.firstInvalidOffset($0) } ?? 0
+                try body(.bad(line: blockStart, reason: "invalid_utf8", message: "invalid UTF-8 at byte \(at) of the block"))
+                return
+            }
+            try body(.document(Document(id: "\(displayPath):\(blockStart)", text: text, source: source.name), line: blockStart))
+        }
+        try reader.forEachLine { item in
+            lineNo += 1
+            switch item {
+            case .tooLong(let n):
+                if blockStart == 0 { blockStart = lineNo }
+                blockBad = ("line_too_long", "line \(lineNo) of \(n) bytes is over max_line_bytes (\(maxLineBytes))")
+            case .text(var line):
+                if line.count > 0, line[line.count - 1] == 0x0D { line = UnsafeBufferPointer(rebasing: line[0..<line.count - 1]) }
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { try flush(); return true }
+                if blockStart == 0 { blockStart = lineNo } else { block.append(0x0A) }
+                block.append(contentsOf: line)
+                if block.count > maxLineBytes { blockBad = ("document_too_long", "block is over max_line_bytes (\(maxLineBytes))"); block.removeAll() }
+            }
+            return true
+        }
+        try flush()
+    }
+}
+

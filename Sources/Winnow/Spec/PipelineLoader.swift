@@ -1,0 +1,147 @@
+import Foundation
+
+/// A spec that passed validation, with paths resolved and steps built.
+public struct Pipeline: Sendable {
+    public let spec: PipelineSpec
+    /// Absolute path of the spec file.
+    public let specPath: String
+    /// Folder that relative paths in the spec are resolved against.
+    public let baseDir: String
+    /// The spec as canonical JSON (sorted keys, no whitespace) and its SHA-256.
+    public let canonicalJSON: String
+    public let sha256: String
+    public let outputDir: String
+    public let lineagePath: String
+    public let sources: [ResolvedSource]
+    public let steps: [PipelineStep]
+
+    /// A source with its files expanded, sorted and de-duplicated.
+    public struct ResolvedSource: Sendable {
+        public let spec: SourceSpec
+        public let files: [String]
+    }
+
+    /// How an input path is shown in lineage: relative to the spec's folder (as a spec would write it),
+    /// so lineage does not depend on where the repository is checked out.
+    public func displayPath(_ path: String) -> String { relativePath(path, from: baseDir) }
+}
+
+/// A spec file that failed to load: every problem, each with its JSON pointer.
+public struct SpecValidationError: Error, CustomStringConvertible {
+    public let file: String
+    public let issues: [SpecIssue]
+    public var description: String {
+        issues.map { $0.pointer.isEmpty ? "\(file): \($0.message)" : "\(file): \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Reads, validates and resolves pipeline specs.
+public enum PipelineLoader {
+    /// Loads `path`; throws `SpecValidationError` listing every problem at once.
+    public static func load(_ path: String, checkInputs: Bool = true) throws -> Pipeline {
+        let absolute = absolutePath(path)
+        let bytes: [UInt8]
+        do { bytes = try readFileBytes(absolute) } catch {
+            throw SpecValidationError(file: path, issues: [SpecIssue("", "cannot read the spec file (\(error))")])
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch let e as JSONParser.SyntaxError {
+            throw SpecValidationError(file: "\(path):\(e.line):\(e.column)", issues: [SpecIssue("", "invalid JSON: \(e.message)")])
+        }
+        let baseDir = (absolute as NSString).deletingLastPathComponent
+        var issues = SchemaValidator(schema: PipelineSchema.build()).validate(json)
+        issues += semanticIssues(json, baseDir: baseDir, checkInputs: checkInputs)
+        guard issues.isEmpty else { throw SpecValidationError(file: path, issues: issues) }
+        let spec: PipelineSpec
+        do { spec = try json.decode(PipelineSpec.self) } catch {
+            throw SpecValidationError(file: path, issues: [SpecIssue("", "does not match the spec model: \(error)")])
+        }
+
+        var steps: [PipelineStep] = []
+        for (i, s) in spec.steps.enumerated() {
+            do { steps.append(try StepRegistry.build(s)) } catch {
+                issues.append(SpecIssue("/steps/\(i)", "\(error)"))
+            }
+        }
+        guard issues.isEmpty else { throw SpecValidationError(file: path, issues: issues) }
+
+        let sources = spec.sources.map { src in
+            Pipeline.ResolvedSource(spec: src, files: Array(Set(src.paths.flatMap { Glob.expand($0, relativeTo: baseDir) })).sorted())
+        }
+        let outputDir = resolve(spec.output.dir, baseDir)
+        let lineage = spec.lineage.map { resolve($0, baseDir) } ?? (outputDir as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile)
+        let canonical = JSONWriter.canonical(json)
+        return Pipeline(spec: spec, specPath: absolute, baseDir: baseDir, canonicalJSON: canonical,
+                        sha256: SHA256.hash(canonical).hex, outputDir: outputDir, lineagePath: lineage,
+                        sources: sources, steps: steps)
+    }
+
+    /// Checks the schema cannot express (unique names, references between keys, files on disk). Works on
+    /// the raw JSON so that it reports alongside schema problems, skipping parts whose shape is wrong.
+    static func semanticIssues(_ json: JSONValue, baseDir: String, checkInputs: Bool) -> [SpecIssue] {
+        var issues: [SpecIssue] = []
+        let sources = json["sources"]?.arrayValue ?? []
+        let steps = json["steps"]?.arrayValue ?? []
+        var seenSources: [String: Int] = [:]
+        for (i, s) in sources.enumerated() {
+            guard let name = s["name"]?.stringValue else { continue }
+            if let j = seenSources[name] { issues.append(SpecIssue("/sources/\(i)/name", "\"\(name)\" is already the name of /sources/\(j); source names must be unique")) }
+            else { seenSources[name] = i }
+        }
+        var stepNames: [String: Int] = [:]
+        var known: [String] = []
+        for (i, st) in steps.enumerated() {
+            guard let name = st["name"]?.stringValue ?? st["type"]?.stringValue else { continue }
+            known.append(name)
+            if let j = stepNames[name] {
+                issues.append(SpecIssue("/steps/\(i)\(st["name"] == nil ? "" : "/name")",
+                                        "step name \"\(name)\" is already used by /steps/\(j); give one of them a distinct \"name\""))
+            } else { stepNames[name] = i }
+        }
+        for (i, s) in sources.enumerated() {
+            for (k, v) in (s["skip_steps"]?.arrayValue ?? []).enumerated() {
+                guard let name = v.stringValue, stepNames[name] == nil else { continue }
+                var msg = "\"\(name)\" is not a step of this spec"
+                if let near = closest(name, known) { msg += " (did you mean \"\(near)\"?)" }
+                msg += known.isEmpty ? "; the spec has no steps" : "; steps: \(known.joined(separator: ", "))"
+                issues.append(SpecIssue("/sources/\(i)/skip_steps/\(k)", msg))
+            }
+            guard checkInputs else { continue }
+            for (k, v) in (s["paths"]?.arrayValue ?? []).enumerated() {
+                guard let p = v.stringValue, !p.isEmpty, Glob.expand(p, relativeTo: baseDir).isEmpty else { continue }
+                issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(p)\" matches no file (resolved against \(baseDir))"))
+            }
+        }
+        if let level = json["output"]?["compression_level"]?.intValue {
+            switch json["output"]?["compression"]?.stringValue ?? OutputSpec.Defaults.compression.rawValue {
+            case "gzip" where level > 9: issues.append(SpecIssue("/output/compression_level", "\(level) is not in 1…9 for gzip"))
+            case "none": issues.append(SpecIssue("/output/compression_level", "has no effect with compression \"none\"; remove it"))
+            default: break
+            }
+        }
+        return issues
+    }
+
+    static func resolve(_ p: String, _ base: String) -> String {
+        (p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p) as String).standardizedPath
+    }
+
+    static func absolutePath(_ p: String) -> String {
+        (p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)).standardizedPath
+    }
+}
+
+extension String {
+    var standardizedPath: String { (self as NSString).standardizingPath }
+}
+
+/// `path` relative to the folder `base` (both absolute), using `..` where needed.
+func relativePath(_ path: String, from base: String) -> String {
+    let p = path.split(separator: "/").map(String.init)
+    let b = base.split(separator: "/").map(String.init)
+    var common = 0
+    while common < p.count, common < b.count, p[common] == b[common] { common += 1 }
+    if common == 0 { return path }
+    let ups = Array(repeating: "..", count: b.count - common)
+    return (ups + p[common...]).joined(separator: "/")
+}

@@ -1,0 +1,90 @@
+/// Builds `schemas/pipeline.schema.json` (JSON Schema 2020-12) from the spec model's defaults and the
+/// step registry. `winnow schema` prints it; a test keeps the committed file equal to it.
+public enum PipelineSchema {
+    static let namePattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+    /// The schema as a JSON value.
+    public static func build() -> JSONValue {
+        typealias P = PipelineSpec.Defaults
+        typealias S = SourceSpec.Defaults
+        typealias O = OutputSpec.Defaults
+        let source = Schema.object("One input source.", properties: [
+            ("name", Schema.string("Unique source name, used in lineage and `skip_steps`.", pattern: namePattern)),
+            ("paths", Schema.array("Files or globs (`*`, `?`, `[...]`, `**`), relative to the spec file.",
+                                   items: Schema.string("A path or glob.", minLength: 1), minItems: 1)),
+            ("format", Schema.string("Input format: JSON Lines (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`) or plain text (optionally `.gz`/`.zst`).",
+                                     default: S.format.rawValue, enumeration: SourceSpec.Format.allCases.map(\.rawValue))),
+            ("text_field", Schema.string("JSONL field holding the text.", default: S.textField, minLength: 1)),
+            ("id_field", Schema.string("JSONL field holding the document id (string or number); when absent the id is `<source>:<input>:<line>`.", default: S.idField, minLength: 1)),
+            ("text_mode", Schema.string("Plain text: one document per file, or one per blank-line-separated block.",
+                                        default: S.textMode.rawValue, enumeration: SourceSpec.TextMode.allCases.map(\.rawValue))),
+            ("weight", Schema.number("Relative weight of this source in the output mix.", default: S.weight, exclusiveMinimum: 0)),
+            ("skip_steps", Schema.array("Steps (by `name`, or `type` when unnamed) not applied to this source.",
+                                        items: Schema.string("A step name.", minLength: 1), uniqueItems: true, default: .array([]))),
+        ], required: ["name", "paths"])
+
+        let output = Schema.object("Where and how shards are written.", properties: [
+            ("dir", Schema.string("Output folder, relative to the spec file.", minLength: 1)),
+            ("formats", Schema.array("Shard formats to write.", items: Schema.string("A format.", enumeration: OutputSpec.Format.allCases.map(\.rawValue)),
+                                     minItems: 1, uniqueItems: true, default: .array(O.formats.map { .string($0.rawValue) }))),
+            ("compression", Schema.string("Compression of text shards.", default: O.compression.rawValue,
+                                          enumeration: [Compression.zstd, .gzip, .none].map(\.rawValue))),
+            ("compression_level", Schema.integer("Compression level (zstd 1–19, default 3; gzip 1–9, default 6).", minimum: 1, maximum: 19)),
+            ("shard_bytes", Schema.integer("A shard is closed once it holds this many uncompressed bytes.", default: O.shardBytes, minimum: 1)),
+            ("shard_docs", Schema.integer("A shard is closed once it holds this many documents; no limit when absent.", minimum: 1)),
+        ], required: ["dir"])
+
+        var defs = JSONObject()
+        defs["source"] = source
+        defs["output"] = output
+        var stepRefs: [JSONValue] = []
+        for d in StepRegistry.all {
+            var props: [(String, JSONValue)] = [
+                ("type", .object(JSONObject([("const", .string(d.type)), ("description", .string(d.summary))]))),
+                ("name", Schema.string("Name for this step in lineage and `skip_steps` (default: its type); unique in the spec.", pattern: namePattern)),
+            ]
+            props += d.parameters
+            var o = Schema.object("`\(d.type)` (\(d.kind.rawValue) step): \(d.summary)", properties: props, required: ["type"] + d.required)
+            if case .object(var obj) = o { obj["x-step-kind"] = .string(d.kind.rawValue); o = .object(obj) }
+            defs["step_\(d.type)"] = o
+            stepRefs.append(Schema.ref("step_\(d.type)"))
+        }
+
+        var root = JSONObject()
+        root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        root["$id"] = "urn:winnow:schemas:pipeline"
+        root["title"] = "Winnow pipeline"
+        root["description"] = "A Winnow pipeline spec: sources, cleaning steps, output and lineage."
+        root["type"] = "object"
+        root["properties"] = .object(JSONObject([
+            ("$schema", Schema.string("Path or URL of this schema, for editor completion.")),
+            ("name", Schema.string("Pipeline name, recorded with every run.", pattern: namePattern)),
+            ("description", Schema.string("Free text.")),
+            ("sources", Schema.array("Input sources, in the order that decides ties (dedup keeps the first).", items: Schema.ref("source"), minItems: 1)),
+            ("steps", Schema.array("Cleaning steps, applied in order.",
+                                   items: .object(JSONObject([("oneOf", .array(stepRefs)), ("description", "A step; `type` picks its parameters.")])),
+                                   default: .array([]))),
+            ("output", Schema.ref("output")),
+            ("lineage", Schema.string("SQLite lineage file, relative to the spec file.", default: "<output.dir>/\(P.lineageFile)", minLength: 1)),
+            ("on_error", Schema.string("A bad input line: `skip` records it in lineage and goes on; `stop` ends the run with the error.",
+                                       default: P.onError.rawValue, enumeration: PipelineSpec.OnError.allCases.map(\.rawValue))),
+            ("seed", Schema.integer("Seed for every random choice, so runs are reproducible.", default: P.seed, minimum: 0)),
+            ("max_line_bytes", Schema.integer("Longer input lines are bad lines (reason `line_too_long`).", default: P.maxLineBytes, minimum: 1024)),
+            ("partition_bytes", Schema.integer("Uncompressed inputs larger than this are split into byte ranges processed in parallel.",
+                                               default: P.partitionBytes, minimum: 1 << 16)),
+        ]))
+        root["required"] = ["name", "sources", "output"]
+        root["additionalProperties"] = false
+        root["$defs"] = .object(defs)
+        return .object(root)
+    }
+
+    /// The schema file's text.
+    public static var text: String { JSONWriter.pretty(build()) }
+
+    /// Step types named in a schema document (the `const` of each step definition's `type`).
+    public static func stepTypes(in schema: JSONValue) -> [String] {
+        guard let defs = schema["$defs"]?.objectValue else { return [] }
+        return defs.pairs.compactMap { (_, v) in v["properties"]?["type"]?["const"]?.stringValue }
+    }
+}

@@ -1,0 +1,157 @@
+/// A pipeline spec as written in JSON. `winnow validate` checks a file against
+/// `schemas/pipeline.schema.json` first, so decoding this model only fails on files that were not validated.
+public struct PipelineSpec: Codable, Sendable {
+    public var schema: String?
+    public var name: String
+    public var description: String?
+    public var sources: [SourceSpec]
+    public var steps: [StepSpec]
+    public var output: OutputSpec
+    public var lineage: String?
+    public var onError: OnError
+    public var seed: Int
+    public var maxLineBytes: Int
+    public var partitionBytes: Int
+
+    public enum OnError: String, Codable, Sendable, CaseIterable { case skip, stop }
+
+    public enum Defaults {
+        public static let onError = OnError.skip
+        public static let seed = 0
+        /// 16 MiB: longer lines are bad lines (datatrove has no limit; dolma's default reader uses none either).
+        public static let maxLineBytes = 16 << 20
+        /// Uncompressed inputs larger than this are split into byte ranges of about this size.
+        public static let partitionBytes = 128 << 20
+        public static let lineageFile = "lineage.db"
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case schema = "$schema", name, description, sources, steps, output, lineage
+        case onError = "on_error", seed
+        case maxLineBytes = "max_line_bytes", partitionBytes = "partition_bytes"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decodeIfPresent(String.self, forKey: .schema)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        sources = try c.decode([SourceSpec].self, forKey: .sources)
+        steps = try c.decodeIfPresent([StepSpec].self, forKey: .steps) ?? []
+        output = try c.decode(OutputSpec.self, forKey: .output)
+        lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
+        onError = try c.decodeIfPresent(OnError.self, forKey: .onError) ?? Defaults.onError
+        seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? Defaults.seed
+        maxLineBytes = try c.decodeIfPresent(Int.self, forKey: .maxLineBytes) ?? Defaults.maxLineBytes
+        partitionBytes = try c.decodeIfPresent(Int.self, forKey: .partitionBytes) ?? Defaults.partitionBytes
+    }
+}
+
+/// One input source: files, their format, and how this source is treated.
+public struct SourceSpec: Codable, Sendable {
+    public var name: String
+    public var paths: [String]
+    public var format: Format
+    public var textField: String
+    public var idField: String
+    public var textMode: TextMode
+    public var weight: Double
+    public var skipSteps: [String]
+
+    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text }
+    /// For `text` sources: the whole file is one document, or each blank-line-separated block is.
+    public enum TextMode: String, Codable, Sendable, CaseIterable { case file, blocks }
+
+    public enum Defaults {
+        public static let format = Format.jsonl
+        public static let textField = "text"
+        public static let idField = "id"
+        public static let textMode = TextMode.file
+        public static let weight = 1.0
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, paths, format, textField = "text_field", idField = "id_field", textMode = "text_mode", weight
+        case skipSteps = "skip_steps"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        paths = try c.decode([String].self, forKey: .paths)
+        format = try c.decodeIfPresent(Format.self, forKey: .format) ?? Defaults.format
+        textField = try c.decodeIfPresent(String.self, forKey: .textField) ?? Defaults.textField
+        idField = try c.decodeIfPresent(String.self, forKey: .idField) ?? Defaults.idField
+        textMode = try c.decodeIfPresent(TextMode.self, forKey: .textMode) ?? Defaults.textMode
+        weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? Defaults.weight
+        skipSteps = try c.decodeIfPresent([String].self, forKey: .skipSteps) ?? []
+    }
+}
+
+/// One entry of `steps`: its `type`, an optional `name`, and the type's own parameters.
+public struct StepSpec: Codable, Sendable {
+    public var type: String
+    public var name: String?
+    /// Every key except `type` and `name`, checked against the step type's schema.
+    public var parameters: JSONObject
+
+    /// The name lineage and `skip_steps` use: `name` if given, else `type`.
+    public var effectiveName: String { name ?? type }
+
+    public init(from decoder: Decoder) throws {
+        let all = try JSONValue(from: decoder)
+        guard case .object(var o) = all, let t = o["type"]?.stringValue else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a step needs a string \"type\""))
+        }
+        type = t
+        name = o["name"]?.stringValue
+        o["type"] = nil
+        o["name"] = nil
+        parameters = o
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var o = parameters
+        o["type"] = .string(type)
+        if let name { o["name"] = .string(name) }
+        try JSONValue.object(o).encode(to: encoder)
+    }
+
+    /// Decodes the step type's parameter struct.
+    public func decodeParameters<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONValue.object(parameters).decode(T.self)
+    }
+}
+
+/// Where and how shards are written.
+public struct OutputSpec: Codable, Sendable {
+    public var dir: String
+    public var formats: [Format]
+    public var compression: Compression
+    public var compressionLevel: Int?
+    public var shardBytes: Int
+    public var shardDocs: Int?
+
+    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl }
+
+    public enum Defaults {
+        public static let formats: [Format] = [.jsonl]
+        public static let compression = Compression.zstd
+        /// 256 MiB of uncompressed JSONL per shard.
+        public static let shardBytes = 256 << 20
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case dir, formats, compression, compressionLevel = "compression_level", shardBytes = "shard_bytes", shardDocs = "shard_docs"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dir = try c.decode(String.self, forKey: .dir)
+        formats = try c.decodeIfPresent([Format].self, forKey: .formats) ?? Defaults.formats
+        compression = try c.decodeIfPresent(Compression.self, forKey: .compression) ?? Defaults.compression
+        compressionLevel = try c.decodeIfPresent(Int.self, forKey: .compressionLevel)
+        shardBytes = try c.decodeIfPresent(Int.self, forKey: .shardBytes) ?? Defaults.shardBytes
+        shardDocs = try c.decodeIfPresent(Int.self, forKey: .shardDocs)
+    }
+}

@@ -1,0 +1,88 @@
+/// `exact_dedup` (barrier): drops documents whose normalised text hashes the same as an earlier
+/// document's, keeping the first in the global order (source order in the spec, then input path,
+/// then line). Records `dup_of` = the kept document's id.
+///
+/// Normalisation: `none` (bytes as they are), `whitespace` (runs of whitespace collapsed to one
+/// space, ends trimmed), `lowercase` (that, plus lower-casing). The key is 128 bits (two xxHash64
+/// with different seeds), so an accidental collision needs ~2^64 documents.
+public final class ExactDedup: BarrierStep {
+    public enum Normalize: String, Codable, Sendable, CaseIterable { case none, whitespace, lowercase }
+
+    public struct Parameters: Codable, Sendable {
+        public var normalize: Normalize = .lowercase
+        public enum CodingKeys: String, CodingKey, CaseIterable { case normalize }
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            normalize = try c.decodeIfPresent(Normalize.self, forKey: .normalize) ?? .lowercase
+        }
+    }
+
+    public let name: String
+    public let parameters: Parameters
+
+    public init(name: String = "exact_dedup", parameters: Parameters = Parameters()) {
+        self.name = name
+        self.parameters = parameters
+    }
+
+    static let descriptor = StepDescriptor(
+        type: "exact_dedup", kind: .barrier,
+        summary: "Drops exact duplicates of the normalised text, keeping the first in input order (reason: duplicate; dup_of = kept id).",
+        parameters: [
+            ("normalize", Schema.string("How text is normalised before hashing.", default: "lowercase",
+                                        enumeration: Normalize.allCases.map(\.rawValue))),
+        ],
+        required: [],
+        codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        build: { spec in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+
+    /// The normalised text bytes that are hashed.
+    public func normalized(_ text: String) -> [UInt8] {
+        switch parameters.normalize {
+        case .none: return Array(text.utf8)
+        case .whitespace: return Self.collapse(Array(text.utf8))
+        case .lowercase: return Self.collapse(Array(text.lowercased().utf8))
+        }
+    }
+
+    static func collapse(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](); out.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        for b in bytes {
+            if b == 0x20 || (b >= 0x09 && b <= 0x0D) { pendingSpace = !out.isEmpty; continue }
+            if pendingSpace { out.append(0x20); pendingSpace = false }
+            out.append(b)
+        }
+        return out
+    }
+
+    public func key(for doc: Document) -> [UInt8] {
+        let bytes = normalized(doc.text)
+        let h1 = XXHash64.hash(bytes, seed: 0x5EED_0001)
+        let h2 = XXHash64.hash(bytes, seed: 0x5EED_0002)
+        var out = [UInt8](repeating: 0, count: 16)
+        for i in 0..<8 { out[i] = UInt8(truncatingIfNeeded: h1 >> (UInt64(i) * 8)); out[8 + i] = UInt8(truncatingIfNeeded: h2 >> (UInt64(i) * 8)) }
+        return out
+    }
+
+    public func makeReducer() -> BarrierReducer { Reducer() }
+
+    final class Reducer: BarrierReducer {
+        struct Key: Hashable { let a: UInt64; let b: UInt64 }
+        private var firstSeen: [Key: String] = [:]
+        private var decisions: [Int: BarrierDecision] = [:]
+
+        func consume(order: Int, docID: String, key: UnsafeRawBufferPointer) {
+            guard key.count == 16 else { return }
+            let k = Key(a: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if let kept = firstSeen[k] {
+                decisions[order] = BarrierDecision(reason: "duplicate", dupOf: kept)
+            } else {
+                firstSeen[k] = docID
+            }
+        }
+
+        func finish() throws -> [Int: BarrierDecision] { decisions }
+    }
+}

@@ -1,0 +1,75 @@
+/// One document flowing through a pipeline.
+public struct Document: Sendable {
+    /// The id from the input's `id_field`, or `<source>:<input>:<line>` when the input has none.
+    public var id: String
+    /// The text (rewritten in place by steps that clean it).
+    public var text: String
+    /// The name of the source the document came from.
+    public var source: String
+    /// Every other input field, as the raw bytes of one JSON object (empty when there were none).
+    public var metadata: [UInt8]
+    /// Values steps computed (scores, counts); stored in lineage as a JSON object.
+    public var annotations: Annotations
+
+    public init(id: String, text: String, source: String, metadata: [UInt8] = [], annotations: Annotations = Annotations()) {
+        self.id = id
+        self.text = text
+        self.source = source
+        self.metadata = metadata
+        self.annotations = annotations
+    }
+}
+
+/// A step's computed value for a document.
+public enum Annotation: Equatable, Sendable {
+    case int(Int)
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+}
+
+/// Ordered key → value annotations; setting a key again replaces its value.
+public struct Annotations: Equatable, Sendable {
+    public private(set) var items: [(key: String, value: Annotation)] = []
+
+    public init() {}
+
+    public static func == (a: Annotations, b: Annotations) -> Bool {
+        a.items.count == b.items.count && zip(a.items, b.items).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    public subscript(key: String) -> Annotation? {
+        get { items.first { $0.key == key }?.value }
+        set {
+            if let i = items.firstIndex(where: { $0.key == key }) {
+                if let v = newValue { items[i].value = v } else { items.remove(at: i) }
+            } else if let v = newValue {
+                items.append((key, v))
+            }
+        }
+    }
+
+    public var isEmpty: Bool { items.isEmpty }
+
+    /// The annotations as one compact JSON object, in insertion order.
+    public func json() -> String {
+        var out = [UInt8](); appendJSON(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func appendJSON(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (n, item) in items.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            JSONEscape.appendQuoted(item.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch item.value {
+            case .int(let v): out += Array(String(v).utf8)
+            case .number(let d): JSONWriter.appendNumber((d * 1e6).rounded() / 1e6, to: &out)
+            case .string(let s): JSONEscape.appendQuoted(s, to: &out)
+            case .bool(let b): out += Array((b ? "true" : "false").utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,54 @@
+/// What a document step decided.
+public enum StepResult: Equatable, Sendable {
+    case keep
+    /// Drop the document; `reason` is a short code such as `min_chars` (the lineage `reason`).
+    case drop(reason: String)
+}
+
+/// A pure function of one document: keeps it (maybe rewritten or annotated) or drops it with a reason.
+/// It holds no global state, so any number of workers can call it at once.
+public protocol DocumentStep: AnyObject, Sendable {
+    /// The step's name in the spec (its `name`, or its `type`).
+    var name: String { get }
+    func apply(_ doc: inout Document) -> StepResult
+}
+
+/// A barrier's verdict on one document it drops.
+public struct BarrierDecision: Sendable, Equatable {
+    public let reason: String
+    /// The id of the document this one duplicates, when there is one.
+    public let dupOf: String?
+    public init(reason: String, dupOf: String?) { self.reason = reason; self.dupOf = dupOf }
+}
+
+/// A step that must see every document before deciding (dedup, mixture, …). It has a map half
+/// (`key`, per document, in any worker) and a reduce half (`reduce`, once, over all keys in order),
+/// so the same code runs on one machine and as dependent job arrays.
+public protocol BarrierStep: AnyObject, Sendable {
+    var name: String { get }
+    /// The map half: the bytes the reduce half needs about this document.
+    func key(for doc: Document) -> [UInt8]
+    /// The reduce half, fed every record in the global order.
+    func makeReducer() -> BarrierReducer
+}
+
+/// The reduce half of a barrier: sees every participating document's key once, in the global
+/// deterministic order (source order, then input, then line), then decides.
+public protocol BarrierReducer: AnyObject {
+    func consume(order: Int, docID: String, key: UnsafeRawBufferPointer)
+    /// Decisions for the documents to drop, by their `order`.
+    func finish() throws -> [Int: BarrierDecision]
+}
+
+/// A built step of either kind.
+public enum PipelineStep: Sendable {
+    case document(DocumentStep)
+    case barrier(BarrierStep)
+
+    public var name: String {
+        switch self {
+        case .document(let s): return s.name
+        case .barrier(let s): return s.name
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Winnow
+
+/// Where to find the lineage file: --db, else the spec's, else ./lineage.db.
+struct LineageLocation: ParsableArguments {
+    @Option(help: "Lineage database (default: the lineage file of --spec, else ./lineage.db).") var db: String?
+    @Option(help: "A pipeline spec whose lineage file to use.") var spec: String?
+
+    func path() throws -> String {
+        if let db { return db }
+        if let spec {
+            do { return try PipelineLoader.load(spec, checkInputs: false).lineagePath } catch let e as SpecValidationError {
+                warn(e.description)
+                throw ExitCode(2)
+            }
+        }
+        return "lineage.db"
+    }
+}
+
+struct Lineage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Query the lineage database with SQL (read-only).",
+        discussion: """
+        Tables: runs, inputs, documents, errors, step_stats, source_stats, shards, run_tasks.
+        Views: document_story, drop_reasons, shard_documents, shard_sources, source_summary, run_inputs, failed_runs, duplicate_clusters.
+        Example: winnow lineage "select reason, count(*) from documents where status = 'dropped' group by 1"
+        """)
+
+    @OptionGroup var location: LineageLocation
+    @Argument(help: "One SQL statement.") var sql: String
+    @Flag(help: "Print CSV.") var csv = false
+    @Flag(help: "Print a JSON array of objects.") var json = false
+
+    func run() throws {
+        do {
+            let r = try LineageStore.query(try location.path(), sql)
+            print(json ? r.json() : csv ? r.csv() : r.table(), terminator: "")
+        } catch let e as LineageError {
+            throw fail(e.description)
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print one document's whole story: where it was read, what each run did with it, where it went.")
+
+    @OptionGroup var location: LineageLocation
+    @Argument(help: "The document id.") var docID: String
+
+    func run() throws {
+        do { print(try LineageStore.explain(try location.path(), docID: docID), terminator: "") } catch let e as LineageError {
+            throw fail(e.description)
+        }
+    }
+}
+
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the runs in a lineage file, newest first.")
+
+    @OptionGroup var location: LineageLocation
+    @Flag(help: "Print a JSON array of objects.") var json = false
+
+    func run() throws {
+        do {
+            let r = try LineageStore.runs(try location.path())
+            print(json ? r.json() : r.table(), terminator: "")
+        } catch let e as LineageError {
+            throw fail(e.description)
+        }
+    }
+}
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema", abstract: "Print the pipeline JSON Schema (or the lineage SQL schema with --lineage).")
+
+    @Flag(help: "Print the lineage database schema instead.") var lineage = false
+
+    func run() throws {
+        print(lineage ? LineageSchema.sql : PipelineSchema.text, terminator: "")
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Winnow
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a pipeline: shards and manifest in output.dir, one lineage row per document.",
+        discussion: "A run that was killed resumes when started again with the same spec and inputs (use --fresh to start over).")
+
+    @Argument(help: "The pipeline spec.") var spec: String
+    @Option(help: "Worker threads (default: all cores).") var workers: Int?
+    @Flag(help: "Do not record one lineage row per document (runs, inputs, counts and shards are still recorded).") var noLineage = false
+    @Flag(help: "Start a new run even if an unfinished run of this spec could be resumed.") var fresh = false
+    @Flag(help: "No progress line.") var quiet = false
+
+    func run() throws {
+        let pipeline: Pipeline
+        do { pipeline = try PipelineLoader.load(spec) } catch let e as SpecValidationError {
+            warn(e.description)
+            throw ExitCode(2)
+        }
+        var options = RunOptions()
+        if let workers {
+            guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+            options.workers = workers
+        }
+        options.recordDocuments = !noLineage
+        options.fresh = fresh
+        let observer = TerminalProgress(quiet: quiet)
+        options.progressInterval = observer.isTTY ? 0.5 : 10
+        let executor = Executor(pipeline: pipeline, options: options, observer: observer)
+        SignalStop.install { executor.cancel() }
+        do {
+            let summary = try executor.run()
+            observer.clear()
+            print(summary.render(), terminator: "")
+        } catch {
+            observer.clear()
+            warn("error: \(error)")
+            throw ExitCode(error is RunCancelled ? 130 : 1)
+        }
+    }
+}
+
+/// Progress on standard error: a rewritten line on a terminal, a plain line every 10 s otherwise.
+final class TerminalProgress: RunObserver, @unchecked Sendable {
+    let isTTY = isatty(2) == 1
+    let quiet: Bool
+    private let lock = NSLock()
+    private var shown = false
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func progress(_ s: ProgressSnapshot) {
+        guard !quiet else { return }
+        var line = "[\(s.phase)] \(s.tasksDone)/\(s.tasksTotal) tasks, \(s.documents) docs"
+        if s.elapsed > 0 {
+            line += String(format: ", %.0f docs/s", Double(s.documents) / s.elapsed)
+            if s.bytes > 0 { line += String(format: ", %.1f MB/s", Double(s.bytes) / 1e6 / s.elapsed) }
+        }
+        if s.totalBytes > 0, s.bytes > 0, s.bytes < s.totalBytes {
+            let eta = s.elapsed * Double(s.totalBytes - s.bytes) / Double(s.bytes)
+            line += String(format: ", ETA %.0f s", eta)
+        }
+        lock.lock(); defer { lock.unlock() }
+        if isTTY {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            shown = true
+        } else {
+            warn(line)
+        }
+    }
+
+    func log(_ message: String) {
+        lock.lock(); defer { lock.unlock() }
+        if isTTY && shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+        warn(message)
+    }
+
+    func clear() {
+        lock.lock(); defer { lock.unlock() }
+        if isTTY && shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+    }
+}
+
+/// SIGINT/SIGTERM ask the run to stop at a document boundary; a second signal exits at once.
+enum SignalStop {
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    static func install(_ stop: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            var count = 0
+            src.setEventHandler {
+                count += 1
+                if count > 1 { exit(130) }
+                warn("stopping after the current documents; run again to resume")
+                stop()
+            }
+            src.resume()
+            sources.append(src)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import Winnow
+
+@main
+struct WinnowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "winnow",
+        abstract: "Declarative data pipelines for language-model pre-training data, with SQLite lineage.",
+        version: Winnow.version,
+        subcommands: [Validate.self, Run.self, Lineage.self, Explain.self, Runs.self, SchemaCommand.self])
+}
+
+/// Prints to standard error.
+func warn(_ s: String) { FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8)) }
+
+/// Failure with a message already printed; exits with the given code.
+struct Failed: Error {}
+
+func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+    warn("error: " + message)
+    return ExitCode(code)
+}

@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// A fresh temporary folder, removed when the test ends.
+func makeTempDir(_ test: XCTestCase, _ name: String = #function) throws -> String {
+    let safe = name.filter { $0.isLetter || $0.isNumber }
+    let dir = NSTemporaryDirectory() + "winnow-tests/\(safe)-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    return dir
+}
+
+/// Writes `text` to `path`, compressed by the path's suffix (.gz, .zst), creating folders.
+func writeFile(_ path: String, _ text: String) throws {
+    try writeFile(path, Array(text.utf8))
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let w = try AtomicCompressedWriter(path: path, compression: Compression(path: path), level: nil)
+    try w.write(bytes)
+    _ = try w.commit()
+}
+
+/// Reads a file, decompressing by suffix.
+func readText(_ path: String) throws -> String {
+    let src = try openByteSource(path: path)
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = try buf.withUnsafeMutableBytes { try src.read(into: $0) }
+        if n == 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// The repository root (for pipelines/, schemas/, examples/).
+let repoRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// One JSONL line for a document.
+func jsonl(_ id: String, _ text: String, extra: String = "") -> String {
+    var out = [UInt8]()
+    JSONEscape.appendQuoted(text, to: &out)
+    return "{\"id\": \"\(id)\", \"text\": \(String(decoding: out, as: UTF8.self))\(extra)}\n"
+}
+
+/// Runs a spec file in-process and returns the summary.
+@discardableResult
+func runSpec(_ path: String, workers: Int = 2, recordDocuments: Bool = true, fresh: Bool = false) throws -> RunSummary {
+    let p = try PipelineLoader.load(path)
+    var o = RunOptions()
+    o.workers = workers
+    o.recordDocuments = recordDocuments
+    o.fresh = fresh
+    return try Executor(pipeline: p, options: o).run()
+}
+
+/// Query helper over a lineage file.
+func lineageRows(_ db: String, _ sql: String) throws -> [[String]] {
+    try LineageStore.query(db, sql).rows.map { $0.map(QueryResult.cell) }
+}
