@@ -1,6 +1,6 @@
 # Winnow — `make run` then `make test` on a fresh Debian/Ubuntu machine with Swift.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev pkg-config
+DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev pkg-config
 BIN := .build/release/winnow
 
 .PHONY: setup build run test bench schema clean
@@ -41,6 +41,7 @@ schema:
 	$(SWIFT) build --product winnow
 	.build/debug/winnow schema > schemas/pipeline.schema.json
 	.build/debug/winnow schema --lineage > schemas/lineage.sql
+	scripts/update-readme.sh
 
 clean:
 	rm -rf .build out

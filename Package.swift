@@ -18,7 +18,9 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
-        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd"]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto"]),
         .executableTarget(name: "winnow", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

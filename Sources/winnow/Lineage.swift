@@ -77,8 +77,9 @@ struct SchemaCommand: ParsableCommand {
         commandName: "schema", abstract: "Print the pipeline JSON Schema (or the lineage SQL schema with --lineage).")
 
     @Flag(help: "Print the lineage database schema instead.") var lineage = false
+    @Flag(help: "Print the spec reference as Markdown tables (as in the README).") var markdown = false
 
     func run() throws {
-        print(lineage ? LineageSchema.sql : PipelineSchema.text, terminator: "")
+        print(lineage ? LineageSchema.sql : markdown ? PipelineSchema.markdownReference() : PipelineSchema.text, terminator: "")
     }
 }

@@ -69,11 +69,19 @@ public final class Executor: @unchecked Sendable {
         let progressThread = startProgressThread()
         defer { progressThread.cancel() }
         do {
+            let clock = ContinuousClock()
+            var t = clock.now
+            func phaseDone(_ what: String) {
+                observer?.log(String(format: "%@ done in %.2f s", what, (clock.now - t).seconds))
+                t = clock.now
+            }
             for stage in 1...plan.stageCount {
                 try runStage(stage)
-                if stage < plan.stageCount { try reduce(barrier: stage) }
+                phaseDone("stage \(stage)/\(plan.stageCount)")
+                if stage < plan.stageCount { try reduce(barrier: stage); phaseDone("reduce \(plan.barriers[stage - 1].step.name)") }
             }
             let shards = try ShardPhase(run: self).execute()
+            phaseDone("shards")
             try lineage.sync()
             let summary = try finish(shards: shards, resumed: resumed)
             try lineage.close()

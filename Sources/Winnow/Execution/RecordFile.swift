@@ -59,7 +59,7 @@ final class RecordWriter {
     private var header = [UInt8](repeating: 0, count: 4)
     private(set) var count = 0
 
-    init(path: String) throws { w = try AtomicCompressedWriter(path: path, compression: .none, level: nil) }
+    init(path: String) throws { w = try AtomicCompressedWriter(path: path, compression: .none, level: nil, checksum: false, durable: false) }
 
     func append(_ e: RecordEncoder) throws {
         var n = UInt32(e.bytes.count).littleEndian

@@ -61,7 +61,7 @@ struct StageWorker {
         var finalMeta: RecordWriter? = nil
         var finalSizes: RecordWriter? = nil
         if isFinal {
-            finalOut = try AtomicCompressedWriter(path: files.finalDocs(p), compression: .none, level: nil)
+            finalOut = try AtomicCompressedWriter(path: files.finalDocs(p), compression: .none, level: nil, checksum: false, durable: false)
             finalMeta = try RecordWriter(path: files.finalMeta(p))
             finalSizes = try RecordWriter(path: files.finalSizes(p))
         } else {
@@ -198,7 +198,7 @@ struct StageWorker {
                 }
             }
             if isFinal {
-                try finalOut!.commit(); try finalMeta!.commit(); try finalSizes!.commit()
+                _ = try finalOut!.commit(); try finalMeta!.commit(); try finalSizes!.commit()
             } else {
                 try staged!.commit(); try keys!.commit()
             }
@@ -221,7 +221,11 @@ enum OutputLine {
         out += Array(#"{"id":"#.utf8)
         JSONEscape.appendQuoted(doc.id, to: &out)
         out += Array(#","text":"#.utf8)
-        JSONEscape.appendQuoted(doc.text, to: &out)
+        if let raw = doc.escapedText {
+            out.append(0x22); out += raw; out.append(0x22)
+        } else {
+            JSONEscape.appendQuoted(doc.text, to: &out)
+        }
         out += Array(#","source":"#.utf8)
         JSONEscape.appendQuoted(doc.source, to: &out)
         if !doc.metadata.isEmpty {

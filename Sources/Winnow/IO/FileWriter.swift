@@ -63,15 +63,21 @@ final class AtomicCompressedWriter {
     private let tmpPath: String
     private let out: RawFileWriter
     private let compression: Compression
-    private var sha = SHA256()
+    private var sha: SHA256?
     /// Heap-allocated: zlib keeps a pointer back to the stream, so it must never move.
     private var gz: UnsafeMutablePointer<z_stream>?
     private var zctx: OpaquePointer?
     private var scratch = [UInt8](repeating: 0, count: 1 << 17)
     private(set) var uncompressedBytes: Int64 = 0
 
-    init(path: String, compression: Compression, level: Int?) throws {
+    private let durable: Bool
+
+    /// `checksum: false` skips the SHA-256 and `durable: false` the fsync (work files that a resumed run
+    /// rewrites anyway; a killed process loses nothing that reached the page cache).
+    init(path: String, compression: Compression, level: Int?, checksum: Bool = true, durable: Bool = true) throws {
         self.path = path
+        self.durable = durable
+        sha = checksum ? SHA256() : nil
         self.compression = compression
         tmpPath = path + ".tmp-\(getpid())"
         out = try RawFileWriter(path: tmpPath)
@@ -109,7 +115,7 @@ final class AtomicCompressedWriter {
     func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     private func emit(_ bytes: UnsafeRawBufferPointer) throws {
-        sha.update(bytes)
+        sha?.update(bytes)
         try out.write(bytes)
     }
 
@@ -155,9 +161,9 @@ final class AtomicCompressedWriter {
         case .gzip: try deflateChunk(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH)
         case .zstd: try zstdChunk(UnsafeRawBufferPointer(start: nil, count: 0), end: true)
         }
-        try out.sync()
+        if durable { try out.sync() } else { try out.flush() }
         guard rename(tmpPath, path) == 0 else { throw FileError(path, "cannot rename into place (\(String(cString: strerror(errno))))") }
-        return (out.bytesWritten, sha.finalize().hex)
+        return (out.bytesWritten, sha?.finalize().hex ?? "")
     }
 
     /// Removes the temporary file without publishing it.
@@ -166,7 +172,7 @@ final class AtomicCompressedWriter {
 
 /// Writes `bytes` to `path` atomically (temp file + fsync + rename).
 func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
-    let w = try AtomicCompressedWriter(path: path, compression: .none, level: nil)
+    let w = try AtomicCompressedWriter(path: path, compression: .none, level: nil, checksum: false)
     try w.write(bytes)
     _ = try w.commit()
 }

@@ -80,7 +80,18 @@ public enum JSONEscape {
         var runStart = 0
         let n = p.count
         var i = 0
+        let base = UnsafeRawPointer(p.baseAddress)
         while i < n {
+            if i + 8 <= n, let base {
+                // No byte < 0x20, no '"', no '\\' in these 8 bytes (classic SWAR zero-byte tests).
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
+                let control = (w &- lo &* 0x20) & ~w & hi
+                let q = w ^ (lo &* 0x22), bs = w ^ (lo &* 0x5C)
+                let quote = (q &- lo) & ~q & hi
+                let slash = (bs &- lo) & ~bs & hi
+                if control | quote | slash == 0 { i += 8; continue }
+            }
             let b = p[i]
             if b >= 0x20 && b != 0x22 && b != 0x5C { i += 1; continue }
             if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }

@@ -168,11 +168,10 @@ CREATE VIEW IF NOT EXISTS duplicate_clusters AS
   GROUP BY run_id, step, dup_of;
 """
 
-    /// Indexes, created once a run's bulk inserts are done (cheaper than maintaining them row by row).
+    /// Indexes, created once the first run's bulk inserts are done (cheaper than maintaining them row by
+    /// row). Only what `explain` needs: every index slows the inserts of every later run.
     public static let indexes = """
 CREATE INDEX IF NOT EXISTS documents_doc_id ON documents(doc_id);
-CREATE INDEX IF NOT EXISTS documents_run_status ON documents(run_id, status, step, reason);
-CREATE INDEX IF NOT EXISTS documents_run_shard ON documents(run_id, shard, position);
 CREATE INDEX IF NOT EXISTS documents_dup_of ON documents(dup_of) WHERE dup_of IS NOT NULL;
 """
 

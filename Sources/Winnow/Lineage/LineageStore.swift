@@ -8,6 +8,7 @@ public enum LineageStore {
         try db.exec("PRAGMA journal_mode = WAL")
         try db.exec("PRAGMA synchronous = NORMAL")
         try db.exec("PRAGMA temp_store = MEMORY")
+        try db.exec("PRAGMA cache_size = -65536")   // 64 MiB: index pages stay in memory during bulk inserts
         try LineageSchema.apply(to: db)
         return db
     }

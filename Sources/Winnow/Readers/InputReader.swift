@@ -62,7 +62,8 @@ struct InputReader {
                     return true
                 }
                 let id = parser.hasID ? String(decoding: parser.id, as: UTF8.self) : "\(source.name):\(displayPath):\(lineNo)"
-                let doc = Document(id: id, text: String(decoding: parser.text, as: UTF8.self), source: source.name, metadata: parser.metadata)
+                var doc = Document(id: id, text: String(decoding: parser.text, as: UTF8.self), source: source.name, metadata: parser.metadata)
+                doc.escapedText = parser.rawText
                 try body(.document(doc, line: lineNo))
             }
             return true

@@ -3,7 +3,9 @@ public struct Document: Sendable {
     /// The id from the input's `id_field`, or `<source>:<input>:<line>` when the input has none.
     public var id: String
     /// The text (rewritten in place by steps that clean it).
-    public var text: String
+    public var text: String { didSet { escapedText = nil } }
+    /// The text as JSON-escaped in the input, while `text` is unchanged: written back as is.
+    var escapedText: [UInt8]?
     /// The name of the source the document came from.
     public var source: String
     /// Every other input field, as the raw bytes of one JSON object (empty when there were none).
@@ -12,6 +14,7 @@ public struct Document: Sendable {
     public var annotations: Annotations
 
     public init(id: String, text: String, source: String, metadata: [UInt8] = [], annotations: Annotations = Annotations()) {
+        self.escapedText = nil
         self.id = id
         self.text = text
         self.source = source

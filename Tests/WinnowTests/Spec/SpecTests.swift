@@ -118,3 +118,15 @@ final class SpecTests: XCTestCase {
         XCTAssertEqual(try PipelineLoader.load("\(dir)/specs/q.json").sha256, p.sha256)
     }
 }
+
+final class ReadmeTests: XCTestCase {
+    /// The README's spec reference is the generated one (`make schema` refreshes it).
+    func testReadmeSpecReferenceIsCurrent() throws {
+        let readme = String(decoding: try readFileBytes("\(repoRoot)/README.md"), as: UTF8.self)
+        guard let a = readme.range(of: "<!-- spec-reference:begin -->\n"), let b = readme.range(of: "<!-- spec-reference:end -->") else {
+            return XCTFail("README.md lost its spec-reference markers")
+        }
+        XCTAssertEqual(String(readme[a.upperBound..<b.lowerBound]), PipelineSchema.markdownReference(), "README spec reference is stale: run `make schema`")
+        for step in StepRegistry.all { XCTAssertTrue(readme.contains("`\(step.type)`"), step.type) }
+    }
+}

@@ -26,6 +26,18 @@ final class LengthFilterTests: XCTestCase {
         XCTAssertEqual(a["chars"], .int(14))
         XCTAssertEqual(a["words"], .int(5))
         XCTAssertTrue(TextStats.charsAndWords("") == (0, 0))
+        // Against a reference over Unicode scalars, on random mixes of every White_Space character.
+        let pieces: [String] = ["a", "é", "日本", "😀", "ok", "e\u{301}"] + [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2005, 0x200A,
+            0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0x200B, 0x180E, 0x2060].map { String(Unicode.Scalar($0)!) }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let s = (0..<Int.random(in: 0...30, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var words = 0, inWord = false
+            for u in s.unicodeScalars {
+                if u.properties.isWhitespace { inWord = false } else if !inWord { inWord = true; words += 1 }
+            }
+            XCTAssertTrue(TextStats.charsAndWords(s) == (s.unicodeScalars.count, words), s.debugDescription)
+        }
         XCTAssertTrue(TextStats.charsAndWords("  \n ") == (4, 0))
     }
 }

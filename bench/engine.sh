@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Engine benchmark: read -> length -> write on a ~1 GB (uncompressed) gzip JSONL corpus, side by side with
+# datatrove's JsonlReader -> filter -> JsonlWriter and with the read+parse floor. Prints one line per run
+# (wall seconds, docs/s, peak RSS) and appends them to bench/results/engine.jsonl.
+#
+#   bench/engine.sh [CORPUS_DIR]        # default /tmp/winnow-bench/c1g (see bench/README.md to build it)
+#   ANCHORS_PY=/tmp/anchors-venv/bin/python  (datatrove; skipped with a message when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus=${1:-/tmp/winnow-bench/c1g}
+W=${WINNOW_BIN:-.build/release/winnow}
+PY=${ANCHORS_PY:-/tmp/anchors-venv/bin/python}
+out=${BENCH_OUT:-/tmp/winnow-bench}/engine
+results=bench/results/engine.jsonl
+mkdir -p "$out" bench/results
+[ -x "$W" ] || { echo "build first: swift build -c release"; exit 1; }
+ls "$corpus"/part-*.jsonl.gz >/dev/null || { echo "no corpus in $corpus (see bench/README.md)"; exit 1; }
+docs=$(zcat "$corpus"/part-*.jsonl.gz | wc -l)
+mb=$(zcat "$corpus"/part-*.jsonl.gz | wc -c | awk '{printf "%.0f", $1/1e6}')
+echo "corpus $corpus: $docs documents, $mb MB of JSONL (gzip on disk)"
+
+cat > "$out/spec.json" <<JSON
+{"name": "bench-engine", "sources": [{"name": "web", "paths": ["$corpus/part-*.jsonl.gz"]}],
+ "steps": [{"type": "length", "min_chars": 200, "min_words": 40}],
+ "output": {"dir": "$out/winnow", "compression": "none"}}
+JSON
+
+# measure LABEL CMD...: runs CMD under /usr/bin/time, prints and records wall, docs/s and peak RSS.
+measure() {
+  local label=$1; shift
+  local log; log=$(mktemp)
+  /usr/bin/time -v "$@" >"$log.out" 2>"$log"
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
+  local line
+  line=$(awk -v l="$label" -v w="$wall" -v d="$docs" -v m="$mb" -v r="$rss" \
+    'BEGIN{printf "{\"run\":\"%s\",\"wall_s\":%.2f,\"docs_per_s\":%.0f,\"mb_per_s\":%.1f,\"peak_rss_mb\":%.0f}", l, w, d/w, m/w, r/1024}')
+  echo "$line" | tee -a "$results"
+  rm -f "$log" "$log.out"
+}
+
+measure "floor (read+parse) w1" "$W" bench floor --workers 1 "$corpus"/part-*.jsonl.gz
+measure "floor (read+parse) w2" "$W" bench floor --workers 2 "$corpus"/part-*.jsonl.gz
+for w in 1 2; do
+  rm -rf "$out/winnow"
+  measure "winnow w$w lineage" "$W" run "$out/spec.json" --workers $w --quiet --fresh
+done
+rm -rf "$out/winnow"
+measure "winnow w2 no-lineage" "$W" run "$out/spec.json" --workers 2 --quiet --fresh --no-lineage
+if "$PY" -c "import datatrove" 2>/dev/null; then
+  for w in 1 2; do
+    measure "datatrove w$w" "$PY" bench/dt_read_write.py "$corpus" "$out/datatrove" --workers $w
+  done
+else
+  echo "datatrove not found at $PY: skipped (see bench/README.md)"
+fi
