@@ -3,12 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${WINNOW_BIN:-.build/debug/winnow}
-ref=$("$bin" schema --markdown)
-python3 - "$ref" <<'PY'
-import sys, re
-ref = sys.argv[1]
+tmp=$(mktemp)
+"$bin" schema --markdown > "$tmp"
+python3 - "$tmp" <<'PY'
+import sys
+ref = open(sys.argv[1]).read()
 text = open("README.md").read()
-begin, end = "<!-- spec-reference:begin -->", "<!-- spec-reference:end -->"
+begin, end = "<!-- spec-reference:begin -->\n", "<!-- spec-reference:end -->"
 a, b = text.index(begin) + len(begin), text.index(end)
-open("README.md", "w").write(text[:a] + "\n" + ref.rstrip("\n") + "\n" + text[b:])
+open("README.md", "w").write(text[:a] + ref + text[b:])
 PY
+rm -f "$tmp"
