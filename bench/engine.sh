@@ -40,18 +40,24 @@ measure() {
   rm -f "$log" "$log.out"
 }
 
-measure "floor (read+parse) w1" "$W" bench floor --workers 1 "$corpus"/part-*.jsonl.gz
-measure "floor (read+parse) w2" "$W" bench floor --workers 2 "$corpus"/part-*.jsonl.gz
-for w in 1 2; do
-  rm -rf "$out/winnow"
-  measure "winnow w$w lineage" "$W" run "$out/spec.json" --workers $w --quiet --fresh
-done
-rm -rf "$out/winnow"
-measure "winnow w2 no-lineage" "$W" run "$out/spec.json" --workers 2 --quiet --fresh --no-lineage
-if "$PY" -c "import datatrove" 2>/dev/null; then
+# Repetitions are interleaved (floor, Winnow, datatrove, floor, ...) so machine noise hits all alike.
+reps=${REPS:-3}
+have_dt=1
+"$PY" -c "import datatrove" 2>/dev/null || { have_dt=0; echo "datatrove not found at $PY: skipped (see bench/README.md)"; }
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+for r in $(seq 1 "$reps"); do
+  measure "$stamp floor (read+parse) w1" "$W" bench floor --workers 1 "$corpus"/part-*.jsonl.gz
+  measure "$stamp floor (read+parse) w2" "$W" bench floor --workers 2 "$corpus"/part-*.jsonl.gz
   for w in 1 2; do
-    measure "datatrove w$w" "$PY" bench/dt_read_write.py "$corpus" "$out/datatrove" --workers $w
+    rm -rf "$out/winnow"
+    measure "$stamp winnow w$w lineage" "$W" run "$out/spec.json" --workers $w --quiet
   done
-else
-  echo "datatrove not found at $PY: skipped (see bench/README.md)"
-fi
+  rm -rf "$out/winnow"
+  measure "$stamp winnow w2 no-lineage" "$W" run "$out/spec.json" --workers 2 --quiet --no-lineage
+  if [ $have_dt = 1 ] && [ "$r" -le "${DT_REPS:-1}" ]; then
+    for w in 1 2; do
+      measure "$stamp datatrove w$w" "$PY" bench/dt_read_write.py "$corpus" "$out/datatrove" --workers $w
+    done
+  fi
+done
+python3 bench/summarize.py "$results" "$stamp"

@@ -34,8 +34,9 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(gaps.map { $0[1] }, ["100", "100", "87"])
         XCTAssertTrue(gaps.allSatisfy { $0[2] == "0" && Int($0[3])! == Int($0[1])! - 1 })
         // Bad lines are queryable with file, line and reason.
-        XCTAssertEqual(try lineageRows(db, "select input, line, reason from errors where source = 'forum'"),
-                       [["\(repoRoot)/examples/data/forum/posts.jsonl.zst", "117", "invalid_json"]])
+        let forumErrors = try lineageRows(db, "select input, line, reason from errors where source = 'forum'")
+        XCTAssertEqual(forumErrors.map { [$0[1], $0[2]] }, [["117", "invalid_json"]])
+        XCTAssertTrue(forumErrors.first?[0].hasSuffix("examples/data/forum/posts.jsonl.zst") ?? false, "\(forumErrors)")
         // "Why was document X dropped" is one query.
         XCTAssertEqual(try lineageRows(db, "select step, reason, dup_of from document_story where doc_id = 'web-copy-001'"),
                        [["exact_dedup", "duplicate", "web-0014"]])
