@@ -30,7 +30,7 @@ run: build
 ## test: the whole test suite (debug build)
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 ## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
 bench: build

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# make bench: builds the corpora when missing, then runs every benchmark case.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=../shared/bench
+[ -d "$shared" ] || { echo "bench: ../shared/bench is missing; nothing to compare against"; exit 1; }
+if [ ! -d /tmp/c1000 ]; then python3 "$shared/make_corpus.py" --out /tmp/c1000 --mb 1000 || true; fi
+if [ ! -d /tmp/winnow-bench/c1g ]; then python3 bench/replicate_corpus.py /tmp/c1000 /tmp/winnow-bench/c1g --mb 1000; fi
+bench/engine.sh /tmp/winnow-bench/c1g
