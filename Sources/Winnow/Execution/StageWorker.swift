@@ -156,29 +156,41 @@ struct StageWorker {
                 let counters = run.counters
                 let reader = InputReader(partition: partition, source: source, displayPath: partition.input,
                                          maxLineBytes: run.pipeline.spec.maxLineBytes, onBytes: { counters.addBytes($0) })
-                try reader.read { item in
-                    defer { ordinal += 1; sinceCheck += 1 }
-                    if sinceCheck >= 1024 {
-                        sinceCheck = 0
-                        run.counters.addDocs(1024)
-                        if cancelled.isSet { throw RunCancelled() }
+                var lastLine = partition.firstLine - 1
+                func recordBad(line: Int, reason: String, message: String) throws {
+                    sourceStat.errors += 1
+                    if run.pipeline.spec.onError == .stop {
+                        throw BadInputError(input: partition.input, line: line, reason: reason, message: message)
                     }
-                    switch item {
-                    case .document(let doc, let line):
-                        try handle(doc, ordinal: ordinal, line: line)
-                    case .bad(let line, let reason, let message):
-                        sourceStat.errors += 1
-                        if run.pipeline.spec.onError == .stop {
-                            throw BadInputError(input: partition.input, line: line, reason: reason, message: message)
+                    if record {
+                        errors.append(ErrorRow(source: source.name, input: partition.input, line: line, reason: reason, message: message, stage: stage, partition: p))
+                        rows.append(DocumentRow(source: source.name, docID: nil, input: partition.input, line: line, status: .error,
+                                                step: "reader", reason: reason, annotations: nil, shard: nil, position: nil, dupOf: nil,
+                                                stage: stage, partition: p))
+                        flushRows(force: false)
+                    }
+                }
+                do {
+                    try reader.read { item in
+                        defer { ordinal += 1; sinceCheck += 1 }
+                        if sinceCheck >= 1024 {
+                            sinceCheck = 0
+                            run.counters.addDocs(1024)
+                            if cancelled.isSet { throw RunCancelled() }
                         }
-                        if record {
-                            errors.append(ErrorRow(source: source.name, input: partition.input, line: line, reason: reason, message: message, stage: stage, partition: p))
-                            rows.append(DocumentRow(source: source.name, docID: nil, input: partition.input, line: line, status: .error,
-                                                    step: "reader", reason: reason, annotations: nil, shard: nil, position: nil, dupOf: nil,
-                                                    stage: stage, partition: p))
-                            flushRows(force: false)
+                        switch item {
+                        case .document(let doc, let line):
+                            lastLine = line
+                            try handle(doc, ordinal: ordinal, line: line)
+                        case .bad(let line, let reason, let message):
+                            lastLine = line
+                            try recordBad(line: line, reason: reason, message: message)
                         }
                     }
+                } catch let e as FileError {
+                    // A truncated or corrupt compressed file: the documents before the damage are kept; the
+                    // damage is one bad "line" after the last one read (or the run stops, as the spec says).
+                    try recordBad(line: lastLine + 1, reason: "unreadable_input", message: e.message)
                 }
             } else {
                 try RecordReader(path: files.staged(stage - 1, p)).forEach { d in

@@ -157,4 +157,35 @@ final class ExecutorTests: XCTestCase {
         XCTAssertTrue(b.shards.allSatisfy { $0.uncompressedBytes <= 2000 || $0.documents == 1 })
         XCTAssertEqual(b.shards.reduce(0) { $0 + $1.documents }, 95)
     }
+
+    func testTruncatedCompressedInputIsRecordedOrStopsTheRun() throws {
+        let dir = try makeTempDir(self)
+        let text = (0..<3000).map { jsonl("d\($0)", "document number \($0) with a few words in it") }.joined()
+        try writeFile("\(dir)/full.jsonl.gz", text)
+        let bytes = try readFileBytes("\(dir)/full.jsonl.gz")
+        try FileManager.default.createDirectory(atPath: "\(dir)/in", withIntermediateDirectories: true)
+        let raw = try RawFileWriter(path: "\(dir)/in/cut.jsonl.gz")
+        try raw.write(Array(bytes[0..<bytes.count * 2 / 3]))
+        try raw.flush()
+        try writeFile("\(dir)/in/ok.jsonl", jsonl("fine", "a complete file"))
+        for mode in ["skip", "stop"] {
+            try writeFile("\(dir)/\(mode).json", """
+            {"name": "t", "sources": [{"name": "a", "paths": ["in/*"]}], "output": {"dir": "out-\(mode)"}, "on_error": "\(mode)"}
+            """)
+        }
+        let summary = try runSpec("\(dir)/skip.json")
+        let db = "\(dir)/out-skip/lineage.db"
+        let err = try lineageRows(db, "select input, reason, message, line from errors")
+        XCTAssertEqual(err.count, 1)
+        XCTAssertEqual(err[0][0], "in/cut.jsonl.gz")
+        XCTAssertEqual(err[0][1], "unreadable_input")
+        XCTAssertTrue(err[0][2].contains("truncated gzip stream"), err[0][2])
+        let kept = Int(try lineageRows(db, "select count(*) from documents where status = 'kept' and input = 'in/cut.jsonl.gz'")[0][0])!
+        XCTAssertGreaterThan(kept, 100)
+        XCTAssertEqual(Int(err[0][3]), kept + 1)
+        XCTAssertEqual(summary.documentsOut, kept + 1)
+        XCTAssertThrowsError(try runSpec("\(dir)/stop.json")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("in/cut.jsonl.gz:\(kept + 1): unreadable input (truncated gzip stream"), "\(e)")
+        }
+    }
 }
