@@ -30,6 +30,7 @@ public final class Executor: @unchecked Sendable {
     weak var observer: RunObserver?
 
     private(set) var lineage: LineageWriter!
+    private(set) var keptFeeder: KeptRowFeeder!
     private(set) var workFiles: WorkFiles!
     private(set) var runID = ""
     private var db: SQLiteDatabase!
@@ -49,8 +50,8 @@ public final class Executor: @unchecked Sendable {
 
     static func stageTask(_ stage: Int, _ p: Int) -> String { String(format: "stage%d/p%05d", stage, p) }
     static func reduceTask(_ barrier: Int) -> String { "reduce\(barrier)" }
-    static func shardTask(_ k: Int) -> String { String(format: "shard/%05d", k) }
-    /// The `stage` value of rows written while shards are written.
+    static func keptTask(_ p: Int) -> String { String(format: "kept/p%05d", p) }
+    /// The `stage` value of kept documents' rows (written once every shard is numbered).
     var shardStage: Int { plan.stageCount + 1 }
 
     /// Runs the pipeline to the end (or resumes an unfinished run of the same spec and inputs).
@@ -65,6 +66,7 @@ public final class Executor: @unchecked Sendable {
         (inputs, partitions) = try Planner.partitions(for: pipeline)
         let resumed = try startOrResume()
         lineage = try LineageWriter(db: db, runID: runID)
+        keptFeeder = KeptRowFeeder(run: self)
 
         let progressThread = startProgressThread()
         defer { progressThread.cancel() }
@@ -89,6 +91,7 @@ public final class Executor: @unchecked Sendable {
             try? db.exec(LineageSchema.indexes)
             // Leave a single self-contained file behind: readers need no -wal/-shm files.
             try? db.exec("PRAGMA journal_mode = DELETE")
+            phaseDone("finish")
             return summary
         } catch {
             try? lineage.close()
@@ -125,6 +128,7 @@ public final class Executor: @unchecked Sendable {
                 }
             }
         }
+        try removeStaleOutputs()
         let stamp = ISO8601DateFormatter.compactUTC.string(from: Date())
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
         workFiles = WorkFiles(dir: workDir(runID))
@@ -155,12 +159,20 @@ public final class Executor: @unchecked Sendable {
                 try db.run("DELETE FROM errors WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(stage)), .integer(Int64(p.index))])
             }
         }
-        let shardRows = try db.query("SELECT DISTINCT shard FROM documents WHERE run_id = ? AND stage = ?", [.text(runID), .integer(Int64(shardStage))])
-        for row in shardRows.rows {
-            guard let k = row.first?.integer, !doneTasks.contains(Self.shardTask(Int(k))) else { continue }
-            try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND shard = ?", [.text(runID), .integer(Int64(shardStage)), .integer(k)])
+        for p in partitions where !doneTasks.contains(Self.keptTask(p.index)) {
+            try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(shardStage)), .integer(Int64(p.index))])
         }
         try db.exec("COMMIT")
+    }
+
+    /// A new run starts from an output folder without earlier shards (or their half-written temporary
+    /// files), so the folder holds exactly what the manifest lists.
+    private func removeStaleOutputs() throws {
+        let fm = FileManager.default
+        for f in (try? fm.contentsOfDirectory(atPath: pipeline.outputDir)) ?? [] where f.hasPrefix("shard-") && f.contains(".jsonl") {
+            try fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent(f))
+        }
+        try? fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent("manifest.json"))
     }
 
     private func workDir(_ id: String) -> String { (pipeline.outputDir as NSString).appendingPathComponent(".winnow/\(id)") }
@@ -171,10 +183,18 @@ public final class Executor: @unchecked Sendable {
     // MARK: - Stages
 
     private func runStage(_ stage: Int) throws {
+        let isFinal = stage == plan.stageCount
+        if isFinal {
+            // Partitions finished by an earlier (killed) process still count for shard numbering.
+            for p in partitions where isDone(Self.stageTask(stage, p.index)) {
+                keptFeeder.partitionFinished(p.index, shards: try ShardPhase.shardCount(workFiles, p.index))
+            }
+        }
         let todo = partitions.filter { !isDone(Self.stageTask(stage, $0.index)) }
         counters.startPhase("stage \(stage)/\(plan.stageCount)", tasks: todo.count, totalBytes: stage == 1 ? todo.reduce(0) { $0 + $1.diskBytes } : 0)
-        // Largest first, so the last task to finish is a small one.
-        let ordered = todo.sorted { $0.diskBytes != $1.diskBytes ? $0.diskBytes > $1.diskBytes : $0.index < $1.index }
+        // Earlier stages: largest first, so the last task to finish is a small one. The last stage: in
+        // partition order, so kept documents can be recorded while later partitions still run.
+        let ordered = isFinal ? todo : todo.sorted { $0.diskBytes != $1.diskBytes ? $0.diskBytes > $1.diskBytes : $0.index < $1.index }
         try WorkerPool.run(ordered, workers: options.workers) { p in
             try StageWorker(run: self, stage: stage, partition: p).execute()
             try self.testDelay()

@@ -57,13 +57,11 @@ struct StageWorker {
         // Outputs of this stage.
         var staged: RecordWriter? = nil
         var keys: RecordWriter? = nil
-        var finalOut: AtomicCompressedWriter? = nil
+        var shards: ShardWriter? = nil
         var finalMeta: RecordWriter? = nil
-        var finalSizes: RecordWriter? = nil
         if isFinal {
-            finalOut = try AtomicCompressedWriter(path: files.finalDocs(p), compression: .none, level: nil, checksum: false, durable: false)
+            shards = ShardWriter(dir: run.pipeline.outputDir, partition: p, output: run.pipeline.spec.output)
             finalMeta = try RecordWriter(path: files.finalMeta(p))
-            finalSizes = try RecordWriter(path: files.finalSizes(p))
         } else {
             staged = try RecordWriter(path: files.staged(stage, p))
             keys = try RecordWriter(path: files.keys(stage, p))
@@ -126,15 +124,16 @@ struct StageWorker {
                 sourceStat.docsOut += 1
                 outLine.removeAll(keepingCapacity: true)
                 OutputLine.append(doc, to: &outLine)
-                try outLine.withUnsafeBytes { try finalOut!.write($0) }
-                var meta = RecordEncoder()
-                meta.u32(ordinal); meta.u64(line); meta.string(doc.id)
-                if record { annotationBytes.removeAll(keepingCapacity: true); doc.annotations.appendJSON(to: &annotationBytes); meta.blob(annotationBytes) }
-                else { meta.blob([]) }
-                var size = RecordEncoder()
-                size.u32(outLine.count); size.u32(meta.bytes.count + 4)
-                try finalMeta!.append(meta)
-                try finalSizes!.append(size)
+                let (shard, position) = try shards!.place(bytes: outLine.count)
+                try outLine.withUnsafeBytes { try shards!.write($0) }
+                if record {
+                    var meta = RecordEncoder()
+                    meta.u32(shard); meta.u32(position); meta.u64(line); meta.string(doc.id)
+                    annotationBytes.removeAll(keepingCapacity: true)
+                    doc.annotations.appendJSON(to: &annotationBytes)
+                    meta.blob(annotationBytes)
+                    try finalMeta!.append(meta)
+                }
             } else {
                 var e = RecordEncoder()
                 e.u32(ordinal); e.u64(line); e.string(doc.id); e.string(doc.text); e.blob(doc.metadata); e.annotations(doc.annotations)
@@ -210,12 +209,21 @@ struct StageWorker {
                 }
             }
             if isFinal {
-                _ = try finalOut!.commit(); try finalMeta!.commit(); try finalSizes!.commit()
+                try shards!.finish()
+                try finalMeta!.commit()
+                // The partition's shard list, for the finish phase (global numbering, manifest, lineage).
+                let list = try RecordWriter(path: files.finalShards(p))
+                for w in shards!.written {
+                    var e = RecordEncoder()
+                    e.string(w.name); e.u64(w.documents); e.u64(Int(w.bytes)); e.u64(Int(w.uncompressedBytes)); e.string(w.sha256)
+                    try list.append(e)
+                }
+                try list.commit()
             } else {
                 try staged!.commit(); try keys!.commit()
             }
         } catch {
-            finalOut?.abandon(); finalMeta?.abandon(); finalSizes?.abandon(); staged?.abandon(); keys?.abandon()
+            shards?.abandon(); finalMeta?.abandon(); staged?.abandon(); keys?.abandon()
             throw error
         }
         flushRows(force: true)
@@ -223,6 +231,7 @@ struct StageWorker {
         if let b = barrierStat { allStats.append(b) }
         if let b = prevBarrierStat { allStats.append(b) }
         run.lineage.send(.taskDone(task: Executor.stageTask(stage, p), stats: allStats, sources: [source.name: sourceStat]))
+        if isFinal { run.keptFeeder.partitionFinished(p, shards: shards!.written.count) }
         run.counters.taskDone()
     }
 }

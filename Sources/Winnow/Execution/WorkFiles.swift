@@ -11,7 +11,8 @@ struct WorkFiles {
     func staged(_ stage: Int, _ p: Int) -> String { name("stage\(stage)-p\(p5(p)).docs") }
     func keys(_ stage: Int, _ p: Int) -> String { name("stage\(stage)-p\(p5(p)).keys") }
     func decisions(_ barrier: Int, _ p: Int) -> String { name("reduce\(barrier)-p\(p5(p)).decisions") }
-    func finalDocs(_ p: Int) -> String { name("final-p\(p5(p)).jsonl") }
+    /// Kept documents of a partition: local shard, position, line, id, annotations (for lineage rows).
     func finalMeta(_ p: Int) -> String { name("final-p\(p5(p)).meta") }
-    func finalSizes(_ p: Int) -> String { name("final-p\(p5(p)).sizes") }
+    /// Shards a partition wrote: name, documents, bytes, uncompressed bytes, SHA-256.
+    func finalShards(_ p: Int) -> String { name("final-p\(p5(p)).shards") }
 }

@@ -40,6 +40,17 @@ struct StepStat {
     var seconds = 0.0
 }
 
+/// The kept documents of one partition, numbered once every earlier partition's shards are known.
+struct KeptRowsJob {
+    let task: String
+    let metaPath: String
+    let firstShard: Int
+    let source: String
+    let input: String
+    let stage: Int
+    let partition: Int
+}
+
 /// Per-source counters a worker accumulates for one task.
 struct SourceStat {
     var docsIn = 0
@@ -56,6 +67,8 @@ final class LineageWriter: @unchecked Sendable {
         case rows([DocumentRow], [ErrorRow])
         case taskDone(task: String, stats: [StepStat], sources: [String: SourceStat])
         case statement(String, [SQLValue])
+        /// Insert the kept-document rows of one partition from its meta file, then mark `task` done.
+        case keptRows(KeptRowsJob)
         case sync(DispatchSemaphore)
     }
 
@@ -63,7 +76,7 @@ final class LineageWriter: @unchecked Sendable {
     let runID: String
     private let lock = NSCondition()
     private var queue: [Event] = []
-    private let maxQueued = 64
+    private let maxQueued = 256
     private var closed = false
     private var thread: Thread?
     private(set) var failure: Error?
@@ -181,6 +194,23 @@ final class LineageWriter: @unchecked Sendable {
                 try begin()
                 try db.run(sql, params)
                 try commit()
+            case .keptRows(let job):
+                try begin()
+                var n = 0
+                try RecordReader(path: job.metaPath).forEach { d in
+                    let shard = job.firstShard + d.u32()
+                    let position = d.u32()
+                    let line = d.u64()
+                    let id = d.string()
+                    let ann = d.blob()
+                    try insert(DocumentRow(source: job.source, docID: id, input: job.input, line: line, status: .kept, step: nil, reason: nil,
+                                           annotations: ann, shard: shard, position: position, dupOf: nil, stage: job.stage, partition: job.partition))
+                    n += 1
+                }
+                insertTask.bind(1, runID); insertTask.bind(2, job.task); insertTask.bind(3, isoNow())
+                try insertTask.runAndReset()
+                rowsInTransaction += n
+                if rowsInTransaction >= 200_000 { try commit() }
             case .sync(let s):
                 try commit()
                 s.signal()

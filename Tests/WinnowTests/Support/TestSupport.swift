@@ -65,3 +65,9 @@ func runSpec(_ path: String, workers: Int = 2, recordDocuments: Bool = true, fre
 func lineageRows(_ db: String, _ sql: String) throws -> [[String]] {
     try LineageStore.query(db, sql).rows.map { $0.map(QueryResult.cell) }
 }
+
+/// The shards of an output folder, decompressed and concatenated in manifest order.
+func shardText(_ outDir: String) throws -> String {
+    let manifest = try JSONParser.parse(readFileBytes("\(outDir)/manifest.json"))
+    return try (manifest["shards"]?.arrayValue ?? []).map { try readText("\(outDir)/\($0["path"]!.stringValue!)") }.joined()
+}
