@@ -20,7 +20,10 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
-        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto"]),
+        .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal",
+                       providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto", "CIsal", "CLinux"]),
         .executableTarget(name: "winnow", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

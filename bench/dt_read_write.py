@@ -12,23 +12,28 @@ from datatrove.pipeline.filters import LambdaFilter
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter
 
-ap = argparse.ArgumentParser()
-ap.add_argument("corpus"); ap.add_argument("out")
-ap.add_argument("--workers", type=int, default=1)
-ap.add_argument("--min-chars", type=int, default=200)
-ap.add_argument("--min-words", type=int, default=40)
-a = ap.parse_args()
-shutil.rmtree(a.out, ignore_errors=True)
-files = sorted(glob.glob(os.path.join(a.corpus, "part-*.jsonl.gz")))
-nbytes = sum(os.path.getsize(f) for f in files)
-mc, mw = a.min_chars, a.min_words
-pipe = [JsonlReader(a.corpus, glob_pattern="part-*.jsonl.gz"),
-        LambdaFilter(lambda d: len(d.text) >= mc and len(d.text.split()) >= mw),
-        JsonlWriter(f"{a.out}/kept", compression=None)]
-ex = LocalPipelineExecutor(pipe, tasks=len(files), workers=a.workers, logging_dir=f"{a.out}/logs")
-t0 = time.perf_counter()
-ex.run()
-wall = time.perf_counter() - t0
-kept = sum(sum(1 for _ in open(f, "rb")) for f in glob.glob(f"{a.out}/kept/*.jsonl"))
-print("RESULT " + json.dumps({"tool": "datatrove", "what": "JsonlReader->length->JsonlWriter", "workers": a.workers,
-                              "wall_s": round(wall, 3), "gz_mb": round(nbytes / 1e6, 1), "kept": kept}), flush=True)
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus"); ap.add_argument("out")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--min-chars", type=int, default=200)
+    ap.add_argument("--min-words", type=int, default=40)
+    a = ap.parse_args()
+    shutil.rmtree(a.out, ignore_errors=True)
+    files = sorted(glob.glob(os.path.join(a.corpus, "part-*.jsonl.gz")))
+    nbytes = sum(os.path.getsize(f) for f in files)
+    mc, mw = a.min_chars, a.min_words
+    pipe = [JsonlReader(a.corpus, glob_pattern="part-*.jsonl.gz"),
+            LambdaFilter(lambda d: len(d.text) >= mc and len(d.text.split()) >= mw),
+            JsonlWriter(f"{a.out}/kept", compression=None)]
+    ex = LocalPipelineExecutor(pipe, tasks=len(files), workers=a.workers, logging_dir=f"{a.out}/logs")
+    t0 = time.perf_counter()
+    ex.run()
+    wall = time.perf_counter() - t0
+    kept = sum(sum(1 for _ in open(f, "rb")) for f in glob.glob(f"{a.out}/kept/*.jsonl"))
+    print("RESULT " + json.dumps({"tool": "datatrove", "what": "JsonlReader->length->JsonlWriter", "workers": a.workers,
+                                  "wall_s": round(wall, 3), "gz_mb": round(nbytes / 1e6, 1), "kept": kept}), flush=True)
+
+
+if __name__ == "__main__":  # datatrove starts workers with multiprocessing
+    main()

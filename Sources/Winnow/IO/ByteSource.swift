@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CZlib
 import CZstd
+import CIsal
 
 /// An error reading or writing a file, always naming the file.
 public struct FileError: Error, CustomStringConvertible, Sendable {
@@ -69,12 +70,12 @@ final class FileSource: ByteSource {
     }
 }
 
-/// gzip (and zlib) decompression with zlib; concatenated gzip members are read as one strm.pointee.
-/// A file that ends inside a member is an error naming the file.
-final class GzipSource: ByteSource {
+/// gzip decompression with Intel ISA-L's igzip (2–3× zlib's inflate speed, same checks): concatenated
+/// members are read as one stream; a file that ends inside a member is an error naming the file.
+final class IsalGzipSource: ByteSource {
     private let inner: FileSource
-    /// Heap-allocated: zlib keeps a pointer back to the stream, so it must never move.
-    private let strm = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    /// Heap-allocated: the state is large and must not move while in use.
+    private let state = UnsafeMutablePointer<inflate_state>.allocate(capacity: 1)
     private var input = [UInt8](repeating: 0, count: 1 << 18)
     private var inPos = 0
     private var inSize = 0
@@ -82,15 +83,13 @@ final class GzipSource: ByteSource {
     private var memberOpen = false
     private var needReset = false
 
-    init(file: FileSource) throws {
+    init(file: FileSource) {
         inner = file
-        let path = file.path
-        strm.initialize(to: z_stream())
-        let rc = inflateInit2_(strm, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else { throw FileError(path, "zlib init failed (\(rc))") }
+        isal_inflate_init(state)
+        state.pointee.crc_flag = UInt32(ISAL_GZIP)
     }
 
-    deinit { inflateEnd(strm); strm.deallocate() }
+    deinit { state.deallocate() }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var produced = 0
@@ -104,28 +103,30 @@ final class GzipSource: ByteSource {
                 if memberOpen { throw FileError(inner.path, "truncated gzip stream (the file ends inside compressed data)") }
                 return 0
             }
-            if needReset { inflateReset(strm); needReset = false }
+            if needReset {
+                isal_inflate_reset(state)
+                state.pointee.crc_flag = UInt32(ISAL_GZIP)
+                needReset = false
+            }
             memberOpen = true
             let rc: Int32 = input.withUnsafeMutableBytes { inBuf in
-                strm.pointee.next_in = inBuf.baseAddress!.assumingMemoryBound(to: Bytef.self) + inPos
-                strm.pointee.avail_in = UInt32(inSize - inPos)
-                strm.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self) + produced
-                strm.pointee.avail_out = UInt32(buffer.count - produced)
-                let before = strm.pointee.avail_out
-                let r = inflate(strm, Z_NO_FLUSH)
-                produced += Int(before - strm.pointee.avail_out)
-                inPos = inSize - Int(strm.pointee.avail_in)
+                state.pointee.next_in = inBuf.baseAddress!.assumingMemoryBound(to: UInt8.self) + inPos
+                state.pointee.avail_in = UInt32(inSize - inPos)
+                state.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + produced
+                state.pointee.avail_out = UInt32(buffer.count - produced)
+                let before = state.pointee.avail_out
+                let r = isal_inflate(state)
+                produced += Int(before - state.pointee.avail_out)
+                inPos = inSize - Int(state.pointee.avail_in)
                 return r
             }
-            switch rc {
-            case Z_OK, Z_BUF_ERROR:
-                continue
-            case Z_STREAM_END:
+            if rc < 0 {
+                let what = rc == ISAL_INCORRECT_CHECKSUM ? "checksum mismatch" : rc == ISAL_INVALID_WRAPPER ? "not a gzip stream" : "invalid deflate data (\(rc))"
+                throw FileError(inner.path, "corrupt gzip data (\(what))")
+            }
+            if state.pointee.block_state == ISAL_BLOCK_FINISH {
                 memberOpen = false
                 needReset = true
-            default:
-                let msg = strm.pointee.msg.map { String(cString: $0) } ?? "code \(rc)"
-                throw FileError(inner.path, "corrupt gzip data (\(msg))")
             }
         }
         return produced
@@ -184,7 +185,7 @@ func openByteSource(path: String, offset: Int64 = 0, length: Int64? = nil, onByt
     file.onRead = onBytes
     switch compression {
     case .none: return file
-    case .gzip: return try GzipSource(file: file)
+    case .gzip: return IsalGzipSource(file: file)
     case .zstd: return try ZstdSource(file: file)
     }
 }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CZlib
 import CZstd
+import CLinux
 
 /// Buffered writes to a file descriptor.
 final class RawFileWriter {
@@ -12,6 +13,9 @@ final class RawFileWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private(set) var bytesWritten: Int64 = 0
+    /// Start writeback every this many bytes (0: never), so a final fsync does not wait for everything.
+    var writebackEvery: Int64 = 0
+    private var writebackFrom: Int64 = 0
 
     init(path: String, append: Bool = false) throws {
         self.path = path
@@ -47,6 +51,10 @@ final class RawFileWriter {
             off += n
         }
         bytesWritten += Int64(bytes.count)
+        if writebackEvery > 0, bytesWritten - writebackFrom >= writebackEvery {
+            _ = winnow_start_writeback(fd, writebackFrom, bytesWritten - writebackFrom)
+            writebackFrom = bytesWritten
+        }
     }
 
     /// Flushes and fsyncs.
@@ -81,6 +89,7 @@ final class AtomicCompressedWriter {
         self.compression = compression
         tmpPath = path + ".tmp-\(getpid())"
         out = try RawFileWriter(path: tmpPath)
+        if durable { out.writebackEvery = 16 << 20 }
         switch compression {
         case .none: break
         case .gzip:

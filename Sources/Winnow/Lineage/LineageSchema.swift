@@ -113,7 +113,7 @@ CREATE TABLE IF NOT EXISTS source_stats (
 -- Finished units of work, so a killed run resumes without redoing them.
 CREATE TABLE IF NOT EXISTS run_tasks (
   run_id      TEXT NOT NULL,
-  task        TEXT NOT NULL,               -- stage1/p0003, reduce1, shard/00007, ...
+  task        TEXT NOT NULL,               -- stage1/p00003, reduce1, kept/p00003, ...
   finished_at TEXT NOT NULL,
   PRIMARY KEY (run_id, task)
 );
