@@ -33,7 +33,8 @@ struct Run: ParsableCommand {
         do {
             let summary = try executor.run()
             observer.clear()
-            print(summary.render(), terminator: "")
+            let invoked = CommandLine.arguments.first ?? "winnow"
+            print(summary.render(command: invoked.contains("/") ? invoked : "winnow"), terminator: "")
         } catch {
             observer.clear()
             warn("error: \(error)")

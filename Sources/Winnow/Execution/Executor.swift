@@ -271,10 +271,12 @@ public final class Executor: @unchecked Sendable {
             RunSummary.StepLine(step: r[1].text ?? "", kind: r[2].text ?? "", docsIn: Int(r[3].integer ?? 0), docsOut: Int(r[4].integer ?? 0),
                                 dropped: Int(r[5].integer ?? 0), seconds: { if case .real(let d) = r[6] { return d }; return 0 }())
         }
+        let dropped = try db.query("SELECT doc_id FROM documents WHERE run_id = ? AND status = 'dropped' AND doc_id IS NOT NULL ORDER BY dup_of IS NULL, part, line LIMIT 1",
+                                   [.text(runID)]).rows.first?.first?.text
         return RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: resumed, outputDir: pipeline.outputDir,
                           lineagePath: pipeline.lineagePath, documentsIn: docsIn, documentsOut: kept, badLines: errors,
                           steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
-                          documentRows: options.recordDocuments)
+                          documentRows: options.recordDocuments, exampleDroppedID: dropped)
     }
 
     func sourceStats() throws -> [RunSummary.SourceLine] {

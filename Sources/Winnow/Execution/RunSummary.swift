@@ -30,9 +30,12 @@ public struct RunSummary: Sendable {
     public let sources: [SourceLine]
     public let elapsed: Double
     public let documentRows: Bool
+    /// A document this run dropped, for the example queries (nil when none was dropped).
+    public let exampleDroppedID: String?
 
     /// A plain-text report: the funnel per step and source, the shards, where lineage is, queries to try.
-    public func render() -> String {
+    /// `command` is how the user invokes winnow (e.g. `.build/release/winnow`).
+    public func render(command: String = "winnow") -> String {
         var out = "run \(runID) (\(pipeline))\(resumed ? " — resumed" : "") finished in \(String(format: "%.1f", elapsed)) s\n\n"
         out += "documents in: \(documentsIn)   bad lines: \(badLines)   documents out: \(documentsOut)\n\n"
         let stepRows = steps.map { [$0.step, $0.kind, String($0.docsIn), String($0.docsOut), String($0.dropped), String(format: "%.2f", $0.seconds)] }
@@ -42,10 +45,16 @@ public struct RunSummary: Sendable {
         let bytes = shards.reduce(Int64(0)) { $0 + $1.bytes }
         out += "shards: \(shards.count) in \(outputDir) (\(bytes) bytes on disk), manifest.json beside them\n"
         out += "lineage: \(lineagePath)\(documentRows ? "" : " (per-document rows off)")\n\n"
+        guard documentRows else { return out }
         out += "try:\n"
-        out += "  winnow lineage --db \(lineagePath) \"select step, reason, count(*) from documents where run_id = '\(runID)' and status = 'dropped' group by 1, 2\"\n"
-        out += "  winnow lineage --db \(lineagePath) \"select doc_id, step, reason, dup_of, annotations from document_story where status != 'kept' limit 5\"\n"
-        out += "  winnow explain --db \(lineagePath) DOC_ID\n"
+        out += "  \(command) lineage --db \(lineagePath) \"select step, reason, count(*) from documents where run_id = '\(runID)' and status = 'dropped' group by 1, 2\"\n"
+        if let id = exampleDroppedID {
+            let quoted = id.replacingOccurrences(of: "'", with: "''")
+            out += "  \(command) lineage --db \(lineagePath) \"select step, reason, dup_of, annotations from documents where doc_id = '\(quoted)'\"   # why was it dropped?\n"
+            out += "  \(command) explain --db \(lineagePath) '\(id)'\n"
+        } else {
+            out += "  \(command) explain --db \(lineagePath) DOC_ID\n"
+        }
         return out
     }
 }

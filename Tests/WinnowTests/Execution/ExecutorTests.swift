@@ -97,6 +97,16 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(try shardText("\(dir)/split-out"), try shardText("\(dir)/whole-out"))
     }
 
+    func testOverlongLinesAreBadLinesAndReadingGoesOn() throws {
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/d.jsonl", jsonl("1", "before") + jsonl("2", String(repeating: "y", count: 5000)) + jsonl("3", "after"))
+        try writeFile("\(dir)/s.json", #"{"name": "s", "sources": [{"name": "a", "paths": ["d.jsonl"]}], "output": {"dir": "out"}, "max_line_bytes": 1024}"#)
+        try runSpec("\(dir)/s.json")
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select line, status, reason from documents order by line"),
+                       [["1", "kept", ""], ["2", "error", "line_too_long"], ["3", "kept", ""]])
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select message from errors"), [["line of 5023 bytes is over max_line_bytes (1024)"]])
+    }
+
     func testOnErrorStopEndsTheRunNamingFileAndLine() throws {
         let dir = try makeTempDir(self)
         try writeFile("\(dir)/d.jsonl", jsonl("1", "fine") + "{\"id\": \"2\", \"text\": \n" + jsonl("3", "fine"))
