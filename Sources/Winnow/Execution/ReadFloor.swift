@@ -1,7 +1,7 @@
 import Foundation
 
-/// The physical floor for a pipeline over JSONL: read (and decompress) every line and parse it as a
-/// document, nothing else. `winnow bench floor` reports it so pipeline throughput can be put against it.
+/// The physical floor for a pipeline over JSONL: read (and decompress) every line, parse it and make its
+/// text a (UTF-8-validated) String, nothing else. `winnow bench floor` reports it so pipeline throughput can be put against it.
 public enum ReadFloor {
     public struct Result: Sendable {
         public let documents: Int
@@ -22,7 +22,8 @@ public enum ReadFloor {
             let reader = LineReader(source: try openByteSource(path: path, onBytes: { read += Int64($0) }), maxLineBytes: 1 << 30)
             try reader.forEachLine { line in
                 if case .text(let l) = line, !l.isEmpty {
-                    if parser.parse(l) == nil { n += 1 } else { b += 1 }
+                    // Parse, then make the text a validated String, as a document needs; nothing else.
+                    if parser.parse(l) == nil, case .success = parser.makeText() { n += 1 } else { b += 1 }
                 }
                 return true
             }

@@ -33,9 +33,6 @@ struct DocumentLineParser {
         id.removeAll(keepingCapacity: true)
         metadata.removeAll(keepingCapacity: true)
         hasID = false
-        if !UTF8Validation.isValid(line) {
-            return Failure(code: "invalid_utf8", message: "invalid UTF-8 at byte \(UTF8Validation.firstInvalidOffset(line) ?? 0)")
-        }
         var i = 0
         let n = line.count
         var hasText = false
@@ -106,7 +103,21 @@ struct DocumentLineParser {
         if !hasText {
             return Failure(code: "missing_text", message: "no \"\(String(decoding: textKey, as: UTF8.self))\" field")
         }
+        // The text is checked when it becomes a String (`makeText`); the small fields here, so that what is
+        // copied into the output as is is valid UTF-8 too.
+        for field in [id, metadata] {
+            if let bad = field.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset($0) }) {
+                return Failure(code: "invalid_utf8", message: "invalid UTF-8 in \(field == id ? "the id" : "a metadata field") at byte \(bad)")
+            }
+        }
         return nil
+    }
+
+    /// The decoded text as a String, validating its UTF-8 in the same pass; a failure if it is invalid.
+    func makeText() -> Result<String, Failure> {
+        if let s = String(validating: text, as: UTF8.self) { return .success(s) }
+        let at = text.withUnsafeBufferPointer { UTF8Validation.firstInvalidOffset($0) } ?? 0
+        return .failure(Failure(code: "invalid_utf8", message: "invalid UTF-8 in the text at byte \(at)"))
     }
 }
 

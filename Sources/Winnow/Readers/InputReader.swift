@@ -62,7 +62,14 @@ struct InputReader {
                     return true
                 }
                 let id = parser.hasID ? String(decoding: parser.id, as: UTF8.self) : "\(source.name):\(displayPath):\(lineNo)"
-                var doc = Document(id: id, text: String(decoding: parser.text, as: UTF8.self), source: source.name, metadata: parser.metadata)
+                let text: String
+                switch parser.makeText() {
+                case .success(let t): text = t
+                case .failure(let f):
+                    try body(.bad(line: lineNo, reason: f.code, message: f.message))
+                    return true
+                }
+                var doc = Document(id: id, text: text, source: source.name, metadata: parser.metadata)
                 doc.escapedText = parser.rawText
                 try body(.document(doc, line: lineNo))
             }

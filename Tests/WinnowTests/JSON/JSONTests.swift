@@ -72,8 +72,14 @@ final class DocumentLineParserTests: XCTestCase {
         XCTAssertEqual(parse(#"{"id": ["a"], "text": "x"}"#).1?.code, "id_not_string")
         XCTAssertEqual(parse(#"{"id": "a", "text": "\udc00"}"#).1?.code, "invalid_utf8")
         var p = DocumentLineParser(textField: "text", idField: "id")
+        // Invalid UTF-8 in the text is found when the text becomes a String; in the id or metadata, at once.
         let invalid: [UInt8] = Array(#"{"id": "a", "text": "caf"#.utf8) + [0xE9] + Array(#""}"#.utf8)
-        XCTAssertEqual(invalid.withUnsafeBufferPointer { p.parse($0) }?.code, "invalid_utf8")
+        XCTAssertNil(invalid.withUnsafeBufferPointer { p.parse($0) })
+        guard case .failure(let f) = p.makeText() else { return XCTFail("invalid text accepted") }
+        XCTAssertEqual(f.code, "invalid_utf8")
+        XCTAssertEqual(f.message, "invalid UTF-8 in the text at byte 3")
+        let badMeta: [UInt8] = Array(#"{"id": "a", "text": "ok", "u": "x"#.utf8) + [0xFF] + Array(#""}"#.utf8)
+        XCTAssertEqual(badMeta.withUnsafeBufferPointer { p.parse($0) }?.code, "invalid_utf8")
     }
 
     func testUTF8Validation() {
