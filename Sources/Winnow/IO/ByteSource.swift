@@ -189,3 +189,15 @@ func openByteSource(path: String, offset: Int64 = 0, length: Int64? = nil, onByt
     case .zstd: return try ZstdSource(file: file)
     }
 }
+
+/// Reads a stream to its end, failing once it passes `limit` bytes (nil: no limit).
+func readAll(_ src: ByteSource, limit: Int? = nil) throws -> [UInt8]? {
+    var out = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = try chunk.withUnsafeMutableBytes { try src.read(into: $0) }
+        if n == 0 { return out }
+        out.append(contentsOf: chunk[0..<n])
+        if let limit, out.count > limit { return nil }
+    }
+}

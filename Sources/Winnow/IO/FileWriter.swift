@@ -188,13 +188,5 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
 
 /// Reads a whole (uncompressed) file.
 func readFileBytes(_ path: String) throws -> [UInt8] {
-    let src = try FileSource(path: path)
-    var out = [UInt8]()
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = try chunk.withUnsafeMutableBytes { try src.read(into: $0) }
-        if n == 0 { break }
-        out.append(contentsOf: chunk[0..<n])
-    }
-    return out
+    try readAll(FileSource(path: path))!
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes that reports the line and column of the first error.
 public struct JSONParser {
     /// A syntax error with its 1-based position.
@@ -113,55 +115,14 @@ public struct JSONParser {
     }
 
     private mutating func parseString() throws -> String {
-        i += 1  // opening quote
         var out = [UInt8]()
-        while true {
-            guard i < bytes.count else { throw error("unterminated string") }
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") { i += 1; break }
-            if b < 0x20 { throw error("control character in string") }
-            if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
-            i += 1
-            guard i < bytes.count else { throw error("unterminated escape") }
-            let e = bytes[i]; i += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var cu = try hex4()
-                if cu >= 0xD800, cu < 0xDC00 {
-                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
-                        throw error("unpaired surrogate in \\u escape")
-                    }
-                    i += 2
-                    let lo = try hex4()
-                    guard lo >= 0xDC00, lo < 0xE000 else { throw error("unpaired surrogate in \\u escape") }
-                    cu = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00)
-                } else if cu >= 0xDC00, cu < 0xE000 {
-                    throw error("unpaired surrogate in \\u escape")
-                }
-                UTF8Encoding.append(scalar: cu, to: &out)
-            default: throw error("invalid escape")
-            }
-        }
+        var pos = i
+        // The same escape decoding as the JSONL hot path; its errors are given a line and column here.
+        let failure = bytes.withUnsafeBufferPointer { JSONScan.string($0, &pos, decodeInto: &out) }
+        i = pos
+        if let failure { throw error(failure.message.replacingOccurrences(of: #" at byte \d+"#, with: "", options: .regularExpression)) }
         guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
         return s
-    }
-
-    private mutating func hex4() throws -> UInt32 {
-        guard i + 4 <= bytes.count else { throw error("truncated \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            guard let d = hexDigit(bytes[i]) else { throw error("invalid \\u escape") }
-            v = v << 4 | d; i += 1
-        }
-        return v
     }
 }
 

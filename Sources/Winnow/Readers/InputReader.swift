@@ -78,17 +78,9 @@ struct InputReader {
     }
 
     private func readWholeFile(_ body: (InputItem) throws -> Void) throws {
-        let src = try openByteSource(path: partition.path, onBytes: onBytes)
-        var bytes = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = try chunk.withUnsafeMutableBytes { try src.read(into: $0) }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            if bytes.count > maxLineBytes {
-                try body(.bad(line: 1, reason: "document_too_long", message: "text file is over max_line_bytes (\(maxLineBytes))"))
-                return
-            }
+        guard let bytes = try readAll(openByteSource(path: partition.path, onBytes: onBytes), limit: maxLineBytes) else {
+            try body(.bad(line: 1, reason: "document_too_long", message: "text file is over max_line_bytes (\(maxLineBytes))"))
+            return
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let at = bytes.withUnsafeBufferPointer { UTF8Validation.firstInvalidOffset($0) } ?? 0

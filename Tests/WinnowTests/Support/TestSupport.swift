@@ -25,15 +25,7 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
 
 /// Reads a file, decompressing by suffix.
 func readText(_ path: String) throws -> String {
-    let src = try openByteSource(path: path)
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = try buf.withUnsafeMutableBytes { try src.read(into: $0) }
-        if n == 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
+    String(decoding: try readAll(openByteSource(path: path))!, as: UTF8.self)
 }
 
 /// The repository root (for pipelines/, schemas/, examples/).
