@@ -78,6 +78,7 @@ public final class Executor: @unchecked Sendable {
                 t = clock.now
             }
             for stage in 1...plan.stageCount {
+                if cancelFlag.isSet { throw RunCancelled() }
                 try runStage(stage)
                 phaseDone("stage \(stage)/\(plan.stageCount)")
                 if stage < plan.stageCount { try reduce(barrier: stage); phaseDone("reduce \(plan.barriers[stage - 1].step.name)") }
@@ -196,6 +197,7 @@ public final class Executor: @unchecked Sendable {
         // partition order, so kept documents can be recorded while later partitions still run.
         let ordered = isFinal ? todo : todo.sorted { $0.diskBytes != $1.diskBytes ? $0.diskBytes > $1.diskBytes : $0.index < $1.index }
         try WorkerPool.run(ordered, workers: options.workers) { p in
+            if self.cancelFlag.isSet { throw RunCancelled() }
             try StageWorker(run: self, stage: stage, partition: p).execute()
             try self.testDelay()
         }

@@ -166,4 +166,27 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(statsA, statsB)
         XCTAssertEqual(try lineageRows(db, "select status from runs where run_id = '\(killedRun[0][0])'"), [["finished"]])
     }
+
+    /// Ctrl-C (SIGINT) stops at a document boundary, marks the run interrupted, and the next start resumes it.
+    func testInterruptedRunIsMarkedAndResumes() throws {
+        let dir = try makeTempDir(self)
+        let spec = try corpus(in: dir, files: 6)
+        let p = try CLI.start(["run", spec, "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "500"])
+        var seen = ""
+        while !seen.contains("task finished") {
+            let chunk = p.stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(p.process.processIdentifier, SIGINT)
+        p.process.waitUntilExit()
+        XCTAssertEqual(p.process.terminationStatus, 130)
+        let db = "\(dir)/out/lineage.db"
+        XCTAssertEqual(try lineageRows(db, "select status, error from runs"), [["interrupted", "run interrupted; start it again to resume"]])
+        let again = try CLI.run(["run", spec, "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resuming run"), again.stderr)
+        XCTAssertEqual(try lineageRows(db, "select status, docs_in from runs"), [["finished", "240"]])
+        XCTAssertEqual(try lineageRows(db, "select count(*), count(distinct input || ':' || line) from documents"), [["241", "241"]])
+    }
 }
