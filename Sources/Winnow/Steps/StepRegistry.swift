@@ -21,6 +21,9 @@ public struct StepDescriptor: Sendable {
 public enum StepRegistry {
     public static let all: [StepDescriptor] = [
         LengthFilter.descriptor,
+        AlphaRatioFilter.descriptor,
+        SymbolRatioFilter.descriptor,
+        MaxLineLengthFilter.descriptor,
         ExactDedup.descriptor,
     ]
 
