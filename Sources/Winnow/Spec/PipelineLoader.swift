@@ -58,8 +58,11 @@ public enum PipelineLoader {
         }
 
         var steps: [PipelineStep] = []
+        let context = StepContext(baseDir: baseDir, seed: spec.seed)
         for (i, s) in spec.steps.enumerated() {
-            do { steps.append(try StepRegistry.build(s)) } catch {
+            do { steps.append(try StepRegistry.build(s, context: context)) } catch let e as StepBuildError {
+                issues.append(SpecIssue("/steps/\(i)\(e.pointer)", e.message))
+            } catch {
                 issues.append(SpecIssue("/steps/\(i)", "\(error)"))
             }
         }

@@ -66,6 +66,17 @@ enum Schema {
         return .object(o)
     }
 
+    /// An object used as a map: any keys matching `keyPattern`, each value matching `value`.
+    static func map(_ description: String, value: JSONValue, keyPattern: String, minProperties: Int = 1) -> JSONValue {
+        var o = JSONObject()
+        o["type"] = "object"
+        o["description"] = .string(description)
+        o["propertyNames"] = .object(JSONObject([("pattern", .string(keyPattern))]))
+        o["additionalProperties"] = value
+        o["minProperties"] = .number(Double(minProperties))
+        return .object(o)
+    }
+
     static func ref(_ name: String) -> JSONValue { .object(JSONObject([("$ref", .string("#/$defs/\(name)"))])) }
 
     static func anyOf(_ description: String, _ branches: [JSONValue]) -> JSONValue {

@@ -10,8 +10,9 @@ public struct SpecIssue: Equatable, Sendable, CustomStringConvertible {
 
 /// Validates JSON against the subset of JSON Schema 2020-12 Winnow's schema uses (`type`, `enum`,
 /// `const`, bounds, `pattern`, `minLength`, `items`, `minItems`, `uniqueItems`, `properties`, `required`,
-/// `additionalProperties: false`, `$ref` to `$defs`, `anyOf`, and `oneOf` discriminated by a `type`
-/// const), collecting every problem rather than stopping at the first.
+/// `additionalProperties` (false or a schema), `propertyNames.pattern`, `minProperties`, `$ref` to
+/// `$defs`, `anyOf`, and `oneOf` discriminated by a `type` const), collecting every problem rather than
+/// stopping at the first.
 public struct SchemaValidator {
     public let schema: JSONValue
 
@@ -79,9 +80,16 @@ public struct SchemaValidator {
             for r in s["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where o[r] == nil {
                 issues.append(SpecIssue(ptr, "missing required key \"\(r)\""))
             }
+            if let m = s["minProperties"]?.intValue, o.count < m {
+                issues.append(SpecIssue(ptr, "needs at least \(m) entr\(m == 1 ? "y" : "ies"), got \(o.count)"))
+            }
             for (k, e) in o.pairs {
                 let child = "\(ptr)/\(escape(k))"
+                if let p = s["propertyNames"]?["pattern"]?.stringValue, k.range(of: p, options: .regularExpression) == nil {
+                    issues.append(SpecIssue(child, "key \"\(k)\" does not match \(p)"))
+                }
                 if let ps = props[k] { check(e, against: ps, at: child, into: &issues) }
+                else if let extra = s["additionalProperties"], extra.objectValue != nil { check(e, against: extra, at: child, into: &issues) }
                 else if s["additionalProperties"]?.boolValue == false {
                     var msg = "unknown key"
                     if let near = closest(k, props.keys) { msg += "; did you mean \"\(near)\"?" }

@@ -11,7 +11,7 @@ public struct StepDescriptor: Sendable {
     let required: [String]
     /// The parameter keys the Codable parameter struct knows (`CodingKeys.allCases`), checked against the schema in tests.
     public let codingKeys: [String]
-    let build: @Sendable (StepSpec) throws -> PipelineStep
+    let build: @Sendable (StepSpec, StepContext) throws -> PipelineStep
 
     /// The parameter names declared in the schema.
     public var parameterNames: [String] { parameters.map(\.0) }
@@ -24,16 +24,38 @@ public enum StepRegistry {
         AlphaRatioFilter.descriptor,
         SymbolRatioFilter.descriptor,
         MaxLineLengthFilter.descriptor,
+        C4BadWords.descriptor,
         ExactDedup.descriptor,
     ]
 
     public static func descriptor(for type: String) -> StepDescriptor? { all.first { $0.type == type } }
 
     /// Builds the step an entry of `steps` describes (the entry was validated against the schema).
-    public static func build(_ spec: StepSpec) throws -> PipelineStep {
+    public static func build(_ spec: StepSpec, context: StepContext = StepContext()) throws -> PipelineStep {
         guard let d = descriptor(for: spec.type) else { throw SpecError.unknownStep(spec.type) }
-        return try d.build(spec)
+        return try d.build(spec, context)
     }
+}
+
+/// What building a step may need besides its parameters.
+public struct StepContext: Sendable {
+    /// Folder that paths in step parameters are relative to (the spec's folder).
+    public var baseDir: String
+    /// The spec's `seed`.
+    public var seed: Int
+    public init(baseDir: String = ".", seed: Int = 0) { self.baseDir = baseDir; self.seed = seed }
+
+    /// `path` resolved against `baseDir`.
+    public func resolve(_ path: String) -> String { PipelineLoader.resolve(path, baseDir) }
+}
+
+/// A step's parameters are well-formed but unusable (e.g. a list file that cannot be read); `pointer`
+/// is relative to the step (`/lists/en`).
+public struct StepBuildError: Error, CustomStringConvertible {
+    public let pointer: String
+    public let message: String
+    public init(_ pointer: String, _ message: String) { self.pointer = pointer; self.message = message }
+    public var description: String { message }
 }
 
 public enum SpecError: Error, CustomStringConvertible {

@@ -35,7 +35,7 @@ public final class ExactDedup: BarrierStep {
         ],
         required: [],
         codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     /// The normalised text bytes that are hashed.
     public func normalized(_ text: String) -> [UInt8] {

@@ -45,7 +45,7 @@ public final class AlphaRatioFilter: DocumentStep {
         summary: "Drops documents whose share of letters and digits (any script) is outside min_ratio…max_ratio (reasons: alpha_ratio_low, alpha_ratio_high).",
         parameters: RatioBounds.schema(minDefault: defaults.minRatio, maxDefault: defaults.maxRatio, what: "share of letters and digits"),
         required: [], codingKeys: RatioBounds.CodingKeys.allCases.map(\.stringValue),
-        build: { spec in .document(AlphaRatioFilter(name: spec.effectiveName, bounds: try RatioBounds.decode(spec, defaults: defaults))) })
+        build: { spec, _ in .document(AlphaRatioFilter(name: spec.effectiveName, bounds: try RatioBounds.decode(spec, defaults: defaults))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         var total = 0, matching = 0
@@ -76,7 +76,7 @@ public final class SymbolRatioFilter: DocumentStep {
         summary: "Drops documents whose share of punctuation and symbols (Unicode P*, S*) is outside min_ratio…max_ratio (reasons: symbol_ratio_low, symbol_ratio_high).",
         parameters: RatioBounds.schema(minDefault: defaults.minRatio, maxDefault: defaults.maxRatio, what: "share of punctuation and symbols"),
         required: [], codingKeys: RatioBounds.CodingKeys.allCases.map(\.stringValue),
-        build: { spec in .document(SymbolRatioFilter(name: spec.effectiveName, bounds: try RatioBounds.decode(spec, defaults: defaults))) })
+        build: { spec, _ in .document(SymbolRatioFilter(name: spec.effectiveName, bounds: try RatioBounds.decode(spec, defaults: defaults))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         var total = 0, matching = 0
