@@ -25,6 +25,7 @@ public enum StepRegistry {
         SymbolRatioFilter.descriptor,
         MaxLineLengthFilter.descriptor,
         C4BadWords.descriptor,
+        URLFilter.descriptor,
         ExactDedup.descriptor,
     ]
 

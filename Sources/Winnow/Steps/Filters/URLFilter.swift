@@ -1,0 +1,174 @@
+import Foundation
+
+/// `url_filter`: drops documents by their URL (a metadata field), with datatrove `URLFilter`'s rules and
+/// reason names, on block lists the spec names (Winnow ships none):
+/// 1. `domains`: the host or one of its parent domains is listed → `domain` (`subdomain` when only the
+///    full host of three or more labels is listed);
+/// 2. `urls`: the exact URL is listed → `url`;
+/// 3. `banned_words`: a word of the URL (runs of ASCII letters and digits, case kept, as datatrove splits
+///    it) is listed → `hard_blacklisted`;
+/// 4. `soft_banned_words`: at least `soft_word_threshold` listed words in the URL → `soft_blacklisted`;
+/// 5. `banned_subwords`: a listed string occurs in the URL with everything but ASCII letters and digits
+///    removed, lower-cased → `blacklisted_subword`.
+/// Word lists are normalised like the URL (non-alphanumerics removed, lower-cased); `#` lines are comments.
+/// Deliberate difference: no public-suffix list is shipped, so "registered domain" is approximated by
+/// checking every parent domain of the host (see the README).
+public final class URLFilter: DocumentStep {
+    public let name: String
+    let urlField: String
+    let domains: Set<String>
+    let urls: Set<String>
+    let bannedWords: Set<String>
+    let softWords: Set<String>
+    let softThreshold: Int
+    let subwords: [String]
+    let dropMissing: Bool
+
+    struct Parameters: Decodable {
+        var urlField = "url"
+        var domains: [String] = []
+        var urls: [String] = []
+        var bannedWords: [String] = []
+        var softBannedWords: [String] = []
+        var bannedSubwords: [String] = []
+        var softWordThreshold = 2
+        var missingURL = "keep"
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case urlField = "url_field", domains, urls, bannedWords = "banned_words", softBannedWords = "soft_banned_words"
+            case bannedSubwords = "banned_subwords", softWordThreshold = "soft_word_threshold", missingURL = "missing_url"
+        }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            urlField = try c.decodeIfPresent(String.self, forKey: .urlField) ?? "url"
+            domains = try c.decodeIfPresent([String].self, forKey: .domains) ?? []
+            urls = try c.decodeIfPresent([String].self, forKey: .urls) ?? []
+            bannedWords = try c.decodeIfPresent([String].self, forKey: .bannedWords) ?? []
+            softBannedWords = try c.decodeIfPresent([String].self, forKey: .softBannedWords) ?? []
+            bannedSubwords = try c.decodeIfPresent([String].self, forKey: .bannedSubwords) ?? []
+            softWordThreshold = try c.decodeIfPresent(Int.self, forKey: .softWordThreshold) ?? 2
+            missingURL = try c.decodeIfPresent(String.self, forKey: .missingURL) ?? "keep"
+        }
+    }
+
+    static func files(_ what: String) -> JSONValue {
+        Schema.array("Files listing \(what), one per line (`#` starts a comment), relative to the spec.",
+                     items: Schema.string("A list file.", minLength: 1), default: .array([]))
+    }
+
+    static let descriptor = StepDescriptor(
+        type: "url_filter", kind: .document,
+        summary: "Drops documents whose URL is on block lists of domains, URLs and words (reasons as datatrove: domain, subdomain, url, hard_blacklisted, soft_blacklisted, blacklisted_subword).",
+        parameters: [
+            ("url_field", Schema.string("Input metadata field holding the URL.", default: "url", minLength: 1)),
+            ("domains", files("blocked domains (a listed domain blocks its subdomains too)")),
+            ("urls", files("blocked URLs (exact match)")),
+            ("banned_words", files("words that block a URL containing any of them")),
+            ("soft_banned_words", files("words that block a URL containing soft_word_threshold of them")),
+            ("banned_subwords", files("strings that block a URL containing them anywhere")),
+            // datatrove URLFilter: soft_word_threshold = 2.
+            ("soft_word_threshold", Schema.integer("How many soft-banned words block a URL.", default: 2, minimum: 1)),
+            ("missing_url", Schema.string("A document without a URL: keep it, or drop it (reason missing_url).", default: "keep", enumeration: ["keep", "drop"])),
+        ],
+        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        build: { spec, context in
+            let p = try spec.decodeParameters(Parameters.self)
+            func load(_ key: String, _ paths: [String], normalize: Bool) throws -> [String] {
+                var out: [String] = []
+                for (i, path) in paths.enumerated() {
+                    let resolved = context.resolve(path)
+                    guard let bytes = try? readFileBytes(resolved), let text = String(validating: bytes, as: UTF8.self) else {
+                        throw StepBuildError("/\(key)/\(i)", "cannot read \"\(path)\" as UTF-8 text (resolved to \(resolved))")
+                    }
+                    for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+                        let entry = normalize ? URLFilter.normalize(String(line)) : line.trimmingCharacters(in: .whitespaces)
+                        if !entry.isEmpty { out.append(entry) }
+                    }
+                }
+                return out
+            }
+            return .document(URLFilter(
+                name: spec.effectiveName, urlField: p.urlField,
+                domains: Set(try load("domains", p.domains, normalize: false).map { $0.lowercased() }),
+                urls: Set(try load("urls", p.urls, normalize: false)),
+                bannedWords: Set(try load("banned_words", p.bannedWords, normalize: true)),
+                softWords: Set(try load("soft_banned_words", p.softBannedWords, normalize: true)),
+                softThreshold: p.softWordThreshold,
+                subwords: Array(Set(try load("banned_subwords", p.bannedSubwords, normalize: true))).sorted(),
+                dropMissing: p.missingURL == "drop"))
+        })
+
+    init(name: String, urlField: String, domains: Set<String>, urls: Set<String>, bannedWords: Set<String>,
+         softWords: Set<String>, softThreshold: Int, subwords: [String], dropMissing: Bool) {
+        self.name = name
+        self.urlField = urlField
+        self.domains = domains
+        self.urls = urls
+        self.bannedWords = bannedWords
+        self.softWords = softWords
+        self.softThreshold = softThreshold
+        self.subwords = subwords
+        self.dropMissing = dropMissing
+    }
+
+    /// Everything but ASCII letters and digits removed, lower-cased (datatrove's `normalize`).
+    static func normalize(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.isASCIIAlnum })).lowercased()
+    }
+
+    /// Runs of ASCII letters and digits, case kept (datatrove's `normalizer.split`).
+    static func words(_ url: String) -> Set<String> {
+        Set(url.unicodeScalars.split { !$0.isASCIIAlnum }.map { String(String.UnicodeScalarView($0)) })
+    }
+
+    /// The host of a URL, lower-cased, without user info or port.
+    static func host(_ url: String) -> String? {
+        var rest = Substring(url)
+        if let r = rest.range(of: "://") { rest = rest[r.upperBound...] } else if rest.hasPrefix("//") { rest = rest.dropFirst(2) }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        var host = authority.split(separator: "@").last.map(Substring.init) ?? authority
+        if host.hasPrefix("[") { return nil }                          // IPv6 literal
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return h.isEmpty ? nil : h
+    }
+
+    public func apply(_ doc: inout Document) -> StepResult {
+        guard let url = Self.url(of: doc, field: urlField) else {
+            doc.annotations["url_missing"] = .bool(true)
+            return dropMissing ? .drop(reason: "missing_url") : .keep
+        }
+        if let host = Self.host(url), !domains.isEmpty {
+            let labels = host.split(separator: ".")
+            // Parent domains from the shortest with two labels up to the full host.
+            for n in stride(from: min(2, labels.count), through: labels.count, by: 1) {
+                let candidate = labels.suffix(n).joined(separator: ".")
+                if domains.contains(candidate) {
+                    return .drop(reason: n == labels.count && labels.count >= 3 ? "subdomain" : "domain")
+                }
+            }
+        }
+        if urls.contains(url) { return .drop(reason: "url") }
+        if !bannedWords.isEmpty || !softWords.isEmpty {
+            let words = Self.words(url)
+            if !bannedWords.isDisjoint(with: words) { return .drop(reason: "hard_blacklisted") }
+            if softWords.intersection(words).count >= softThreshold { return .drop(reason: "soft_blacklisted") }
+        }
+        if !subwords.isEmpty {
+            let normalized = Self.normalize(url)
+            if subwords.contains(where: { normalized.contains($0) }) { return .drop(reason: "blacklisted_subword") }
+        }
+        return .keep
+    }
+
+    static func url(of doc: Document, field: String) -> String? {
+        guard !doc.metadata.isEmpty, let meta = try? JSONParser.parse(doc.metadata), let u = meta[field]?.stringValue, !u.isEmpty else { return nil }
+        return u
+    }
+}
+
+extension Unicode.Scalar {
+    var isASCIIAlnum: Bool {
+        let v = value
+        return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+    }
+}
