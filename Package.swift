@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "winnow", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "WinnowTests", dependencies: ["Winnow"]),
+        .testTarget(name: "WinnowTests", dependencies: ["Winnow"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

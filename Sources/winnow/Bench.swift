@@ -4,7 +4,28 @@ import Winnow
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self])
+        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self])
+
+    struct Words: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the words Winnow's word tokenizer finds in each JSONL line's text, as one JSON array per line.")
+
+        @Argument(help: "A JSONL file (.gz/.zst too).") var file: String
+        @Option(help: "The field holding the text.") var textField = "text"
+
+        func run() throws {
+            for text in try JSONLTexts.read(file, field: textField) {
+                var out = [UInt8]()
+                out.append(UInt8(ascii: "["))
+                for (i, w) in WordTokenizer.english.words(text).enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONEscape.appendQuoted(w, to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+                print(String(decoding: out, as: UTF8.self))
+            }
+        }
+    }
 
     struct Floor: ParsableCommand {
         static let configuration = CommandConfiguration(

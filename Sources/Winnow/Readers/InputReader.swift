@@ -126,3 +126,16 @@ struct InputReader {
     }
 }
 
+
+/// The texts of a JSONL file, for tools (bad lines are skipped).
+public enum JSONLTexts {
+    public static func read(_ path: String, field: String = "text") throws -> [String] {
+        var parser = DocumentLineParser(textField: field, idField: "id")
+        var out: [String] = []
+        try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
+            if case .text(let l) = line, parser.parse(l) == nil, case .success(let t) = parser.makeText() { out.append(t) }
+            return true
+        }
+        return out
+    }
+}
