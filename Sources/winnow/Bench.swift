@@ -4,7 +4,33 @@ import Winnow
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self])
+        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self])
+
+    struct Decide: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply one document step to each JSONL line's text; print one JSON line per document: reason (null when kept) and annotations.")
+
+        @Option(help: "The step, as in a spec: '{\"type\": \"gopher_quality\"}'.") var step: String
+        @Argument(help: "A JSONL file (.gz/.zst too).") var file: String
+        @Option(help: "The field holding the text.") var textField = "text"
+
+        func run() throws {
+            let spec = try JSONParser.parse(step).decode(StepSpec.self)
+            guard case .document(let s) = try StepRegistry.build(spec, context: StepContext(baseDir: FileManager.default.currentDirectoryPath)) else {
+                throw ValidationError("only document steps can be applied one document at a time")
+            }
+            for text in try JSONLTexts.read(file, field: textField) {
+                var doc = Document(id: "", text: text, source: "")
+                let reason: String
+                switch s.apply(&doc) {
+                case .keep: reason = "null"
+                case .drop(let r): var o = [UInt8](); JSONEscape.appendQuoted(r, to: &o); reason = String(decoding: o, as: UTF8.self)
+                }
+                var t = [UInt8](); JSONEscape.appendQuoted(doc.text, to: &t)
+                print(#"{"reason": \#(reason), "annotations": \#(doc.annotations.json()), "text": \#(String(decoding: t, as: UTF8.self))}"#)
+            }
+        }
+    }
 
     struct Words: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -21,6 +21,10 @@ public struct StepDescriptor: Sendable {
 public enum StepRegistry {
     public static let all: [StepDescriptor] = [
         LengthFilter.descriptor,
+        GopherQuality.descriptor,
+        GopherRepetition.descriptor,
+        FineWebQuality.descriptor,
+        C4Quality.descriptor,
         AlphaRatioFilter.descriptor,
         SymbolRatioFilter.descriptor,
         MaxLineLengthFilter.descriptor,

@@ -25,6 +25,28 @@ public enum TextLines {
         return lengths
     }
 
+    /// Python `str.splitlines()`: the lines themselves.
+    public static func splitLines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let u = text.unicodeScalars
+        var start = u.startIndex
+        var i = u.startIndex
+        while i < u.endIndex {
+            let v = u[i].value
+            if isLineBreak(v) {
+                lines.append(Substring(u[start..<i]))
+                var next = u.index(after: i)
+                if v == 0x0D, next < u.endIndex, u[next].value == 0x0A { next = u.index(after: next) }
+                start = next
+                i = next
+            } else {
+                i = u.index(after: i)
+            }
+        }
+        if start < u.endIndex { lines.append(Substring(u[start...])) }
+        return lines
+    }
+
     @inline(__always) static func isLineBreak(_ v: UInt32) -> Bool {
         switch v {
         case 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029: return true

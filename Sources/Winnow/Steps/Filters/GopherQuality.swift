@@ -1,0 +1,119 @@
+/// `gopher_quality`: the quality rules of Gopher (Rae et al. 2021, §A.1.1) as datatrove's
+/// `GopherQualityFilter` applies them, with its defaults, reason names and order. Words come from
+/// `WordTokenizer` (datatrove's English tokenizer); a threshold of 0 switches its rule off, as in datatrove.
+/// Computed values are annotations (`gopher_*`).
+public final class GopherQuality: DocumentStep {
+    public struct Parameters: Codable, Sendable {
+        // Gopher, table A1 / datatrove defaults.
+        public var minDocWords = 50
+        public var maxDocWords = 100_000
+        public var minAvgWordLength = 3.0
+        public var maxAvgWordLength = 10.0
+        public var maxSymbolWordRatio = 0.1
+        public var maxBulletLinesRatio = 0.9
+        public var maxEllipsisLinesRatio = 0.3
+        public var maxNonAlphaWordsRatio = 0.8
+        public var minStopWords = 2
+        public var stopWords = ["the", "be", "to", "of", "and", "that", "have", "with"]
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case minDocWords = "min_doc_words", maxDocWords = "max_doc_words", minAvgWordLength = "min_avg_word_length"
+            case maxAvgWordLength = "max_avg_word_length", maxSymbolWordRatio = "max_symbol_word_ratio"
+            case maxBulletLinesRatio = "max_bullet_lines_ratio", maxEllipsisLinesRatio = "max_ellipsis_lines_ratio"
+            case maxNonAlphaWordsRatio = "max_non_alpha_words_ratio", minStopWords = "min_stop_words", stopWords = "stop_words"
+        }
+
+        public init() {}
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            minDocWords = try c.decodeIfPresent(Int.self, forKey: .minDocWords) ?? d.minDocWords
+            maxDocWords = try c.decodeIfPresent(Int.self, forKey: .maxDocWords) ?? d.maxDocWords
+            minAvgWordLength = try c.decodeIfPresent(Double.self, forKey: .minAvgWordLength) ?? d.minAvgWordLength
+            maxAvgWordLength = try c.decodeIfPresent(Double.self, forKey: .maxAvgWordLength) ?? d.maxAvgWordLength
+            maxSymbolWordRatio = try c.decodeIfPresent(Double.self, forKey: .maxSymbolWordRatio) ?? d.maxSymbolWordRatio
+            maxBulletLinesRatio = try c.decodeIfPresent(Double.self, forKey: .maxBulletLinesRatio) ?? d.maxBulletLinesRatio
+            maxEllipsisLinesRatio = try c.decodeIfPresent(Double.self, forKey: .maxEllipsisLinesRatio) ?? d.maxEllipsisLinesRatio
+            maxNonAlphaWordsRatio = try c.decodeIfPresent(Double.self, forKey: .maxNonAlphaWordsRatio) ?? d.maxNonAlphaWordsRatio
+            minStopWords = try c.decodeIfPresent(Int.self, forKey: .minStopWords) ?? d.minStopWords
+            stopWords = try c.decodeIfPresent([String].self, forKey: .stopWords) ?? d.stopWords
+        }
+    }
+
+    public let name: String
+    public let parameters: Parameters
+    private let stopWords: Set<String>
+
+    public init(name: String = "gopher_quality", parameters: Parameters = Parameters()) {
+        self.name = name
+        self.parameters = parameters
+        stopWords = Set(parameters.stopWords)
+    }
+
+    static let descriptor = StepDescriptor(
+        type: "gopher_quality", kind: .document,
+        summary: "Gopher's quality rules: word count, mean word length, # and ellipsis ratios, bullet and ellipsis lines, alphabetic words, stop words (reasons as datatrove: gopher_short_doc, gopher_long_doc, gopher_below_avg_threshold, gopher_above_avg_threshold, gopher_too_many_hashes, gopher_too_many_ellipsis, gopher_too_many_bullets, gopher_too_many_end_ellipsis, gopher_below_alpha_threshold, gopher_enough_stop_words).",
+        parameters: [
+            ("min_doc_words", Schema.integer("Fewest words that are not only punctuation (0: off).", default: 50, minimum: 0)),
+            ("max_doc_words", Schema.integer("Most such words (0: off).", default: 100_000, minimum: 0)),
+            ("min_avg_word_length", Schema.number("Lowest mean length of those words (0: off).", default: 3, minimum: 0)),
+            ("max_avg_word_length", Schema.number("Highest mean length of those words (0: off).", default: 10, minimum: 0)),
+            ("max_symbol_word_ratio", Schema.number("Most `#`, and most `...`/`…`, per word (0: off).", default: 0.1, minimum: 0)),
+            ("max_bullet_lines_ratio", Schema.number("Most share of lines starting with a bullet (• or -) (0: off).", default: 0.9, minimum: 0, maximum: 1)),
+            ("max_ellipsis_lines_ratio", Schema.number("Most share of lines ending with an ellipsis (0: off).", default: 0.3, minimum: 0, maximum: 1)),
+            ("max_non_alpha_words_ratio", Schema.number("Least share of words with a letter (datatrove's name kept) (0: off).", default: 0.8, minimum: 0, maximum: 1)),
+            ("min_stop_words", Schema.integer("Fewest distinct stop words present (0: off).", default: 2, minimum: 0)),
+            ("stop_words", Schema.array("The stop words (matched case-sensitively, as datatrove).", items: Schema.string("A word.", minLength: 1),
+                                        default: .array(["the", "be", "to", "of", "and", "that", "have", "with"]))),
+        ],
+        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        build: { spec, _ in .document(GopherQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+
+    public func apply(_ doc: inout Document) -> StepResult {
+        let p = parameters
+        let text = doc.text
+        let words = WordTokenizer.english.words(text)
+        let nWords = Double(words.count)
+        let content = words.filter { $0.unicodeScalars.contains { !Punctuation.symbols.contains($0.value) } }
+        doc.annotations["gopher_words"] = .int(content.count)
+        if p.minDocWords > 0 && content.count < p.minDocWords { return .drop(reason: "gopher_short_doc") }
+        if p.maxDocWords > 0 && content.count > p.maxDocWords { return .drop(reason: "gopher_long_doc") }
+        let mean = content.isEmpty ? Double.nan : Double(content.reduce(0) { $0 + $1.scalarCount }) / Double(content.count)
+        doc.annotations["gopher_avg_word_length"] = .number(mean.isNaN ? 0 : mean)
+        if p.minAvgWordLength > 0 && mean < p.minAvgWordLength { return .drop(reason: "gopher_below_avg_threshold") }
+        if p.maxAvgWordLength > 0 && mean > p.maxAvgWordLength { return .drop(reason: "gopher_above_avg_threshold") }
+        let hashes = Double(Self.count("#", in: text)) / nWords
+        doc.annotations["gopher_hash_ratio"] = .number(hashes)
+        if p.maxSymbolWordRatio > 0 && hashes > p.maxSymbolWordRatio { return .drop(reason: "gopher_too_many_hashes") }
+        let ellipses = Double(Self.count("...", in: text) + Self.count("…", in: text)) / nWords
+        doc.annotations["gopher_ellipsis_ratio"] = .number(ellipses)
+        if p.maxSymbolWordRatio > 0 && ellipses > p.maxSymbolWordRatio { return .drop(reason: "gopher_too_many_ellipsis") }
+        let lines = TextLines.splitLines(text)
+        let nLines = Double(lines.count)
+        let bullets = Double(lines.filter { let l = $0.pythonLeftStripped(); return l.scalarsStart(with: "•") || l.scalarsStart(with: "-") }.count) / nLines
+        doc.annotations["gopher_bullet_lines_ratio"] = .number(bullets)
+        if p.maxBulletLinesRatio > 0 && bullets > p.maxBulletLinesRatio { return .drop(reason: "gopher_too_many_bullets") }
+        let endEllipsis = Double(lines.filter { let l = $0.pythonRightStripped(); return l.scalarsEnd(with: "...") || l.scalarsEnd(with: "…") }.count) / nLines
+        doc.annotations["gopher_end_ellipsis_lines_ratio"] = .number(endEllipsis)
+        if p.maxEllipsisLinesRatio > 0 && endEllipsis > p.maxEllipsisLinesRatio { return .drop(reason: "gopher_too_many_end_ellipsis") }
+        let alpha = Double(words.filter { $0.unicodeScalars.contains { $0.isLetter } }.count) / nWords
+        doc.annotations["gopher_alpha_words_ratio"] = .number(alpha)
+        if p.maxNonAlphaWordsRatio > 0 && alpha < p.maxNonAlphaWordsRatio { return .drop(reason: "gopher_below_alpha_threshold") }
+        let stops = stopWords.intersection(words).count
+        doc.annotations["gopher_stop_words"] = .int(stops)
+        if p.minStopWords > 0 && stops < p.minStopWords { return .drop(reason: "gopher_enough_stop_words") }
+        return .keep
+    }
+
+    /// Non-overlapping occurrences of `needle` (Python's `str.count`), in Unicode scalars.
+    static func count(_ needle: String, in text: String) -> Int {
+        let n = Array(needle.unicodeScalars)
+        let t = Array(text.unicodeScalars)
+        guard !n.isEmpty, t.count >= n.count else { return 0 }
+        var c = 0, i = 0
+        while i <= t.count - n.count {
+            if t[i] == n[0] && t[i..<(i + n.count)].elementsEqual(n) { c += 1; i += n.count } else { i += 1 }
+        }
+        return c
+    }
+}

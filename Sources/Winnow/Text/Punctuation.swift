@@ -1,0 +1,73 @@
+/// The punctuation sets the reference filters use, so their ratios carry over.
+public enum Punctuation {
+    /// Sentence-terminal punctuation as datatrove's `TERMINAL_PUNCTUATION` (Unicode's Sentence_Terminal,
+    /// 15.0): Swift's property, adjusted for the characters where the Unicode versions differ.
+    static let terminal: Set<UInt32> = {
+        var s = Set<UInt32>()
+        for v in 0...0x1FFFF as ClosedRange<UInt32> {
+            if let u = Unicode.Scalar(v), u.properties.isSentenceTerminal { s.insert(v) }
+        }
+        s.formUnion([0x17D6, 0x17D9, 0x17DA])
+        s.subtract([0x16D6E, 0x16D6F, 0x2CF9, 0x2CFA, 0x2CFB, 0x1B4E, 0x1B4F, 0x1B7F, 0x113D4, 0x113D5, 0xFE12, 0xFE15, 0xFE16, 0x2024])
+        return s
+    }()
+
+    /// The characters spaCy's sentencizer ends sentences at: `terminal` less the ones added after it was written.
+    static let sentenceEnders: Set<UInt32> = terminal.subtracting([
+        0x10F55, 0x10F56, 0x10F57, 0x10F58, 0x10F59, 0x10F86, 0x10F87, 0x10F88, 0x10F89, 0x11944, 0x11946, 0x11EF7,
+        0x11EF8, 0x11F43, 0x11F44, 0x16E98, 0x17D4, 0x17D5, 0x17D6, 0x17D9, 0x17DA, 0x1B7D, 0x1B7E, 0x2E53, 0x2E54,
+        0x61D, 0x61E, 0x837, 0x839, 0x83D, 0x83E,
+    ])
+
+    /// datatrove's `PUNCTUATION_SET`: a fixed list of ASCII, CJK and full-width punctuation and symbols, the
+    /// C0/C1 control characters (except tab, newline and carriage return), and `terminal`.
+    static let symbols: Set<UInt32> = {
+        var s = Set("!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»".unicodeScalars.map(\.value))
+        for r in [0..<9, 11..<13, 13..<32, 127..<160] as [Range<UInt32>] { s.formUnion(r) }
+        return s.union(terminal)
+    }()
+
+    /// Whether `text` ends with a sentence-terminal character.
+    static func endsWithTerminal(_ text: Substring) -> Bool {
+        guard let last = text.unicodeScalars.last else { return false }
+        return terminal.contains(last.value)
+    }
+}
+
+extension Unicode.Scalar {
+    /// Python's `str.isspace()`.
+    var isPythonSpace: Bool { Chars.isSpace(value) }
+}
+
+extension StringProtocol {
+    /// Python's `str.strip()` (whitespace as `str.isspace`).
+    func pythonStripped() -> Substring {
+        let u = Substring(self).unicodeScalars
+        guard let first = u.firstIndex(where: { !$0.isPythonSpace }) else { return Substring("") }
+        let last = u.lastIndex(where: { !$0.isPythonSpace })!
+        return Substring(u[first...last])
+    }
+
+    /// Python's `str.lstrip()`.
+    func pythonLeftStripped() -> Substring {
+        let u = Substring(self).unicodeScalars
+        guard let first = u.firstIndex(where: { !$0.isPythonSpace }) else { return Substring("") }
+        return Substring(u[first...])
+    }
+
+    /// Python's `str.rstrip()`.
+    func pythonRightStripped() -> Substring {
+        let u = Substring(self).unicodeScalars
+        guard let last = u.lastIndex(where: { !$0.isPythonSpace }) else { return Substring("") }
+        return Substring(u[...last])
+    }
+
+    /// Python's `startswith`, on Unicode scalars (a combining mark after the prefix does not hide it).
+    func scalarsStart(with prefix: String) -> Bool { unicodeScalars.starts(with: prefix.unicodeScalars) }
+
+    /// Python's `endswith`, on Unicode scalars.
+    func scalarsEnd(with suffix: String) -> Bool { unicodeScalars.reversed().starts(with: suffix.unicodeScalars.reversed()) }
+
+    /// Length in Unicode scalars (Python's `len`).
+    var scalarCount: Int { unicodeScalars.count }
+}
