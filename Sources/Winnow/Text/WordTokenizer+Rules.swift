@@ -94,9 +94,25 @@ enum Specials {
     }
     static let longestRejoinable = rejoinable.keys.map { $0.unicodeScalars.count }.max() ?? 0
 
+    /// The table keyed by a hash of the scalars, so a lookup builds no String (and hashes code points, not
+    /// canonically equivalent characters, as Python compares them).
+    static let byHash: [UInt64: [(key: [Unicode.Scalar], tokens: [String])]] = {
+        var d: [UInt64: [(key: [Unicode.Scalar], tokens: [String])]] = [:]
+        for (k, v) in table { let key = Array(k.unicodeScalars); d[hash(key[...]), default: []].append((key, v)) }
+        return d
+    }()
+    static let longestKey = table.keys.map { $0.unicodeScalars.count }.max() ?? 0
+
+    @inline(__always) static func hash(_ s: ArraySlice<Unicode.Scalar>) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for u in s { h = (h ^ UInt64(u.value)) &* 0x100000001b3 }
+        return h
+    }
+
     static func tokens(for s: ArraySlice<Unicode.Scalar>) -> [String]? {
-        guard s.count <= 16 else { return nil }
-        return table[String(String.UnicodeScalarView(s))]
+        guard s.count <= longestKey, let bucket = byHash[hash(s)] else { return nil }
+        for entry in bucket where entry.key.elementsEqual(s) { return entry.tokens }
+        return nil
     }
 
     private static func build() -> [String: [String]] {
@@ -196,21 +212,31 @@ enum Specials {
 /// `name.tld` forms whose last dotted label is at least two lower-case letters (or non-Latin characters).
 enum URLShape {
     static func matches(_ s: ArraySlice<Unicode.Scalar>) -> Bool {
-        let str = String(String.UnicodeScalarView(s))
-        if let r = str.range(of: "://") {
-            let scheme = str[..<r.lowerBound]
-            return !scheme.isEmpty && scheme.unicodeScalars.allSatisfy { Chars.isLetter($0) || Chars.isDigit($0.value) || "+.-".unicodeScalars.contains($0) }
-                && str.distance(from: r.upperBound, to: str.endIndex) > 0
+        // Cheap exit: a URL or a host has a "." or a ":".
+        guard s.contains(where: { $0.value == 0x2E || $0.value == 0x3A }) else { return false }
+        let a = Array(s)
+        let n = a.count
+        // scheme://rest
+        var k = 0
+        while k + 2 < n {
+            if a[k].value == 0x3A && a[k + 1].value == 0x2F && a[k + 2].value == 0x2F {
+                guard k > 0, k + 3 < n else { return false }
+                return a[0..<k].allSatisfy { $0.isASCIIAlnum || $0 == "+" || $0 == "." || $0 == "-" || Chars.isLetter($0) }
+            }
+            k += 1
         }
-        var hostPart = Substring(str)
-        if let at = hostPart.lastIndex(of: "@") { hostPart = hostPart[hostPart.index(after: at)...] }
-        let host = hostPart.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" }
+        // [user@]host[/...]: host labels of letters, digits, - and _ (or non-Latin characters).
+        var start = 0
+        if let at = a.lastIndex(where: { $0.value == 0x40 }) { start = at + 1 }
+        var end = start
+        while end < n, ![0x2F, 0x3F, 0x23, 0x3A].contains(a[end].value) { end += 1 }
+        let host = a[start..<end]
+        guard host.allSatisfy({ $0.isASCIIAlnum || $0 == "-" || $0 == "." || $0 == "_" || $0.value >= 0xA1 }) else { return false }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else { return false }
-        guard host.unicodeScalars.allSatisfy({ $0.isASCIIAlnum || $0 == "-" || $0 == "." || $0 == "_" || $0.value >= 0xA1 }) else { return false }
         // The top-level domain: lower-case ASCII letters or characters beyond Latin-1 punctuation
         // ("hello.World" is a sentence boundary, not a host).
         let tld = labels.last!
-        return tld.unicodeScalars.count >= 2 && tld.unicodeScalars.allSatisfy { ($0.value >= 0x61 && $0.value <= 0x7A) || $0.value >= 0xA1 }
+        return tld.count >= 2 && tld.allSatisfy { ($0.value >= 0x61 && $0.value <= 0x7A) || $0.value >= 0xA1 }
     }
 }

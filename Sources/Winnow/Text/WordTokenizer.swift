@@ -34,6 +34,12 @@ public struct WordTokenizer: Sendable {
     // MARK: - One whitespace-free chunk
 
     func tokenize(_ chunk: [Unicode.Scalar], into out: inout [String]) {
+        // Fast path: a run of ASCII letters (most words) is one token unless it is a special case
+        // ("dont", "cannot", "im"); digits go the slow way (units, times).
+        if chunk.allSatisfy({ ($0.value | 0x20) >= 0x61 && ($0.value | 0x20) <= 0x7A }) {
+            if let special = Specials.tokens(for: chunk[...]) { out += special } else { out.append(makeString(chunk[...])) }
+            return
+        }
         let pieces = affixSplit(chunk, specials: true)
         if pieces.count < 2 { out += pieces; return }
         out += rejoinSpecials(pieces)
@@ -108,7 +114,7 @@ public struct WordTokenizer: Sendable {
         return out
     }
 
-    private func string(_ s: ArraySlice<Unicode.Scalar>) -> String { String(String.UnicodeScalarView(s)) }
+    private func string(_ s: ArraySlice<Unicode.Scalar>) -> String { makeString(s) }
 
     // MARK: - Prefixes
 
@@ -181,11 +187,11 @@ public struct WordTokenizer: Sendable {
         var start = 0
         for (infixStart, infixEnd) in spans {
             if infixStart == 0 { continue }                 // an infix at the very start is not split off
-            if infixStart != start { out.append(String(String.UnicodeScalarView(a[start..<infixStart]))) }
-            if infixStart != infixEnd { out.append(String(String.UnicodeScalarView(a[infixStart..<infixEnd]))) }
+            if infixStart != start { out.append(makeString(a[start..<infixStart])) }
+            if infixStart != infixEnd { out.append(makeString(a[infixStart..<infixEnd])) }
             start = infixEnd
         }
-        if start < n { out.append(String(String.UnicodeScalarView(a[start...]))) }
+        if start < n { out.append(makeString(a[start...])) }
     }
 
     /// The infix starting at `i`, if one does (alternatives in spaCy's order).
@@ -212,4 +218,12 @@ public struct WordTokenizer: Sendable {
            i + 1 < n, Chars.isLetter(a[i + 1]) { return 1 }
         return nil
     }
+}
+
+/// A String from scalars through UTF-8 bytes (the fast way to build one).
+@inline(__always) func makeString(_ s: ArraySlice<Unicode.Scalar>) -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(s.count)
+    for u in s { UTF8Encoding.append(scalar: u.value, to: &bytes) }
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -84,39 +84,87 @@ public final class FineWebQuality: DocumentStep {
     }
 }
 
-/// Repetition measures shared by the Gopher and FineWeb filters (datatrove's helpers).
+/// Repetition measures shared by the Gopher and FineWeb filters (datatrove's helpers), on 64-bit hashes
+/// of code points rather than Strings, so they compare exactly what Python compares, without allocating.
 enum Repetition {
     /// Elements seen before, and their total length in characters.
-    static func duplicates<S: StringProtocol>(_ items: [S]) -> (elements: Int, chars: Int) where S: Hashable {
-        var seen = Set<S>()
+    static func duplicates<S: StringProtocol>(_ items: [S]) -> (elements: Int, chars: Int) {
+        var seen = Set<UInt64>()
+        seen.reserveCapacity(items.count)
         var elements = 0, chars = 0
         for x in items {
-            if seen.contains(x) { elements += 1; chars += x.scalarCount } else { seen.insert(x) }
+            if !seen.insert(hash(x)).inserted { elements += 1; chars += x.scalarCount }
         }
         return (elements, chars)
     }
 
+    static func hash<S: StringProtocol>(_ s: S) -> UInt64 {
+        if let h = s.utf8.withContiguousStorageIfAvailable({ XXHash64.hash(UnsafeRawBufferPointer($0)) }) { return h }
+        return XXHash64.hash(Array(s.utf8))
+    }
+
+    /// Words as hashes and lengths, with prefix sums for O(1) n-gram measures.
+    struct Words {
+        let hashes: [UInt64]
+        let lengths: [Int]
+        /// Polynomial prefix hashes over the concatenated code points of all words.
+        let prefix: [UInt64]
+        let powers: [UInt64]
+        /// Offset of each word in the concatenation (count + 1 entries).
+        let offsets: [Int]
+        var count: Int { hashes.count }
+
+        static let base: UInt64 = 0x9E37_79B9_7F4A_7C15 | 1
+
+        init(_ words: [String]) {
+            var hashes: [UInt64] = [], lengths: [Int] = [], prefix: [UInt64] = [0], offsets = [0]
+            hashes.reserveCapacity(words.count); lengths.reserveCapacity(words.count)
+            var h: UInt64 = 0
+            for w in words {
+                hashes.append(Repetition.hash(w))
+                var n = 0
+                for u in w.unicodeScalars { h = h &* Words.base &+ UInt64(u.value) &+ 1; prefix.append(h); n += 1 }
+                lengths.append(n)
+                offsets.append(offsets.last! + n)
+            }
+            var powers = [UInt64](repeating: 1, count: prefix.count)
+            for i in 1..<max(1, powers.count) { powers[i] = powers[i - 1] &* Words.base }
+            self.hashes = hashes; self.lengths = lengths; self.prefix = prefix; self.powers = powers; self.offsets = offsets
+        }
+
+        /// Hash of the code points of words[i..<i+n] joined without a separator.
+        @inline(__always) func concatenationHash(_ i: Int, _ n: Int) -> UInt64 {
+            let a = offsets[i], b = offsets[i + n]
+            return (prefix[b] &- prefix[a] &* powers[b - a]) ^ UInt64(b - a)
+        }
+
+        /// Characters in words[i..<i+n].
+        @inline(__always) func chars(_ i: Int, _ n: Int) -> Int { offsets[i + n] - offsets[i] }
+    }
+
     /// The most frequent n-gram (words joined by a space; ties go to the one seen first) times its count,
     /// in characters; nil when there are fewer than `n` words.
-    static func topNGramChars(_ words: [String], _ n: Int) -> Int? {
+    static func topNGramChars(_ words: Words, _ n: Int) -> Int? {
         guard words.count >= n else { return nil }
-        var counts: [String: (count: Int, first: Int)] = [:]
+        var counts: [UInt64: (count: Int, first: Int)] = [:]
+        counts.reserveCapacity(words.count)
         for i in 0...(words.count - n) {
-            let g = words[i..<(i + n)].joined(separator: " ")
-            if let c = counts[g] { counts[g] = (c.count + 1, c.first) } else { counts[g] = (1, i) }
+            var h: UInt64 = UInt64(n)
+            for k in i..<(i + n) { h = (h ^ words.hashes[k]) &* 0x100000001b3 &+ 0x9E37_79B9 }
+            if let c = counts[h] { counts[h] = (c.count + 1, c.first) } else { counts[h] = (1, i) }
         }
-        let top = counts.max { a, b in a.value.count != b.value.count ? a.value.count < b.value.count : a.value.first > b.value.first }!
-        return top.key.scalarCount * top.value.count
+        let top = counts.values.max { a, b in a.count != b.count ? a.count < b.count : a.first > b.first }!
+        return (words.chars(top.first, n) + n - 1) * top.count
     }
 
     /// Characters in n-grams (words joined without spaces) that repeat an earlier n-gram, skipping past
     /// each repeat (datatrove's `find_all_duplicate`).
-    static func duplicatedNGramChars(_ words: [String], _ n: Int) -> Int {
-        var seen = Set<String>()
+    static func duplicatedNGramChars(_ words: Words, _ n: Int) -> Int {
+        var seen = Set<UInt64>()
+        seen.reserveCapacity(words.count)
         var repeated = 0, i = 0
         while i < words.count - n + 1 {
-            let g = words[i..<(i + n)].joined()
-            if seen.contains(g) { repeated += g.scalarCount; i += n } else { seen.insert(g); i += 1 }
+            if !seen.insert(words.concatenationHash(i, n)).inserted { repeated += words.chars(i, n); i += n } else { i += 1 }
         }
         return repeated
     }
