@@ -3,9 +3,19 @@ public struct Document: Sendable {
     /// The id from the input's `id_field`, or `<source>:<input>:<line>` when the input has none.
     public var id: String
     /// The text (rewritten in place by steps that clean it).
-    public var text: String { didSet { escapedText = nil } }
+    public var text: String { didSet { escapedText = nil; cachedWords = nil } }
     /// The text as JSON-escaped in the input, while `text` is unchanged: written back as is.
     var escapedText: [UInt8]?
+    /// The words of `text` (WordTokenizer), computed once and shared by every step that needs them.
+    var cachedWords: [String]?
+
+    /// The words of the text, as `WordTokenizer.english` splits them; cached until the text changes.
+    public mutating func words() -> [String] {
+        if let w = cachedWords { return w }
+        let w = WordTokenizer.english.words(text)
+        cachedWords = w
+        return w
+    }
     /// The name of the source the document came from.
     public var source: String
     /// Every other input field, as the raw bytes of one JSON object (empty when there were none).
@@ -15,6 +25,7 @@ public struct Document: Sendable {
 
     public init(id: String, text: String, source: String, metadata: [UInt8] = [], annotations: Annotations = Annotations()) {
         self.escapedText = nil
+        self.cachedWords = nil
         self.id = id
         self.text = text
         self.source = source

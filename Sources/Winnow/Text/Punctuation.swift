@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The punctuation sets the reference filters use, so their ratios carry over.
 public enum Punctuation {
     /// Sentence-terminal punctuation as datatrove's `TERMINAL_PUNCTUATION` (Unicode's Sentence_Terminal,
@@ -68,6 +74,59 @@ extension StringProtocol {
     /// Python's `endswith`, on Unicode scalars.
     func scalarsEnd(with suffix: String) -> Bool { unicodeScalars.reversed().starts(with: suffix.unicodeScalars.reversed()) }
 
+    /// Whether `needle` occurs in the text, compared byte for byte (code points, as Python's `in`).
+    func containsBytes(_ needle: String) -> Bool {
+        var n = needle
+        return n.withUTF8 { nb in
+            if let r = utf8.withContiguousStorageIfAvailable({ ByteSearch.contains(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(nb)) }) { return r }
+            return Array(utf8).withUnsafeBytes { ByteSearch.contains($0, UnsafeRawBufferPointer(nb)) }
+        }
+    }
+
     /// Length in Unicode scalars (Python's `len`).
     var scalarCount: Int { unicodeScalars.count }
+}
+
+enum ByteSearch {
+    /// Whether `needle` occurs in `hay` (memchr for the first byte, then a compare).
+    static func contains(_ hay: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        guard let nb = needle.baseAddress, needle.count > 0 else { return true }
+        guard let hb = hay.baseAddress, hay.count >= needle.count else { return false }
+        let first = Int32(needle[0])
+        var p = hb
+        let last = hb + (hay.count - needle.count)
+        while p <= last {
+            guard let hit = memchr(p, first, last - p + 1) else { return false }
+            if memcmp(hit, nb, needle.count) == 0 { return true }
+            p = UnsafeRawPointer(hit) + 1
+        }
+        return false
+    }
+}
+
+/// A set of 64-bit hashes with linear probing (the hashes are already uniform, so no re-hashing).
+struct HashSet64 {
+    private var slots: [UInt64]
+    private var used: [Bool]
+    private let mask: Int
+
+    init(capacity: Int) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [UInt64](repeating: 0, count: size)
+        used = [Bool](repeating: false, count: size)
+        mask = size - 1
+    }
+
+    /// Inserts `h`; false if it was already there.
+    @inline(__always) mutating func insert(_ h: UInt64) -> Bool {
+        var j = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+        while used[j] {
+            if slots[j] == h { return false }
+            j = (j + 1) & mask
+        }
+        used[j] = true
+        slots[j] = h
+        return true
+    }
 }

@@ -96,11 +96,6 @@ enum Specials {
 
     /// The table keyed by a hash of the scalars, so a lookup builds no String (and hashes code points, not
     /// canonically equivalent characters, as Python compares them).
-    static let byHash: [UInt64: [(key: [Unicode.Scalar], tokens: [String])]] = {
-        var d: [UInt64: [(key: [Unicode.Scalar], tokens: [String])]] = [:]
-        for (k, v) in table { let key = Array(k.unicodeScalars); d[hash(key[...]), default: []].append((key, v)) }
-        return d
-    }()
     static let longestKey = table.keys.map { $0.unicodeScalars.count }.max() ?? 0
 
     @inline(__always) static func hash(_ s: ArraySlice<Unicode.Scalar>) -> UInt64 {
@@ -109,10 +104,32 @@ enum Specials {
         return h
     }
 
+    /// Open-addressing slots over `entries`, indexed by our own hash (no SipHash on the hot path).
+    static let entries: [(key: [Unicode.Scalar], hash: UInt64, tokens: [String])] = table.map { k, v in
+        let key = Array(k.unicodeScalars); return (key, hash(key[...]), v)
+    }
+    static let slotMask = 16383
+    static let slots: [Int32] = {
+        var s = [Int32](repeating: -1, count: slotMask + 1)
+        for (i, e) in entries.enumerated() {
+            var j = Int(truncatingIfNeeded: e.hash) & slotMask
+            while s[j] >= 0 { j = (j + 1) & slotMask }
+            s[j] = Int32(i)
+        }
+        return s
+    }()
+
     static func tokens(for s: ArraySlice<Unicode.Scalar>) -> [String]? {
-        guard s.count <= longestKey, let bucket = byHash[hash(s)] else { return nil }
-        for entry in bucket where entry.key.elementsEqual(s) { return entry.tokens }
-        return nil
+        guard s.count <= longestKey else { return nil }
+        let h = hash(s)
+        var j = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let i = slots[j]
+            if i < 0 { return nil }
+            let e = entries[Int(i)]
+            if e.hash == h && e.key.elementsEqual(s) { return e.tokens }
+            j = (j + 1) & slotMask
+        }
     }
 
     private static func build() -> [String: [String]] {

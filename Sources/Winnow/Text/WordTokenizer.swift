@@ -153,7 +153,7 @@ public struct WordTokenizer: Sendable {
         if dots >= 2 { consider(dots) }
         if n >= 2 && a[n - 2].value == 0x2026 && last == 0x2026 { consider(2) }                   // ……
         if n >= 2 && (a[n - 2].value == 0x27 || a[n - 2].value == 0x2019) && (last == 0x73 || last == 0x53) { consider(2) } // 's 'S ’s ’S
-        if n >= 2 {
+        if n >= 2, a.contains(where: { Chars.isDigit($0.value) }) {
             // Units and currency after a digit: the longest listed string ending here that follows a digit.
             for u in Chars.unitsAndCurrency where u.count < n {
                 let start = n - u.count

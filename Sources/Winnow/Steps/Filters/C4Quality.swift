@@ -86,10 +86,10 @@ public final class C4Quality: DocumentStep {
             }
             if words.count < p.minWordsPerLine { continue }
             let lower = line.lowercased()
-            if p.filterLoremIpsum && lower.contains("lorem ipsum") { return .drop(reason: "lorem_ipsum") }
-            if p.filterJavascript && lower.contains("javascript") { continue }
-            if p.filterCurlyBracket && line.contains("{") { return .drop(reason: "curly_bracket") }
-            if p.filterPolicy && Self.policySubstrings.contains(where: { lower.contains($0) }) { continue }
+            if p.filterLoremIpsum && lower.containsBytes("lorem ipsum") { return .drop(reason: "lorem_ipsum") }
+            if p.filterJavascript && lower.containsBytes("javascript") { continue }
+            if p.filterCurlyBracket && line.utf8.contains(UInt8(ascii: "{")) { return .drop(reason: "curly_bracket") }
+            if p.filterPolicy && Self.policySubstrings.contains(where: { lower.containsBytes($0) }) { continue }
             if p.minNumSentences != -1 { sentences += p.splitParagraph ? Sentences.count(line) : 1 }
             kept.append(line)
         }

@@ -71,7 +71,7 @@ public final class FineWebQuality: DocumentStep {
         let dup = Double(Repetition.duplicates(lines).chars) / Double(nonNewline)
         doc.annotations["fineweb_char_dup_ratio"] = .number(dup)
         if dup > p.charDuplicatesRatio { return .drop(reason: "char_dup_ratio") }
-        let words = WordTokenizer.english.words(text).count
+        let words = doc.words().count
         let list = words == 0 ? Double.infinity : Double(newlines(text)) / Double(words)
         doc.annotations["fineweb_list_ratio"] = .number(list.isFinite ? list : -1)
         if list > p.newLineRatio { return .drop(reason: "list_ratio") }
@@ -89,11 +89,10 @@ public final class FineWebQuality: DocumentStep {
 enum Repetition {
     /// Elements seen before, and their total length in characters.
     static func duplicates<S: StringProtocol>(_ items: [S]) -> (elements: Int, chars: Int) {
-        var seen = Set<UInt64>()
-        seen.reserveCapacity(items.count)
+        var seen = HashSet64(capacity: items.count)
         var elements = 0, chars = 0
         for x in items {
-            if !seen.insert(hash(x)).inserted { elements += 1; chars += x.scalarCount }
+            if !seen.insert(hash(x)) { elements += 1; chars += x.scalarCount }
         }
         return (elements, chars)
     }
@@ -160,11 +159,10 @@ enum Repetition {
     /// Characters in n-grams (words joined without spaces) that repeat an earlier n-gram, skipping past
     /// each repeat (datatrove's `find_all_duplicate`).
     static func duplicatedNGramChars(_ words: Words, _ n: Int) -> Int {
-        var seen = Set<UInt64>()
-        seen.reserveCapacity(words.count)
+        var seen = HashSet64(capacity: words.count)
         var repeated = 0, i = 0
         while i < words.count - n + 1 {
-            if !seen.insert(words.concatenationHash(i, n)).inserted { repeated += words.chars(i, n); i += n } else { i += 1 }
+            if !seen.insert(words.concatenationHash(i, n)) { repeated += words.chars(i, n); i += n } else { i += 1 }
         }
         return repeated
     }

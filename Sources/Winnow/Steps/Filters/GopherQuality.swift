@@ -72,7 +72,7 @@ public final class GopherQuality: DocumentStep {
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters
         let text = doc.text
-        let words = WordTokenizer.english.words(text)
+        let words = doc.words()
         let nWords = Double(words.count)
         let content = words.filter { $0.unicodeScalars.contains { !Punctuation.symbols.contains($0.value) } }
         doc.annotations["gopher_words"] = .int(content.count)

@@ -76,7 +76,7 @@ public final class GopherRepetition: DocumentStep {
         if p.dupLineFrac > 0 && lineFrac > p.dupLineFrac { return .drop(reason: "dup_line_frac") }
         doc.annotations["gopher_dup_line_char_frac"] = .number(Double(lineChars) / length)
         if p.dupLineCharFrac > 0 && Double(lineChars) / length > p.dupLineCharFrac { return .drop(reason: "dup_line_char_frac") }
-        let words = Repetition.Words(WordTokenizer.english.words(text))
+        let words = Repetition.Words(doc.words())
         for pair in p.topNGrams where pair.count >= 2 {
             let n = Int(pair[0])
             guard n > 0, let top = Repetition.topNGramChars(words, n) else { continue }
