@@ -7,3 +7,4 @@ shared=../shared/bench
 if [ ! -d /tmp/c1000 ]; then python3 "$shared/make_corpus.py" --out /tmp/c1000 --mb 1000 || true; fi
 if [ ! -d /tmp/winnow-bench/c1g ]; then python3 bench/replicate_corpus.py /tmp/c1000 /tmp/winnow-bench/c1g --mb 1000; fi
 bench/engine.sh /tmp/winnow-bench/c1g
+bench/quality.sh /tmp/c1000

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Quality benchmark: the four filters chained as FineWeb does (Gopher repetition → Gopher quality → C4 without
+# its terminal-punctuation rule → FineWeb), Winnow and datatrove side by side on the same corpus, then the keep
+# rate of each filter alone on ../shared/corpora web text for both tools. Appends to bench/results/quality.jsonl.
+#
+#   bench/quality.sh [CORPUS_DIR]    # a make_corpus.py folder of part-*.jsonl (default /tmp/c1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus=${1:-/tmp/c1000}
+W=${WINNOW_BIN:-.build/release/winnow}
+PY=${ANCHORS_PY:-/tmp/anchors-venv/bin/python}
+out=${BENCH_OUT:-/tmp/winnow-bench}/quality
+results=bench/results/quality.jsonl
+mkdir -p "$out" bench/results
+docs=$(cat "$corpus"/part-*.jsonl | wc -l)
+mb=$(cat "$corpus"/part-*.jsonl | wc -c | awk '{printf "%.1f", $1/1e6}')
+echo "corpus $corpus: $docs documents, $mb MB"
+cat > "$out/spec.json" <<JSON
+{"name": "bench-quality", "sources": [{"name": "web", "paths": ["$corpus/part-*.jsonl"]}],
+ "steps": [{"type": "gopher_repetition"}, {"type": "gopher_quality"}, {"type": "c4_quality", "filter_no_terminal_punct": false},
+           {"type": "fineweb_quality"}],
+ "output": {"dir": "$out/winnow", "compression": "none"}}
+JSON
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+measure() {
+  local label=$1; shift
+  local log; log=$(mktemp)
+  /usr/bin/time -v "$@" >"$log.out" 2>"$log"
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
+  awk -v l="$stamp $label" -v w="$wall" -v d="$docs" -v m="$mb" -v r="$rss" \
+    'BEGIN{printf "{\"run\":\"%s\",\"wall_s\":%.2f,\"docs_per_s\":%.0f,\"mb_per_s\":%.3f,\"peak_rss_mb\":%.0f}\n", l, w, d/w, m/w, r/1024}' | tee -a "$results"
+  rm -f "$log" "$log.out"
+}
+for w in 1 2; do
+  rm -rf "$out/winnow"
+  measure "winnow w$w" "$W" run "$out/spec.json" --workers $w --quiet
+done
+if "$PY" -c "import datatrove" 2>/dev/null; then
+  measure "datatrove w2" "$PY" ../shared/bench/anchors/dt_quality.py "$corpus" --workers 2 --out "$out/datatrove"
+else
+  echo "datatrove not found at $PY: skipped"
+fi
+"$PY" bench/quality_keep_rates.py "$W" ../shared/corpora/web_text_trafilatura_naive.jsonl.gz | tee -a bench/results/quality_keep_rates.txt
