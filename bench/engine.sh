@@ -25,20 +25,8 @@ cat > "$out/spec.json" <<JSON
  "output": {"dir": "$out/winnow", "compression": "none"}}
 JSON
 
-# measure LABEL CMD...: runs CMD under /usr/bin/time, prints and records wall, docs/s and peak RSS.
-measure() {
-  local label=$1; shift
-  local log; log=$(mktemp)
-  /usr/bin/time -v "$@" >"$log.out" 2>"$log"
-  local wall rss
-  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
-  local line
-  line=$(awk -v l="$label" -v w="$wall" -v d="$docs" -v m="$mb" -v r="$rss" \
-    'BEGIN{printf "{\"run\":\"%s\",\"wall_s\":%.2f,\"docs_per_s\":%.0f,\"mb_per_s\":%.1f,\"peak_rss_mb\":%.0f}", l, w, d/w, m/w, r/1024}')
-  echo "$line" | tee -a "$results"
-  rm -f "$log" "$log.out"
-}
+# measure (bench/lib.sh) times each run and records wall, docs/s and peak RSS.
+source bench/lib.sh
 
 # Repetitions are interleaved (floor, Winnow, datatrove, floor, ...) so machine noise hits all alike.
 reps=${REPS:-3}
@@ -46,17 +34,17 @@ have_dt=1
 "$PY" -c "import datatrove" 2>/dev/null || { have_dt=0; echo "datatrove not found at $PY: skipped (see bench/README.md)"; }
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 for r in $(seq 1 "$reps"); do
-  measure "$stamp floor (read+parse) w1" "$W" bench floor --workers 1 "$corpus"/part-*.jsonl.gz
-  measure "$stamp floor (read+parse) w2" "$W" bench floor --workers 2 "$corpus"/part-*.jsonl.gz
+  measure "floor (read+parse) w1" "$W" bench floor --workers 1 "$corpus"/part-*.jsonl.gz
+  measure "floor (read+parse) w2" "$W" bench floor --workers 2 "$corpus"/part-*.jsonl.gz
   for w in 1 2; do
     rm -rf "$out/winnow"
-    measure "$stamp winnow w$w lineage" "$W" run "$out/spec.json" --workers $w --quiet
+    measure "winnow w$w lineage" "$W" run "$out/spec.json" --workers $w --quiet
   done
   rm -rf "$out/winnow"
-  measure "$stamp winnow w2 no-lineage" "$W" run "$out/spec.json" --workers 2 --quiet --no-lineage
+  measure "winnow w2 no-lineage" "$W" run "$out/spec.json" --workers 2 --quiet --no-lineage
   if [ $have_dt = 1 ] && [ "$r" -le "${DT_REPS:-1}" ]; then
     for w in 1 2; do
-      measure "$stamp datatrove w$w" "$PY" bench/dt_read_write.py "$corpus" "$out/datatrove" --workers $w
+      measure "datatrove w$w" "$PY" bench/dt_read_write.py "$corpus" "$out/datatrove" --workers $w
     done
   fi
 done

@@ -22,17 +22,7 @@ cat > "$out/spec.json" <<JSON
  "output": {"dir": "$out/winnow", "compression": "none"}}
 JSON
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-measure() {
-  local label=$1; shift
-  local log; log=$(mktemp)
-  /usr/bin/time -v "$@" >"$log.out" 2>"$log"
-  local wall rss
-  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
-  awk -v l="$stamp $label" -v w="$wall" -v d="$docs" -v m="$mb" -v r="$rss" \
-    'BEGIN{printf "{\"run\":\"%s\",\"wall_s\":%.2f,\"docs_per_s\":%.0f,\"mb_per_s\":%.3f,\"peak_rss_mb\":%.0f}\n", l, w, d/w, m/w, r/1024}' | tee -a "$results"
-  rm -f "$log" "$log.out"
-}
+source bench/lib.sh
 for w in 1 2; do
   rm -rf "$out/winnow"
   measure "winnow w$w" "$W" run "$out/spec.json" --workers $w --quiet

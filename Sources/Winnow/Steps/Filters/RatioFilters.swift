@@ -30,64 +30,60 @@ struct RatioBounds: Codable, Sendable {
     }
 }
 
-/// `alpha_ratio`: the share of characters that are letters or digits (Python's `isalnum`, any script) in
-/// all characters. Default bounds as data-juicer's `alphanumeric_filter` (min 0.25, no maximum).
-public final class AlphaRatioFilter: DocumentStep {
+/// A character-ratio filter: the share of characters in a class, kept within `RatioBounds`.
+///
+/// - `alpha_ratio`: letters or digits (Python's `isalnum`, any script). Default bounds as data-juicer's
+///   `alphanumeric_filter` (min 0.25, no maximum).
+/// - `symbol_ratio`: punctuation or symbols (Unicode categories P* and S*, any script). Default maximum
+///   0.25 as data-juicer's `special_characters_filter` (which counts its own fixed character set; Winnow
+///   counts by Unicode category — see the README).
+public final class CharacterRatioFilter: DocumentStep {
     public let name: String
+    let annotation: String
     let bounds: RatioBounds
-    // data-juicer alphanumeric_filter: min_ratio 0.25, max_ratio unbounded.
-    static let defaults = RatioBounds(min: 0.25, max: 1.0)
+    let ascii: @Sendable (UInt32) -> Bool
+    let other: @Sendable (Unicode.Scalar) -> Bool
 
-    init(name: String, bounds: RatioBounds) { self.name = name; self.bounds = bounds }
-
-    static let descriptor = StepDescriptor(
-        type: "alpha_ratio", kind: .document,
-        summary: "Drops documents whose share of letters and digits (any script) is outside min_ratio…max_ratio (reasons: alpha_ratio_low, alpha_ratio_high).",
-        parameters: RatioBounds.schema(minDefault: defaults.minRatio, maxDefault: defaults.maxRatio, what: "share of letters and digits"),
-        required: [], codingKeys: RatioBounds.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(AlphaRatioFilter(name: spec.effectiveName, bounds: try RatioBounds.decode(spec, defaults: defaults))) })
-
-    public func apply(_ doc: inout Document) -> StepResult {
-        var total = 0, matching = 0
-        for u in doc.text.unicodeScalars {
-            total += 1
-            if u.value < 0x80 {
-                let b = u.value
-                if (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) { matching += 1 }
-            } else if u.isAlphanumeric { matching += 1 }
-        }
-        return bounds.decide(matching: matching, total: total, name: "alpha_ratio", doc: &doc)
+    init(name: String, annotation: String, bounds: RatioBounds, ascii: @escaping @Sendable (UInt32) -> Bool,
+         other: @escaping @Sendable (Unicode.Scalar) -> Bool) {
+        self.name = name; self.annotation = annotation; self.bounds = bounds; self.ascii = ascii; self.other = other
     }
-}
 
-/// `symbol_ratio`: the share of characters that are punctuation or symbols (Unicode categories P* and S*,
-/// any script) in all characters. Default maximum 0.25 as data-juicer's `special_characters_filter`
-/// (which counts its own fixed character set; Winnow counts by Unicode category — see the README).
-public final class SymbolRatioFilter: DocumentStep {
-    public let name: String
-    let bounds: RatioBounds
+    static func descriptor(type: String, what: String, summary: String, defaults: RatioBounds,
+                           ascii: @escaping @Sendable (UInt32) -> Bool, other: @escaping @Sendable (Unicode.Scalar) -> Bool) -> StepDescriptor {
+        StepDescriptor(
+            type: type, kind: .document, summary: summary,
+            parameters: RatioBounds.schema(minDefault: defaults.minRatio, maxDefault: defaults.maxRatio, what: what),
+            required: [], codingKeys: RatioBounds.CodingKeys.allCases.map(\.stringValue),
+            build: { spec, _ in
+                .document(CharacterRatioFilter(name: spec.effectiveName, annotation: type,
+                                               bounds: try RatioBounds.decode(spec, defaults: defaults), ascii: ascii, other: other))
+            })
+    }
+
+    // data-juicer alphanumeric_filter: min_ratio 0.25, max_ratio unbounded.
+    static let alphaRatio = descriptor(
+        type: "alpha_ratio", what: "share of letters and digits",
+        summary: "Drops documents whose share of letters and digits (any script) is outside min_ratio…max_ratio (reasons: alpha_ratio_low, alpha_ratio_high).",
+        defaults: RatioBounds(min: 0.25, max: 1.0),
+        ascii: { b in (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) },
+        other: { $0.isAlphanumeric })
+
     // data-juicer special_characters_filter: min_ratio 0.0, max_ratio 0.25.
-    static let defaults = RatioBounds(min: 0.0, max: 0.25)
-
-    init(name: String, bounds: RatioBounds) { self.name = name; self.bounds = bounds }
-
-    static let descriptor = StepDescriptor(
-        type: "symbol_ratio", kind: .document,
+    static let symbolRatio = descriptor(
+        type: "symbol_ratio", what: "share of punctuation and symbols",
         summary: "Drops documents whose share of punctuation and symbols (Unicode P*, S*) is outside min_ratio…max_ratio (reasons: symbol_ratio_low, symbol_ratio_high).",
-        parameters: RatioBounds.schema(minDefault: defaults.minRatio, maxDefault: defaults.maxRatio, what: "share of punctuation and symbols"),
-        required: [], codingKeys: RatioBounds.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(SymbolRatioFilter(name: spec.effectiveName, bounds: try RatioBounds.decode(spec, defaults: defaults))) })
+        defaults: RatioBounds(min: 0.0, max: 0.25),
+        // ASCII punctuation and symbols: !"#$%&'()*+,-./ :;<=>?@ [\]^_` {|}~
+        ascii: { b in (b >= 0x21 && b <= 0x2F) || (b >= 0x3A && b <= 0x40) || (b >= 0x5B && b <= 0x60) || (b >= 0x7B && b <= 0x7E) },
+        other: { $0.isPunctuationOrSymbol })
 
     public func apply(_ doc: inout Document) -> StepResult {
         var total = 0, matching = 0
         for u in doc.text.unicodeScalars {
             total += 1
-            if u.value < 0x80 {
-                let b = u.value
-                // ASCII punctuation and symbols: !"#$%&'()*+,-./ :;<=>?@ [\]^_` {|}~
-                if (b >= 0x21 && b <= 0x2F) || (b >= 0x3A && b <= 0x40) || (b >= 0x5B && b <= 0x60) || (b >= 0x7B && b <= 0x7E) { matching += 1 }
-            } else if u.isPunctuationOrSymbol { matching += 1 }
+            if u.value < 0x80 ? ascii(u.value) : other(u) { matching += 1 }
         }
-        return bounds.decide(matching: matching, total: total, name: "symbol_ratio", doc: &doc)
+        return bounds.decide(matching: matching, total: total, name: annotation, doc: &doc)
     }
 }
