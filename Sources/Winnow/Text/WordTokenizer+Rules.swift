@@ -119,6 +119,20 @@ enum Specials {
         return s
     }()
 
+    /// `tokens(for:)` for a chunk of ASCII bytes (whose byte values are its scalars).
+    static func tokens(forASCII s: UnsafeBufferPointer<UInt8>) -> [String]? {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        var j = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let i = slots[j]
+            if i < 0 { return nil }
+            let e = entries[Int(i)]
+            if e.hash == h && e.key.count == s.count && zip(e.key, s).allSatisfy({ $0.value == UInt32($1) }) { return e.tokens }
+            j = (j + 1) & slotMask
+        }
+    }
+
     static func tokens(for s: ArraySlice<Unicode.Scalar>) -> [String]? {
         guard s.count <= longestKey else { return nil }
         let h = hash(s)

@@ -17,6 +17,78 @@ public struct WordTokenizer: Sendable {
 
     /// The words of `text`, in order, without whitespace tokens.
     public func words(_ text: String) -> [String] {
+        var t = text
+        return t.withUTF8 { wordsFromUTF8($0) }
+    }
+
+    /// The byte-level driver: chunks are found on UTF-8 bytes; a chunk of ASCII letters (most words) becomes
+    /// a String straight from its bytes; any other chunk is decoded to scalars for the affix rules.
+    func wordsFromUTF8(_ p: UnsafeBufferPointer<UInt8>) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(p.count / 5)
+        var scalars: [Unicode.Scalar] = []
+        var i = 0
+        let n = p.count
+        var start = 0
+        func flush(_ end: Int) {
+            guard end > start else { return }
+            let chunk = UnsafeBufferPointer(rebasing: p[start..<end])
+            @inline(__always) func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+            let last = chunk[chunk.count - 1]
+            if chunk.allSatisfy(isLetter) {
+                if chunk.count <= Specials.longestKey, let special = Specials.tokens(forASCII: chunk) { out += special }
+                else { out.append(String(decoding: chunk, as: UTF8.self)) }
+            } else if chunk.count >= 2, chunk.dropLast().allSatisfy(isLetter),
+                      last == 0x2C || last == 0x3B || last == 0x3A || last == 0x21 || last == 0x3F
+                        || (last == 0x2E && Self.periodSplits(chunk)),
+                      Specials.tokens(forASCII: chunk) == nil {
+                // Letters and one closing mark ("word," "word." "Why?"): the mark is a suffix.
+                let word = UnsafeBufferPointer(rebasing: chunk[0..<(chunk.count - 1)])
+                if let special = Specials.tokens(forASCII: word) { out += special } else { out.append(String(decoding: word, as: UTF8.self)) }
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: chunk[(chunk.count - 1)...]), as: UTF8.self))
+            } else {
+                scalars.removeAll(keepingCapacity: true)
+                for u in String(decoding: chunk, as: UTF8.self).unicodeScalars { scalars.append(u) }
+                tokenize(scalars, into: &out)
+            }
+        }
+        while i < n {
+            let b = p[i]
+            var spaceLength = 0
+            if b < 0x80 {
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x1F) { spaceLength = 1 }
+            } else if b == 0xC2, i + 1 < n, p[i + 1] == 0x85 || p[i + 1] == 0xA0 {
+                spaceLength = 2
+            } else if b == 0xE1, i + 2 < n, p[i + 1] == 0x9A, p[i + 2] == 0x80 {
+                spaceLength = 3
+            } else if b == 0xE2, i + 2 < n {
+                let c1 = p[i + 1], c2 = p[i + 2]
+                if (c1 == 0x80 && (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF)) || (c1 == 0x81 && c2 == 0x9F) { spaceLength = 3 }
+            } else if b == 0xE3, i + 2 < n, p[i + 1] == 0x80, p[i + 2] == 0x80 {
+                spaceLength = 3
+            }
+            if spaceLength > 0 {
+                flush(i)
+                i += spaceLength
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        flush(n)
+        return out
+    }
+
+    /// Whether a final period after ASCII letters is cut off: after a lower-case letter, or two capitals.
+    @inline(__always) static func periodSplits(_ chunk: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = chunk.count
+        let p = chunk[n - 2]
+        if p >= 0x61 && p <= 0x7A { return true }
+        return n >= 3 && p >= 0x41 && p <= 0x5A && chunk[n - 3] >= 0x41 && chunk[n - 3] <= 0x5A
+    }
+
+    /// The scalar-level driver (kept for reference in tests).
+    func wordsFromScalars(_ text: String) -> [String] {
         var out: [String] = []
         var chunk: [Unicode.Scalar] = []
         chunk.reserveCapacity(64)
