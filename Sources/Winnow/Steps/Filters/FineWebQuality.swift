@@ -145,15 +145,26 @@ enum Repetition {
     /// in characters; nil when there are fewer than `n` words.
     static func topNGramChars(_ words: Words, _ n: Int) -> Int? {
         guard words.count >= n else { return nil }
-        var counts: [UInt64: (count: Int, first: Int)] = [:]
-        counts.reserveCapacity(words.count)
-        for i in 0...(words.count - n) {
+        // Open addressing on the n-gram hash: counts and first positions in parallel arrays.
+        let grams = words.count - n + 1
+        var size = 16
+        while size < grams * 2 { size <<= 1 }
+        let mask = size - 1
+        var keys = [UInt64](repeating: 0, count: size)
+        var counts = [Int32](repeating: 0, count: size)
+        var firsts = [Int32](repeating: 0, count: size)
+        var best = (count: Int32(0), first: Int32(0))
+        for i in 0..<grams {
             var h: UInt64 = UInt64(n)
             for k in i..<(i + n) { h = (h ^ words.hashes[k]) &* 0x100000001b3 &+ 0x9E37_79B9 }
-            if let c = counts[h] { counts[h] = (c.count + 1, c.first) } else { counts[h] = (1, i) }
+            var j = Int(truncatingIfNeeded: h ^ (h >> 31)) & mask
+            while counts[j] != 0 && keys[j] != h { j = (j + 1) & mask }
+            if counts[j] == 0 { keys[j] = h; firsts[j] = Int32(i) }
+            counts[j] += 1
+            // Most frequent; ties go to the n-gram seen first (as Counter.most_common).
+            if counts[j] > best.count || (counts[j] == best.count && firsts[j] < best.first) { best = (counts[j], firsts[j]) }
         }
-        let top = counts.values.max { a, b in a.count != b.count ? a.count < b.count : a.first > b.first }!
-        return (words.chars(top.first, n) + n - 1) * top.count
+        return (words.chars(Int(best.first), n) + n - 1) * Int(best.count)
     }
 
     /// Characters in n-grams (words joined without spaces) that repeat an earlier n-gram, skipping past
