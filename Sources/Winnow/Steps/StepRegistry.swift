@@ -52,6 +52,16 @@ public struct StepContext: Sendable {
 
     /// `path` resolved against `baseDir`.
     public func resolve(_ path: String) -> String { PipelineLoader.resolve(path, baseDir) }
+
+    /// The non-empty lines of a list file named in a step's parameters (`pointer` says where, for errors);
+    /// lines starting with `#` are comments when `comments` is set.
+    func listEntries(_ path: String, pointer: String, comments: Bool) throws -> [Substring] {
+        let resolved = resolve(path)
+        guard let bytes = try? readFileBytes(resolved), let text = String(validating: bytes, as: UTF8.self) else {
+            throw StepBuildError(pointer, "cannot read \"\(path)\" as UTF-8 text (resolved to \(resolved))")
+        }
+        return text.split(whereSeparator: \.isNewline).filter { !(comments && $0.hasPrefix("#")) }
+    }
 }
 
 /// A step's parameters are well-formed but unusable (e.g. a list file that cannot be read); `pointer`

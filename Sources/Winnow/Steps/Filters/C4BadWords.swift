@@ -52,11 +52,8 @@ public final class C4BadWords: DocumentStep {
             let p = try spec.decodeParameters(Parameters.self)
             var lists: [String: BadWordMatcher] = [:]
             for (lang, path) in p.lists {
-                let resolved = context.resolve(path)
-                guard let bytes = try? readFileBytes(resolved), let text = String(validating: bytes, as: UTF8.self) else {
-                    throw StepBuildError("/lists/\(lang)", "cannot read \"\(path)\" as UTF-8 text (resolved to \(resolved))")
-                }
-                let words = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+                let words = try context.listEntries(path, pointer: "/lists/\(lang)", comments: false)
+                    .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
                 lists[lang] = BadWordMatcher(words: words, anywhere: ["ja", "th", "zh"].contains(lang))
             }
             return .document(C4BadWords(name: spec.effectiveName, lists: lists, keepFraction: p.keepFraction,

@@ -75,11 +75,7 @@ public final class URLFilter: DocumentStep {
             func load(_ key: String, _ paths: [String], normalize: Bool) throws -> [String] {
                 var out: [String] = []
                 for (i, path) in paths.enumerated() {
-                    let resolved = context.resolve(path)
-                    guard let bytes = try? readFileBytes(resolved), let text = String(validating: bytes, as: UTF8.self) else {
-                        throw StepBuildError("/\(key)/\(i)", "cannot read \"\(path)\" as UTF-8 text (resolved to \(resolved))")
-                    }
-                    for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+                    for line in try context.listEntries(path, pointer: "/\(key)/\(i)", comments: true) {
                         let entry = normalize ? URLFilter.normalize(String(line)) : line.trimmingCharacters(in: .whitespaces)
                         if !entry.isEmpty { out.append(entry) }
                     }
