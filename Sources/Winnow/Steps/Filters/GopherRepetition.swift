@@ -62,20 +62,21 @@ public final class GopherRepetition: DocumentStep {
         let text = doc.text
         guard !text.isEmpty else { return .drop(reason: "empty") }
         let length = Double(text.scalarCount)
-        let paragraphs = Self.split(String(text.pythonStripped()), minNewlines: 2)
-        let (paraDup, paraChars) = Repetition.duplicates(paragraphs)
-        let paraFrac = Double(paraDup) / Double(paragraphs.count)
-        doc.annotations["gopher_dup_para_frac"] = .number(paraFrac)
-        if p.dupParaFrac > 0 && paraFrac > p.dupParaFrac { return .drop(reason: "dup_para_frac") }
-        doc.annotations["gopher_dup_para_char_frac"] = .number(Double(paraChars) / length)
-        if p.dupParaCharFrac > 0 && Double(paraChars) / length > p.dupParaCharFrac { return .drop(reason: "dup_para_char_frac") }
-        let lines = Self.split(text, minNewlines: 1)
-        let (lineDup, lineChars) = Repetition.duplicates(lines)
-        let lineFrac = Double(lineDup) / Double(lines.count)
-        doc.annotations["gopher_dup_line_frac"] = .number(lineFrac)
-        if p.dupLineFrac > 0 && lineFrac > p.dupLineFrac { return .drop(reason: "dup_line_frac") }
-        doc.annotations["gopher_dup_line_char_frac"] = .number(Double(lineChars) / length)
-        if p.dupLineCharFrac > 0 && Double(lineChars) / length > p.dupLineCharFrac { return .drop(reason: "dup_line_char_frac") }
+        // Paragraphs (of the stripped text), then lines: share of repeated pieces, then of their characters.
+        let units: [(pieces: () -> [Substring], name: String, frac: Double, charFrac: Double)] = [
+            ({ Self.split(String(text.pythonStripped()), minNewlines: 2) }, "para", p.dupParaFrac, p.dupParaCharFrac),
+            ({ Self.split(text, minNewlines: 1) }, "line", p.dupLineFrac, p.dupLineCharFrac),
+        ]
+        for u in units {
+            let pieces = u.pieces()   // lines are split only if the paragraphs pass
+            let (dup, chars) = Repetition.duplicates(pieces)
+            let frac = Double(dup) / Double(pieces.count)
+            doc.annotations["gopher_dup_\(u.name)_frac"] = .number(frac)
+            if u.frac > 0 && frac > u.frac { return .drop(reason: "dup_\(u.name)_frac") }
+            let charFrac = Double(chars) / length
+            doc.annotations["gopher_dup_\(u.name)_char_frac"] = .number(charFrac)
+            if u.charFrac > 0 && charFrac > u.charFrac { return .drop(reason: "dup_\(u.name)_char_frac") }
+        }
         let words = Repetition.Words(doc.words())
         for pair in p.topNGrams where pair.count >= 2 {
             let n = Int(pair[0])
