@@ -3,14 +3,24 @@ public struct Document: Sendable {
     /// The id from the input's `id_field`, or `<source>:<input>:<line>` when the input has none.
     public var id: String
     /// The text (rewritten in place by steps that clean it).
-    public var text: String { didSet { escapedText = nil; cachedWords = nil } }
+    public var text: String { didSet { escapedText = nil; cachedWords = nil; cachedSegmentedWords = nil } }
     /// The text as JSON-escaped in the input, while `text` is unchanged: written back as is.
     var escapedText: [UInt8]?
     /// The words of `text` (WordTokenizer), computed once and shared by every step that needs them.
     var cachedWords: [String]?
+    /// The same words with runs of scripts written without spaces split further (`UnspacedScripts`).
+    var cachedSegmentedWords: [String]?
 
-    /// The words of the text, as `WordTokenizer.english` splits them; cached until the text changes.
-    public mutating func words() -> [String] {
+    /// The words of the text, as `WordTokenizer.english` splits them, and with `segmentUnspaced` Chinese,
+    /// Japanese, Thai, Lao, Khmer and Myanmar runs split as `UnspacedScripts` says; cached until the text changes.
+    public mutating func words(segmentUnspaced: Bool = false) -> [String] {
+        if segmentUnspaced {
+            if let w = cachedSegmentedWords { return w }
+            let english = words()
+            let w = UnspacedScripts.present(in: text) ? UnspacedScripts.segment(english) : english
+            cachedSegmentedWords = w
+            return w
+        }
         if let w = cachedWords { return w }
         let w = WordTokenizer.english.words(text)
         cachedWords = w
@@ -26,6 +36,7 @@ public struct Document: Sendable {
     public init(id: String, text: String, source: String, metadata: [UInt8] = [], annotations: Annotations = Annotations()) {
         self.escapedText = nil
         self.cachedWords = nil
+        self.cachedSegmentedWords = nil
         self.id = id
         self.text = text
         self.source = source

@@ -239,35 +239,68 @@ enum Specials {
     }
 }
 
-/// Chunks that look like a URL or an e-mail address stay whole: a scheme (`https://…`), `www.…`, or
-/// `name.tld` forms whose last dotted label is at least two lower-case letters (or non-Latin characters).
+/// Chunks that look like a URL or an e-mail address stay whole: spaCy's `URL_PATTERN`, matched the way
+/// Python's `re` would (with backtracking over the optional scheme and user info): `[scheme://][user@]`, then
+/// a public IPv4 address or dot-separated host labels ending in a top-level domain of 2–63 lower-case (or
+/// uncased-script) letters, then an optional `:port` and an optional path starting with `/`, `?` or `#`.
 enum URLShape {
     static func matches(_ s: ArraySlice<Unicode.Scalar>) -> Bool {
-        // Cheap exit: a URL or a host has a "." or a ":".
-        guard s.contains(where: { $0.value == 0x2E || $0.value == 0x3A }) else { return false }
+        // Cheap exit: both the host and the IP form need a ".".
+        guard s.contains(where: { $0.value == 0x2E }) else { return false }
         let a = Array(s)
         let n = a.count
-        // scheme://rest
-        var k = 0
-        while k + 2 < n {
-            if a[k].value == 0x3A && a[k + 1].value == 0x2F && a[k + 2].value == 0x2F {
-                guard k > 0, k + 3 < n else { return false }
-                return a[0..<k].allSatisfy { $0.isASCIIAlnum || $0 == "+" || $0 == "." || $0 == "-" || Chars.isLetter($0) }
-            }
-            k += 1
+        var starts = [0]
+        // scheme: two or more of [\w+.-] before "://".
+        if let k = (0..<max(0, n - 2)).first(where: { a[$0] == ":" && a[$0 + 1] == "/" && a[$0 + 2] == "/" }), k >= 2,
+           a[0..<k].allSatisfy({ $0 == "+" || $0 == "." || $0 == "-" || $0 == "_" || Chars.isLetter($0) || $0.properties.numericType != nil }) {
+            starts.append(k + 3)
         }
-        // [user@]host[/...]: host labels of letters, digits, - and _ (or non-Latin characters).
-        var start = 0
-        if let at = a.lastIndex(where: { $0.value == 0x40 }) { start = at + 1 }
-        var end = start
-        while end < n, ![0x2F, 0x3F, 0x23, 0x3A].contains(a[end].value) { end += 1 }
-        let host = a[start..<end]
-        guard host.allSatisfy({ $0.isASCIIAlnum || $0 == "-" || $0 == "." || $0 == "_" || $0.value >= 0xA1 }) else { return false }
+        // user info: one or more non-space characters, then "@" (any "@" of the chunk, as backtracking would try).
+        for p in 1..<max(1, n) where a[p] == "@" { starts.append(p + 1) }
+        return starts.contains { hostAndRest(a[$0...]) }
+    }
+
+    /// `[A-Za-z0-9\u00a1-\uffff]`: the characters a host label starts and ends with.
+    @inline(__always) private static func isLabelChar(_ u: Unicode.Scalar) -> Bool {
+        u.isASCIIAlnum || (u.value >= 0xA1 && u.value <= 0xFFFF)
+    }
+
+    private static func hostAndRest(_ a: ArraySlice<Unicode.Scalar>) -> Bool {
+        let end = a.firstIndex { $0 == ":" || $0 == "/" || $0 == "?" || $0 == "#" } ?? a.endIndex
+        // ":port" (2–5 digits), then nothing or a path.
+        var rest = a[end...]
+        if rest.first == ":" {
+            let digits = rest.dropFirst().prefix { Chars.isDigit($0.value) }
+            guard (2...5).contains(digits.count) else { return false }
+            rest = rest.dropFirst(1 + digits.count)
+            if let c = rest.first, c != "/", c != "?", c != "#" { return false }
+        }
+        let host = a[a.startIndex..<end]
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else { return false }
-        // The top-level domain: lower-case ASCII letters or characters beyond Latin-1 punctuation
-        // ("hello.World" is a sentence boundary, not a host).
+        guard labels.count >= 2 else { return false }
+        if isPublicIPv4(labels) { return true }
         let tld = labels.last!
-        return tld.count >= 2 && tld.allSatisfy { ($0.value >= 0x61 && $0.value <= 0x7A) || $0.value >= 0xA1 }
+        guard (2...63).contains(tld.count), tld.allSatisfy(Chars.isLowerish) else { return false }
+        return labels.dropLast().allSatisfy { label in
+            guard let f = label.first, let l = label.last, label.count <= 64, isLabelChar(f), isLabelChar(l) else { return false }
+            return label.allSatisfy { isLabelChar($0) || $0 == "_" || $0 == "-" }
+        }
+    }
+
+    /// spaCy's dotted IPv4 form: first octet 1–223, last 1–254, private and loopback networks excluded.
+    private static func isPublicIPv4(_ labels: [ArraySlice<Unicode.Scalar>]) -> Bool {
+        guard labels.count == 4 else { return false }
+        let texts = labels.map { String(String.UnicodeScalarView($0)) }
+        guard texts.allSatisfy({ (1...3).contains($0.count) && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) else { return false }
+        let v = texts.map { Int($0)! }
+        // [1-9]\d?|1\d\d|2[01]\d|22[0-3], then twice 1?\d{1,2}|2[0-4]\d|25[0-5], then [1-9]\d?|1\d\d|2[0-4]\d|25[0-4].
+        func noLeadingZero(_ t: String) -> Bool { t.first != "0" }
+        guard noLeadingZero(texts[0]), (1...223).contains(v[0]), noLeadingZero(texts[3]), (1...254).contains(v[3]) else { return false }
+        for i in 1...2 where texts[i].count == 3 && (!noLeadingZero(texts[i]) || v[i] > 255) { return false }
+        let first = texts[0], second = texts[1]
+        if first == "10" || first == "127" { return false }
+        if (first == "169" && second == "254") || (first == "192" && second == "168") { return false }
+        if first == "172", let b = Int(second), (16...31).contains(b), second.count == 2 { return false }
+        return true
     }
 }

@@ -39,6 +39,16 @@ SENTENCES = [
     "Edge cases: -- ... … ?! !? ¿Qué? ¡Hola!",
     "Arabic: هذا نص عربي. Hebrew: זה טקסט. Hindi: यह पाठ है।",
     "Ph.D. students, N.Y. streets, D.C. politics, St. Louis, Mt. Everest.",
+    "Текст на русском языке.한국어 문장입니다.東京は大きな都市です。Текст",
+    "Ελληνικά κείμενα εδώ.😀😀😀Ελληνικά κείμενα εδώ.\n😀😀😀🎉 party time 🎉ภาษาไทยไม่มีการเว้นวรรคระหว่างคำ한국어 문장입니다.",
+    "🎉 party time 🎉Текст на русском языке.😀😀😀🎉 party time 🎉我们今天去公园散步。한국어 문장입니다.",
+    "日本語の文章です。Текст на русском языке.\n🎉 party time 🎉日本語の文章です。",
+    "한국어 문장입니다.ภาษาไทยไม่มีการเว้นวรรคระหว่างคำ\n😀😀😀我们今天去公园散步。",
+    "ภาษาไทยไม่มีการเว้นวรรคระหว่างคำΕλληνικά κείμενα εδώ.😀😀😀한국어 문장입니다.",
+    "Hosts: 8.8.8.8/dns 10.0.0.1/x 172.16.0.1/y 172.15.0.1/z 192.168.1.1/a 1.2.3.255/b 01.2.3.4/c 1.02.3.4/d 224.1.1.1/e.",
+    "More: http://localhost/x a@b.com/x@y user:pw@host.org:8080/p?q=1 example.COM/x EXAMPLE.com/y ftp://files.example.org.",
+    "Schemes: h://x.org/a git+ssh://git.example.org/r.git xx-y.z://bad.org see.it/now and.So/on now.Then/go",
+    "Ports: site.org:80/x site.org:8/x site.org:123456/x site.org:abc/x site.org:443 日本.中国/x 😀.com/x ok.😀",
 ]
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "word_tokens.jsonl")

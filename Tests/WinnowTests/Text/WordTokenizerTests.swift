@@ -27,4 +27,22 @@ final class WordTokenizerTests: XCTestCase {
         XCTAssertEqual(WordTokenizer.english.words(""), [])
         XCTAssertEqual(WordTokenizer.english.words(" \n\t "), [])
     }
+
+    func testScriptsWithoutSpacesAreSegmented() {
+        func seg(_ t: String) -> [String] { UnspacedScripts.segment(WordTokenizer.english.words(t)) }
+        // One enormous English "word" becomes characters; punctuation and other scripts stay apart.
+        XCTAssertEqual(WordTokenizer.english.words("我们今天去公园散步。"), ["我们今天去公园散步", "。"])
+        XCTAssertEqual(seg("我们今天去公园散步。"), ["我", "们", "今", "天", "去", "公", "园", "散", "步", "。"])
+        XCTAssertEqual(seg("コンピューターを使う"), ["コンピューター", "を", "使", "う"])
+        XCTAssertEqual(seg("です。Текст ok"), ["で", "す", "。", "Текст", "ok"])
+        // Thai: a base character keeps its combining marks (ไม่ = ไ + ม + ่ → "ไ", "ม่").
+        XCTAssertEqual(seg("ไม่มี"), ["ไ", "ม่", "มี"])
+        // Korean uses spaces and is left alone; so is every other script.
+        XCTAssertEqual(seg("한국어 문장입니다 naïve"), ["한국어", "문장입니다", "naïve"])
+        var doc = Document(id: "1", text: "東京は大きい", source: "s")
+        XCTAssertEqual(doc.words(segmentUnspaced: true).count, 6)
+        XCTAssertEqual(doc.words().count, 1)
+        XCTAssertFalse(UnspacedScripts.present(in: "Plain text — with a dash, “quotes” and Ελληνικά."))
+        XCTAssertTrue(UnspacedScripts.present(in: "mixed 東 text"))
+    }
 }

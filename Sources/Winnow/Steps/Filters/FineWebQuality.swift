@@ -12,7 +12,10 @@ public final class FineWebQuality: DocumentStep {
         public var charDuplicatesRatio = 0.01
         public var newLineRatio = 0.3
 
+        public var segmentUnspaced = true
+
         public enum CodingKeys: String, CodingKey, CaseIterable {
+            case segmentUnspaced = "segment_unspaced"
             case linePunctThreshold = "line_punct_thr", linePunctExcludeZero = "line_punct_exclude_zero"
             case shortLineThreshold = "short_line_thr", shortLineLength = "short_line_length"
             case charDuplicatesRatio = "char_duplicates_ratio", newLineRatio = "new_line_ratio"
@@ -22,6 +25,7 @@ public final class FineWebQuality: DocumentStep {
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Parameters()
+            segmentUnspaced = try c.decodeIfPresent(Bool.self, forKey: .segmentUnspaced) ?? d.segmentUnspaced
             linePunctThreshold = try c.decodeIfPresent(Double.self, forKey: .linePunctThreshold) ?? d.linePunctThreshold
             linePunctExcludeZero = try c.decodeIfPresent(Bool.self, forKey: .linePunctExcludeZero) ?? d.linePunctExcludeZero
             shortLineThreshold = try c.decodeIfPresent(Double.self, forKey: .shortLineThreshold) ?? d.shortLineThreshold
@@ -49,6 +53,7 @@ public final class FineWebQuality: DocumentStep {
             ("short_line_length", Schema.integer("A line of at most this many characters is short.", default: 30, minimum: 0)),
             ("char_duplicates_ratio", Schema.number("Drop when more characters than this share are in duplicated lines.", default: 0.01, minimum: 0, maximum: 1)),
             ("new_line_ratio", Schema.number("Drop when there are more newlines per word than this.", default: 0.3, minimum: 0)),
+            ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, _ in .document(FineWebQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
@@ -71,7 +76,7 @@ public final class FineWebQuality: DocumentStep {
         let dup = Double(Repetition.duplicates(lines).chars) / Double(nonNewline)
         doc.annotations["fineweb_char_dup_ratio"] = .number(dup)
         if dup > p.charDuplicatesRatio { return .drop(reason: "char_dup_ratio") }
-        let words = doc.words().count
+        let words = doc.words(segmentUnspaced: parameters.segmentUnspaced).count
         let list = words == 0 ? Double.infinity : Double(newlines(text)) / Double(words)
         doc.annotations["fineweb_list_ratio"] = .number(list.isFinite ? list : -1)
         if list > p.newLineRatio { return .drop(reason: "list_ratio") }

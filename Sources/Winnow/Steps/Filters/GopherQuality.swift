@@ -16,7 +16,10 @@ public final class GopherQuality: DocumentStep {
         public var minStopWords = 2
         public var stopWords = ["the", "be", "to", "of", "and", "that", "have", "with"]
 
+        public var segmentUnspaced = true
+
         public enum CodingKeys: String, CodingKey, CaseIterable {
+            case segmentUnspaced = "segment_unspaced"
             case minDocWords = "min_doc_words", maxDocWords = "max_doc_words", minAvgWordLength = "min_avg_word_length"
             case maxAvgWordLength = "max_avg_word_length", maxSymbolWordRatio = "max_symbol_word_ratio"
             case maxBulletLinesRatio = "max_bullet_lines_ratio", maxEllipsisLinesRatio = "max_ellipsis_lines_ratio"
@@ -27,6 +30,7 @@ public final class GopherQuality: DocumentStep {
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Parameters()
+            segmentUnspaced = try c.decodeIfPresent(Bool.self, forKey: .segmentUnspaced) ?? d.segmentUnspaced
             minDocWords = try c.decodeIfPresent(Int.self, forKey: .minDocWords) ?? d.minDocWords
             maxDocWords = try c.decodeIfPresent(Int.self, forKey: .maxDocWords) ?? d.maxDocWords
             minAvgWordLength = try c.decodeIfPresent(Double.self, forKey: .minAvgWordLength) ?? d.minAvgWordLength
@@ -65,6 +69,7 @@ public final class GopherQuality: DocumentStep {
             ("min_stop_words", Schema.integer("Fewest distinct stop words present (0: off).", default: 2, minimum: 0)),
             ("stop_words", Schema.array("The stop words (matched case-sensitively, as datatrove).", items: Schema.string("A word.", minLength: 1),
                                         default: .array(["the", "be", "to", "of", "and", "that", "have", "with"]))),
+            ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, _ in .document(GopherQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
@@ -72,7 +77,7 @@ public final class GopherQuality: DocumentStep {
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters
         let text = doc.text
-        let words = doc.words()
+        let words = doc.words(segmentUnspaced: parameters.segmentUnspaced)
         let nWords = Double(words.count)
         let content = words.filter { $0.unicodeScalars.contains { !Punctuation.symbols.contains($0.value) } }
         doc.annotations["gopher_words"] = .int(content.count)

@@ -12,7 +12,10 @@ public final class GopherRepetition: DocumentStep {
         public var topNGrams: [[Double]] = [[2, 0.2], [3, 0.18], [4, 0.16]]
         public var dupNGrams: [[Double]] = [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.10]]
 
+        public var segmentUnspaced = true
+
         public enum CodingKeys: String, CodingKey, CaseIterable {
+            case segmentUnspaced = "segment_unspaced"
             case dupLineFrac = "dup_line_frac", dupParaFrac = "dup_para_frac", dupLineCharFrac = "dup_line_char_frac"
             case dupParaCharFrac = "dup_para_char_frac", topNGrams = "top_n_grams", dupNGrams = "dup_n_grams"
         }
@@ -21,6 +24,7 @@ public final class GopherRepetition: DocumentStep {
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Parameters()
+            segmentUnspaced = try c.decodeIfPresent(Bool.self, forKey: .segmentUnspaced) ?? d.segmentUnspaced
             dupLineFrac = try c.decodeIfPresent(Double.self, forKey: .dupLineFrac) ?? d.dupLineFrac
             dupParaFrac = try c.decodeIfPresent(Double.self, forKey: .dupParaFrac) ?? d.dupParaFrac
             dupLineCharFrac = try c.decodeIfPresent(Double.self, forKey: .dupLineCharFrac) ?? d.dupLineCharFrac
@@ -53,6 +57,7 @@ public final class GopherRepetition: DocumentStep {
             ("dup_para_char_frac", Schema.number("Most share of characters in repeated paragraphs.", default: 0.2, minimum: 0, maximum: 1)),
             ("top_n_grams", pairs("For each [n, fraction]: most share of characters in the most frequent n-gram.", Parameters().topNGrams)),
             ("dup_n_grams", pairs("For each [n, fraction]: most share of characters in repeated n-grams.", Parameters().dupNGrams)),
+            ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, _ in .document(GopherRepetition(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
@@ -77,7 +82,7 @@ public final class GopherRepetition: DocumentStep {
             doc.annotations["gopher_dup_\(u.name)_char_frac"] = .number(charFrac)
             if u.charFrac > 0 && charFrac > u.charFrac { return .drop(reason: "dup_\(u.name)_char_frac") }
         }
-        let words = Repetition.Words(doc.words())
+        let words = Repetition.Words(doc.words(segmentUnspaced: parameters.segmentUnspaced))
         for pair in p.topNGrams where pair.count >= 2 {
             let n = Int(pair[0])
             guard n > 0, let top = Repetition.topNGramChars(words, n) else { continue }

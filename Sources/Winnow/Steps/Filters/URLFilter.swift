@@ -11,8 +11,9 @@ import Foundation
 /// 5. `banned_subwords`: a listed string occurs in the URL with everything but ASCII letters and digits
 ///    removed, lower-cased → `blacklisted_subword`.
 /// Word lists are normalised like the URL (non-alphanumerics removed, lower-cased); `#` lines are comments.
-/// Deliberate difference: no public-suffix list is shipped, so "registered domain" is approximated by
-/// checking every parent domain of the host (see the README).
+/// With `public_suffix_list` (a PSL file, e.g. Debian's `/usr/share/publicsuffix/public_suffix_list.dat`) the
+/// domain rules are datatrove's exactly: `domain` when the registered domain is listed, `subdomain` when the
+/// full host is. Without one, "registered domain" is approximated by every parent domain of the host.
 public final class URLFilter: DocumentStep {
     public let name: String
     let urlField: String
@@ -23,6 +24,7 @@ public final class URLFilter: DocumentStep {
     let softThreshold: Int
     let subwords: [String]
     let dropMissing: Bool
+    let suffixes: PublicSuffixList?
 
     struct Parameters: Decodable {
         var urlField = "url"
@@ -33,9 +35,11 @@ public final class URLFilter: DocumentStep {
         var bannedSubwords: [String] = []
         var softWordThreshold = 2
         var missingURL = "keep"
+        var publicSuffixList = ""
         enum CodingKeys: String, CodingKey, CaseIterable {
             case urlField = "url_field", domains, urls, bannedWords = "banned_words", softBannedWords = "soft_banned_words"
             case bannedSubwords = "banned_subwords", softWordThreshold = "soft_word_threshold", missingURL = "missing_url"
+            case publicSuffixList = "public_suffix_list"
         }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -47,6 +51,7 @@ public final class URLFilter: DocumentStep {
             bannedSubwords = try c.decodeIfPresent([String].self, forKey: .bannedSubwords) ?? []
             softWordThreshold = try c.decodeIfPresent(Int.self, forKey: .softWordThreshold) ?? 2
             missingURL = try c.decodeIfPresent(String.self, forKey: .missingURL) ?? "keep"
+            publicSuffixList = try c.decodeIfPresent(String.self, forKey: .publicSuffixList) ?? ""
         }
     }
 
@@ -68,6 +73,7 @@ public final class URLFilter: DocumentStep {
             // datatrove URLFilter: soft_word_threshold = 2.
             ("soft_word_threshold", Schema.integer("How many soft-banned words block a URL.", default: 2, minimum: 1)),
             ("missing_url", Schema.string("A document without a URL: keep it, or drop it (reason missing_url).", default: "keep", enumeration: ["keep", "drop"])),
+            ("public_suffix_list", Schema.string("A public-suffix list file (publicsuffix.org format, ICANN section used) for datatrove's registered-domain rule; empty: every parent domain of the host counts.", default: "")),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, context in
@@ -90,11 +96,13 @@ public final class URLFilter: DocumentStep {
                 softWords: Set(try load("soft_banned_words", p.softBannedWords, normalize: true)),
                 softThreshold: p.softWordThreshold,
                 subwords: Array(Set(try load("banned_subwords", p.bannedSubwords, normalize: true))).sorted(),
-                dropMissing: p.missingURL == "drop"))
+                dropMissing: p.missingURL == "drop",
+                suffixes: p.publicSuffixList.isEmpty ? nil
+                    : PublicSuffixList(lines: try context.listEntries(p.publicSuffixList, pointer: "/public_suffix_list", comments: false))))
         })
 
     init(name: String, urlField: String, domains: Set<String>, urls: Set<String>, bannedWords: Set<String>,
-         softWords: Set<String>, softThreshold: Int, subwords: [String], dropMissing: Bool) {
+         softWords: Set<String>, softThreshold: Int, subwords: [String], dropMissing: Bool, suffixes: PublicSuffixList? = nil) {
         self.name = name
         self.urlField = urlField
         self.domains = domains
@@ -104,6 +112,7 @@ public final class URLFilter: DocumentStep {
         self.softThreshold = softThreshold
         self.subwords = subwords
         self.dropMissing = dropMissing
+        self.suffixes = suffixes
     }
 
     /// Everything but ASCII letters and digits removed, lower-cased (datatrove's `normalize`).
@@ -124,7 +133,7 @@ public final class URLFilter: DocumentStep {
         var host = authority.split(separator: "@").last.map(Substring.init) ?? authority
         if host.hasPrefix("[") { return nil }                          // IPv6 literal
         if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
         return h.isEmpty ? nil : h
     }
 
@@ -133,7 +142,12 @@ public final class URLFilter: DocumentStep {
             doc.annotations["url_missing"] = .bool(true)
             return dropMissing ? .drop(reason: "missing_url") : .keep
         }
-        if let host = Self.host(url), !domains.isEmpty {
+        if let host = Self.host(url), !domains.isEmpty, let suffixes {
+            if let registered = suffixes.registeredDomain(host) {
+                if domains.contains(registered) { return .drop(reason: "domain") }
+                if domains.contains(host) { return .drop(reason: "subdomain") }
+            }
+        } else if let host = Self.host(url), !domains.isEmpty {
             let labels = host.split(separator: ".")
             // Parent domains from the shortest with two labels up to the full host.
             for n in stride(from: min(2, labels.count), through: labels.count, by: 1) {
