@@ -83,8 +83,54 @@ extension StringProtocol {
         }
     }
 
-    /// Length in Unicode scalars (Python's `len`).
-    var scalarCount: Int { unicodeScalars.count }
+    /// Length in Unicode scalars (Python's `len`): UTF-8 bytes that start a scalar.
+    var scalarCount: Int {
+        if let n = utf8.withContiguousStorageIfAvailable({ UTF8Counts.scalars($0) }) { return n }
+        var n = 0
+        for b in utf8 where b & 0xC0 != 0x80 { n += 1 }
+        return n
+    }
+
+    /// Non-overlapping occurrences of `needle` (Python's `str.count`). UTF-8 is self-synchronising, so
+    /// counting on bytes equals counting on scalars.
+    func occurrences(of needle: String) -> Int {
+        var n = needle
+        return n.withUTF8 { nb in
+            if let r = utf8.withContiguousStorageIfAvailable({ UTF8Counts.occurrences(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(nb)) }) { return r }
+            return Array(utf8).withUnsafeBytes { UTF8Counts.occurrences($0, UnsafeRawBufferPointer(nb)) }
+        }
+    }
+
+    /// Whether any scalar is a letter (Python's `any(c.isalpha() for c in s)`), with an ASCII fast path.
+    var containsLetter: Bool {
+        var nonASCII = false
+        for b in utf8 {
+            if (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A { return true }
+            if b >= 0x80 { nonASCII = true }
+        }
+        return nonASCII && unicodeScalars.contains { $0.isLetter }
+    }
+}
+
+enum UTF8Counts {
+    static func scalars(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = 0
+        for x in b where x & 0xC0 != 0x80 { n += 1 }
+        return n
+    }
+
+    static func occurrences(_ hay: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Int {
+        let m = needle.count, n = hay.count
+        guard m > 0, n >= m, let h = hay.baseAddress, let nd = needle.baseAddress else { return 0 }
+        let first = Int32(needle[0])
+        var count = 0, i = 0
+        while i <= n - m {
+            guard let p = memchr(h + i, first, n - m - i + 1) else { break }
+            let at = h.distance(to: UnsafeRawPointer(p))
+            if memcmp(h + at, nd, m) == 0 { count += 1; i = at + m } else { i = at + 1 }
+        }
+        return count
+    }
 }
 
 enum ByteSearch {

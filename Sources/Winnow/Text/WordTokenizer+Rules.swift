@@ -37,62 +37,57 @@ enum Chars {
         }
     }
 
-    /// Blocks of scripts without letter case, which count as both lower- and upper-case (spaCy's "uncased"
-    /// alphabet: Ethiopic, Bengali, Hebrew, Arabic/Persian, Sinhala, Devanagari, Kannada, Tamil, Telugu,
-    /// Hangul, kana and CJK, including each block's marks, digits and punctuation).
-    static let uncased: [ClosedRange<UInt32>] = [
-        0x0591...0x05F4, 0x0620...0x064A, 0x066E...0x06D5, 0x06E5...0x06FF, 0x0750...0x077F, 0x08A0...0x08BD,
-        0x0900...0x097F, 0x0980...0x09FF, 0x0B80...0x0BFF, 0x0C00...0x0C7F, 0x0C80...0x0CFF, 0x0D80...0x0DFF,
-        0x1100...0x11FF, 0x1200...0x137F, 0x2E80...0x2FFF, 0x3000...0x303F, 0x3040...0x30FF, 0x31C0...0x31EF,
-        0x3200...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7AF, 0xF900...0xFAFF, 0xFB1D...0xFB4F,
-        0xFB50...0xFBB1, 0xFBD3...0xFD3D, 0xFD50...0xFDC7, 0xFDF0...0xFDFB, 0xFE30...0xFE4F, 0xFE70...0xFEFC,
-        0x1EE00...0x1EEBB, 0x1F200...0x1F2FF, 0x20000...0x2EBEF, 0x2F800...0x2FA1F,
-    ]
-
-    static func isUncased(_ v: UInt32) -> Bool {
-        guard v >= 0x0591 else { return false }
-        return uncased.contains { $0.contains(v) }
-    }
-
-    /// A letter for the infix rules: any letter or mark, or anything in an uncased script's block.
+    /// spaCy's ALPHA (letters of the scripts spaCy lists, plus whole blocks of uncased scripts): what the infix
+    /// rules call a letter. Letters of scripts spaCy does not list (Georgian, Armenian, most Cyrillic
+    /// extensions, …) are not in it, exactly as in datatrove's English word splitting.
     static func isLetter(_ u: Unicode.Scalar) -> Bool {
         if u.value < 0x80 { return (u.value | 0x20) >= 0x61 && (u.value | 0x20) <= 0x7A }
-        switch u.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark: return true
-        default: return isUncased(u.value)
-        }
+        return SpacyTables.contains(SpacyTables.alpha, u.value)
     }
 
-    /// A lower-case letter, or an uncased script's character.
+    /// spaCy's ALPHA_LOWER: a lower-case letter of a listed script, or an uncased script's character.
     static func isLowerish(_ u: Unicode.Scalar) -> Bool {
         if u.value < 0x80 { return u.value >= 0x61 && u.value <= 0x7A }
-        return u.properties.generalCategory == .lowercaseLetter || isUncased(u.value)
+        return SpacyTables.contains(SpacyTables.alphaLower, u.value)
     }
 
-    /// An upper- or title-case letter, or an uncased script's character.
+    /// spaCy's ALPHA_UPPER: an upper-case letter of a listed script, or an uncased script's character.
     static func isUpperish(_ u: Unicode.Scalar) -> Bool {
         if u.value < 0x80 { return u.value >= 0x41 && u.value <= 0x5A }
-        let c = u.properties.generalCategory
-        return c == .uppercaseLetter || c == .titlecaseLetter || isUncased(u.value)
+        return SpacyTables.contains(SpacyTables.alphaUpper, u.value)
     }
 
-    /// Symbols such as dingbats and emoji (Unicode category So).
+    /// spaCy's ICONS: symbols such as dingbats and emoji (its list of category So code points).
     @inline(__always) static func isIcon(_ u: Unicode.Scalar) -> Bool {
-        u.value >= 0xA6 && u.properties.generalCategory == .otherSymbol
+        u.value >= 0xA6 && SpacyTables.contains(SpacyTables.icons, u.value)
     }
 }
 
-/// Whole chunks with a fixed split (English contractions, times) or kept whole (abbreviations).
+/// Whole chunks with a fixed split (English contractions, times) or kept whole (abbreviations, emoticons):
+/// spaCy's English special cases, from `SpacyTables.specialCases`.
 enum Specials {
-    static let table: [String: [String]] = build()
+    static let table: [String: [String]] = {
+        var t: [String: [String]] = [:]
+        for line in SpacyTables.specialCases.split(separator: "\n") {
+            guard case .array(let pair)? = try? JSONParser.parse(String(line)), pair.count == 2,
+                  let key = pair[0].stringValue, let pieces = pair[1].arrayValue?.compactMap(\.stringValue) else { continue }
+            t[key] = pieces
+        }
+        return t
+    }()
 
-    /// Special cases that the prefix, suffix and infix rules would cut apart (`Rep.`, `):`, `[:`): after a chunk
-    /// is split, adjacent pieces that spell one of them are joined again, as spaCy's special-case matcher does.
-    static let rejoinable: [String: [String]] = table.filter { key, pieces in
-        WordTokenizer.english.affixSplit(Array(key.unicodeScalars)) != pieces
-    }
-    static let longestRejoinable = rejoinable.keys.map { $0.unicodeScalars.count }.max() ?? 0
+    /// Special cases that contain a prefix, suffix or infix (`Rep.`, `):`, `d.`): spaCy's special-case matcher
+    /// finds them again in a chunk's tokens, as the token sequence the affix rules alone would give
+    /// (`d.` → `d` `.`), and replaces each match by the special case's tokens. Keyed by the first token.
+    static let rejoinable: [String: [(pattern: [String], tokens: [String])]] = {
+        var byFirst: [String: [(pattern: [String], tokens: [String])]] = [:]
+        for (key, pieces) in table {
+            let pattern = WordTokenizer.english.affixSplit(Array(key.unicodeScalars))
+            guard pattern != [key], let first = pattern.first else { continue }
+            byFirst[first, default: []].append((pattern, pieces))
+        }
+        return byFirst
+    }()
 
     /// The table keyed by a hash of the scalars, so a lookup builds no String (and hashes code points, not
     /// canonically equivalent characters, as Python compares them).
@@ -145,98 +140,6 @@ enum Specials {
             j = (j + 1) & slotMask
         }
     }
-
-    private static func build() -> [String: [String]] {
-        var t: [String: [String]] = [:]
-        func both(_ pieces: [String]) {
-            t[pieces.joined()] = pieces
-            var title = pieces
-            title[0] = title[0].prefix(1).uppercased() + title[0].dropFirst()
-            t[title.joined()] = title
-        }
-        // Negations: do + n't (and can't → ca n't, won't → wo n't), also + 've, with ’, and without apostrophes.
-        for verb in ["ai", "are", "ca", "could", "dare", "did", "does", "do", "had", "has", "have", "is", "may", "might", "must",
-                     "need", "ought", "sha", "should", "was", "were", "wo", "would"] {
-            for a in ["'", "’"] {
-                both([verb, "n\(a)t"]); both([verb, "n\(a)t", "\(a)ve"])
-            }
-            both([verb, "nt"]); both([verb, "nt", "ve"])
-        }
-        for modal in ["could", "might", "must", "should", "would"] {
-            both([modal, "'ve"]); both([modal, "’ve"]); both([modal, "ve"])
-        }
-        // Pronoun and wh-word contractions. Apostrophe-less forms that are English words themselves
-        // (ill, well, hell, shell, its, were, whore, …) are left out of `plain`.
-        let d = ["d"], dve = ["d", "ve"], ll = ["ll"], llve = ["ll", "ve"], re = ["re"], ss = ["s"], ve = ["ve"]
-        let contractions: [(word: String, plain: [[String]], apostrophe: [[String]])] = [
-            ("i", [["m"], ["m", "a"], d, dve, ve, llve], [["m"], ["m", "a"], d, dve, ve, ll, llve]),
-            ("you", [d, dve, ll, llve, re, ve], [d, dve, ll, llve, re, ve]),
-            ("he", [d, dve, ss, llve], [d, dve, ll, llve]),
-            ("she", [ss, dve, llve], [d, dve, ll, llve]),
-            ("it", [d, dve, ll, llve], [d, dve, ll, llve]),
-            ("we", [d, dve, ve, llve], [d, dve, ll, llve, re, ve]),
-            ("they", [d, dve, ll, llve, re, ve], [d, dve, ll, llve, re, ve]),
-            ("that", [d, dve, ll, llve, ss], [d, dve, ll, llve, re, ve]),
-            ("there", [d, dve, ll, llve, re, ss, ve], [d, dve, ll, llve, re, ve]),
-            ("these", [d, dve, ll, llve, re, ve], [d, dve, ll, llve, re, ve]),
-            ("this", [d, dve, ll, llve, ss], [d, dve, ll, llve, re, ve]),
-            ("those", [d, dve, ll, llve, re, ve], [d, dve, ll, llve, re, ve]),
-            ("what", [d, dve, ll, llve, re, ss, ve], [d, dve, ll, llve, re, ve]),
-            ("when", [d, dve, ll, llve, re, ss, ve], [d, dve, ll, llve, re, ve]),
-            ("where", [d, dve, ll, llve, re, ss, ve], [d, dve, ll, llve, re, ve]),
-            ("who", [d, dve, ll, llve, ss, ve], [d, dve, ll, llve, re, ve]),
-            ("why", [d, dve, ll, llve, re, ss, ve], [d, dve, ll, llve, re, ve]),
-            ("how", [d, dve, ll, llve, re, ss, ve], [d, dve, ll, llve, re, ve]),
-        ]
-        for (word, plain, apostrophe) in contractions {
-            let bases = word == "i" ? ["i", "I"] : [word, word.prefix(1).uppercased() + word.dropFirst()]
-            for b in bases {
-                for p in plain { t[b + p.joined()] = [b] + p }
-                for p in apostrophe {
-                    for a in ["'", "’"] {
-                        // "I'ma": the article after the contraction has no apostrophe.
-                        let pieces = p.enumerated().map { i, x in (x == "a" && i > 0) ? x : a + x }
-                        t[b + pieces.joined()] = [b] + pieces
-                    }
-                }
-            }
-        }
-        both(["y", "all"])
-        // Words that begin with an apostrophe, and apostrophes on their own.
-        for w in ["'cause", "'cos", "'coz", "'cuz", "'bout", "'em", "'nuff"] {
-            for a in ["'", "’"] {
-                let word = w.replacingOccurrences(of: "'", with: a)
-                t[word] = [word]
-                let title = a + word.dropFirst().prefix(1).uppercased() + word.dropFirst(2)
-                if w != "'bout" && w != "'em" && w != "'nuff" { t[title] = [title] }
-            }
-        }
-        // Dropped-g forms kept whole.
-        for w in ["doin", "goin", "havin", "lovin", "nothin", "nuthin", "somethin"] {
-            for a in ["'", "’"] { both([w + a]) }
-        }
-        both(["ol'"])
-        for w in ["'", "''", "’", "’’", "'s", "'S", "’s", "’S", "'d", "’d", "'ll", "’ll", "'re", "’re"] { t[w] = [w] }
-        // Emoticons stay whole.
-        let emoticons = """
-        (*_*) (-8 (-: (-; (-_-) (._.) (: (; (= (>_<) (^_^) (¬_¬) )-: ): -_- -__- ._. 0.0 0_0 8) 8-) :'( :') :'-( :'-)         :( :(( :((( :() :) :)) :))) :* :-( :-(( :-((( :-) :-)) :-))) :-* :-/ :-0 :-3 :-> :-] :-| :-} :/ :0 :1 :3 :> :]         :| :} :’( :’) :’-( :’-) ;) ;-) ;_; <.< </3 <3 <33 <333 =( =) =/ =3 =[ =] =| >.< >.> >:( @_@ [-: [: [= ]= ^_^ ^__^ ^___^         :D :-D :P :-P :p :-p :O :-O :o :-o :X :-X :x :-x ;D ;-D =D 8D 8-D xD XD >:o :o) (o: 0.o 0_o o.O O.o o.o o_O O_o o_o
-        """
-        for e in emoticons.split(whereSeparator: { $0 == " " || $0 == "\n" }) { t[String(e)] = [String(e)] }
-        both(["can", "not"]); both(["gon", "na"]); both(["got", "ta"]); both(["y'", "all"])
-        // Times: 5pm → 5 pm, 11a.m. → 11 a.m.
-        for h in 1...12 { for m in ["am", "pm", "a.m.", "p.m."] { t["\(h)\(m)"] = ["\(h)", m] } }
-        // Abbreviations kept whole.
-        let abbreviations = """
-        Mr. Mrs. Ms. Dr. Prof. Rev. Gen. Gov. Sen. Rep. Adm. St. Mt. Jr. Messrs. Bros. Co. co. Corp. Inc. Ltd. Ph.D. \
-        Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec. \
-        Ak. Ala. Ariz. Ark. Calif. Colo. Conn. Del. Fla. Ga. Ia. Id. Ill. Ind. Kan. Kans. Ky. La. Mass. Md. Mich. Minn. Miss. \
-        Mo. Mont. Neb. Nebr. Nev. Okla. Ore. Pa. Tenn. Va. Wash. Wis. D.C. N.C. N.D. N.H. N.J. N.M. N.Y. S.C. \
-        e.g. E.g. E.G. i.e. I.e. I.E. vs. v.s. a.m. p.m. ä. ö. ü. and/or
-        """
-        for a in abbreviations.split(separator: " ") { t[String(a)] = [String(a)] }
-        for c in "abcdefghijklmnopqrstuvwxyz" { t["\(c)."] = ["\(c)."] }
-        return t
-    }
 }
 
 /// Chunks that look like a URL or an e-mail address stay whole: spaCy's `URL_PATTERN`, matched the way
@@ -252,7 +155,7 @@ enum URLShape {
         var starts = [0]
         // scheme: two or more of [\w+.-] before "://".
         if let k = (0..<max(0, n - 2)).first(where: { a[$0] == ":" && a[$0 + 1] == "/" && a[$0 + 2] == "/" }), k >= 2,
-           a[0..<k].allSatisfy({ $0 == "+" || $0 == "." || $0 == "-" || $0 == "_" || Chars.isLetter($0) || $0.properties.numericType != nil }) {
+           a[0..<k].allSatisfy({ $0 == "+" || $0 == "." || $0 == "-" || $0 == "_" || $0.isAlphanumeric }) {
             starts.append(k + 3)
         }
         // user info: one or more non-space characters, then "@" (any "@" of the chunk, as backtracking would try).

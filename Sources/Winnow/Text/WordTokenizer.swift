@@ -41,10 +41,12 @@ public struct WordTokenizer: Sendable {
             } else if chunk.count >= 2, chunk.dropLast().allSatisfy(isLetter),
                       last == 0x2C || last == 0x3B || last == 0x3A || last == 0x21 || last == 0x3F
                         || (last == 0x2E && Self.periodSplits(chunk)),
-                      Specials.tokens(forASCII: chunk) == nil {
-                // Letters and one closing mark ("word," "word." "Why?"): the mark is a suffix.
+                      Specials.tokens(forASCII: chunk) == nil,
+                      Specials.tokens(forASCII: UnsafeBufferPointer(rebasing: chunk[0..<(chunk.count - 1)])) == nil {
+                // Letters and one closing mark ("word," "word." "Why?"): the mark is a suffix. (A special
+                // case before the mark goes the slow way: "id." is "i" "d." after the special-case matcher.)
                 let word = UnsafeBufferPointer(rebasing: chunk[0..<(chunk.count - 1)])
-                if let special = Specials.tokens(forASCII: word) { out += special } else { out.append(String(decoding: word, as: UTF8.self)) }
+                out.append(String(decoding: word, as: UTF8.self))
                 out.append(String(decoding: UnsafeBufferPointer(rebasing: chunk[(chunk.count - 1)...]), as: UTF8.self))
             } else {
                 scalars.removeAll(keepingCapacity: true)
@@ -117,21 +119,29 @@ public struct WordTokenizer: Sendable {
         out += rejoinSpecials(pieces)
     }
 
-    /// Joins runs of adjacent pieces that spell a special case, longest first, left to right.
+    /// spaCy's special-case matcher on a chunk's pieces: every run of pieces equal to a special case's
+    /// affix-split pattern is a match; matches are taken longest first, then leftmost, without overlaps, and
+    /// each is replaced by the special case's tokens.
     func rejoinSpecials(_ pieces: [String]) -> [String] {
+        var matches: [(start: Int, count: Int, tokens: [String])] = []
+        for i in pieces.indices {
+            guard let candidates = Specials.rejoinable[pieces[i]] else { continue }
+            for c in candidates where i + c.pattern.count <= pieces.count && pieces[i..<(i + c.pattern.count)].elementsEqual(c.pattern) {
+                matches.append((i, c.pattern.count, c.tokens))
+            }
+        }
+        if matches.isEmpty { return pieces }
+        matches.sort { $0.count != $1.count ? $0.count > $1.count : $0.start < $1.start }
+        var taken = [Bool](repeating: false, count: pieces.count)
+        var chosen: [Int: (count: Int, tokens: [String])] = [:]
+        for m in matches where !taken[m.start..<(m.start + m.count)].contains(true) {
+            for k in m.start..<(m.start + m.count) { taken[k] = true }
+            chosen[m.start] = (m.count, m.tokens)
+        }
         var result: [String] = []
         var i = 0
         while i < pieces.count {
-            var joined = ""
-            var best: (end: Int, tokens: [String])? = nil
-            var j = i
-            while j < pieces.count {
-                joined += pieces[j]
-                if joined.unicodeScalars.count > Specials.longestRejoinable { break }
-                if j > i, let t = Specials.rejoinable[joined] { best = (j, t) }
-                j += 1
-            }
-            if let b = best { result += b.tokens; i = b.end + 1 } else { result.append(pieces[i]); i += 1 }
+            if let c = chosen[i] { result += c.tokens; i += c.count } else { result.append(pieces[i]); i += 1 }
         }
         return result
     }

@@ -87,10 +87,10 @@ public final class GopherQuality: DocumentStep {
         doc.annotations["gopher_avg_word_length"] = .number(mean.isNaN ? 0 : mean)
         if p.minAvgWordLength > 0 && mean < p.minAvgWordLength { return .drop(reason: "gopher_below_avg_threshold") }
         if p.maxAvgWordLength > 0 && mean > p.maxAvgWordLength { return .drop(reason: "gopher_above_avg_threshold") }
-        let hashes = Double(Self.count("#", in: text)) / nWords
+        let hashes = Double(text.occurrences(of: "#")) / nWords
         doc.annotations["gopher_hash_ratio"] = .number(hashes)
         if p.maxSymbolWordRatio > 0 && hashes > p.maxSymbolWordRatio { return .drop(reason: "gopher_too_many_hashes") }
-        let ellipses = Double(Self.count("...", in: text) + Self.count("…", in: text)) / nWords
+        let ellipses = Double(text.occurrences(of: "...") + text.occurrences(of: "…")) / nWords
         doc.annotations["gopher_ellipsis_ratio"] = .number(ellipses)
         if p.maxSymbolWordRatio > 0 && ellipses > p.maxSymbolWordRatio { return .drop(reason: "gopher_too_many_ellipsis") }
         let lines = TextLines.splitLines(text)
@@ -101,24 +101,12 @@ public final class GopherQuality: DocumentStep {
         let endEllipsis = Double(lines.filter { let l = $0.pythonRightStripped(); return l.scalarsEnd(with: "...") || l.scalarsEnd(with: "…") }.count) / nLines
         doc.annotations["gopher_end_ellipsis_lines_ratio"] = .number(endEllipsis)
         if p.maxEllipsisLinesRatio > 0 && endEllipsis > p.maxEllipsisLinesRatio { return .drop(reason: "gopher_too_many_end_ellipsis") }
-        let alpha = Double(words.filter { $0.unicodeScalars.contains { $0.isLetter } }.count) / nWords
+        let alpha = Double(words.filter { $0.containsLetter }.count) / nWords
         doc.annotations["gopher_alpha_words_ratio"] = .number(alpha)
         if p.maxNonAlphaWordsRatio > 0 && alpha < p.maxNonAlphaWordsRatio { return .drop(reason: "gopher_below_alpha_threshold") }
         let stops = stopWords.intersection(words).count
         doc.annotations["gopher_stop_words"] = .int(stops)
         if p.minStopWords > 0 && stops < p.minStopWords { return .drop(reason: "gopher_enough_stop_words") }
         return .keep
-    }
-
-    /// Non-overlapping occurrences of `needle` (Python's `str.count`), in Unicode scalars.
-    static func count(_ needle: String, in text: String) -> Int {
-        let n = Array(needle.unicodeScalars)
-        let t = Array(text.unicodeScalars)
-        guard !n.isEmpty, t.count >= n.count else { return 0 }
-        var c = 0, i = 0
-        while i <= t.count - n.count {
-            if t[i] == n[0] && t[i..<(i + n.count)].elementsEqual(n) { c += 1; i += n.count } else { i += 1 }
-        }
-        return c
     }
 }

@@ -102,24 +102,21 @@ public final class GopherRepetition: DocumentStep {
     /// Python `re.split("\n{k,}", text)`: pieces between runs of at least `minNewlines` newlines.
     static func split(_ text: String, minNewlines: Int) -> [Substring] {
         var out: [Substring] = []
-        let u = text.unicodeScalars
+        let u = text.utf8
         var start = u.startIndex
         var i = u.startIndex
-        while i < u.endIndex {
-            if u[i] == "\n" {
-                var j = i
-                var run = 0
-                while j < u.endIndex && u[j] == "\n" { run += 1; j = u.index(after: j) }
-                if run >= minNewlines {
-                    out.append(Substring(u[start..<i]))
-                    start = j
-                }
-                i = j
-            } else {
-                i = u.index(after: i)
+        // "\n" is one byte and never inside a multi-byte scalar, so byte indices here are scalar boundaries.
+        while let nl = u[i...].firstIndex(of: 0x0A) {
+            var j = nl
+            var run = 0
+            while j < u.endIndex && u[j] == 0x0A { run += 1; j = u.index(after: j) }
+            if run >= minNewlines {
+                out.append(text[start..<nl])
+                start = j
             }
+            i = j
         }
-        out.append(Substring(u[start...]))
+        out.append(text[start...])
         return out
     }
 }
