@@ -27,6 +27,17 @@ public enum Punctuation {
 
     /// datatrove's `PUNCTUATION_SET`: a fixed list of ASCII, CJK and full-width punctuation and symbols, the
     /// C0/C1 control characters (except tab, newline and carriage return), and `terminal`.
+    /// Whether `word` has a character outside `symbols` (datatrove's test for a word that is not only
+    /// punctuation); ASCII letters and digits answer at once.
+    static func hasNonSymbol(_ word: String) -> Bool {
+        for b in word.utf8 {
+            if b >= 0x80 { return word.unicodeScalars.contains { !symbols.contains($0.value) } }
+            if !asciiSymbol[Int(b)] { return true }
+        }
+        return false
+    }
+    private static let asciiSymbol: [Bool] = (0..<128).map { symbols.contains(UInt32($0)) }
+
     static let symbols: Set<UInt32> = {
         var s = Set("!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»".unicodeScalars.map(\.value))
         for r in [0..<9, 11..<13, 13..<32, 127..<160] as [Range<UInt32>] { s.formUnion(r) }

@@ -25,26 +25,37 @@ public enum TextLines {
         return lengths
     }
 
-    /// Python `str.splitlines()`: the lines themselves.
+    /// Python `str.splitlines()`: the lines themselves (found on UTF-8 bytes: the breaks are ASCII controls,
+    /// U+0085 = C2 85 and U+2028/2029 = E2 80 A8/A9).
     public static func splitLines(_ text: String) -> [Substring] {
-        var lines: [Substring] = []
-        let u = text.unicodeScalars
-        var start = u.startIndex
-        var i = u.startIndex
-        while i < u.endIndex {
-            let v = u[i].value
-            if isLineBreak(v) {
-                lines.append(Substring(u[start..<i]))
-                var next = u.index(after: i)
-                if v == 0x0D, next < u.endIndex, u[next].value == 0x0A { next = u.index(after: next) }
-                start = next
-                i = next
-            } else {
-                i = u.index(after: i)
+        var ranges: [(Int, Int)] = []
+        var t = text
+        t.withUTF8 { b in
+            let n = b.count
+            var start = 0, i = 0
+            while i < n {
+                let x = b[i]
+                var breakLength = 0
+                if x <= 0x1E {
+                    if (x >= 0x0A && x <= 0x0D) || x >= 0x1C { breakLength = (x == 0x0D && i + 1 < n && b[i + 1] == 0x0A) ? 2 : 1 }
+                } else if x == 0xC2 {
+                    if i + 1 < n && b[i + 1] == 0x85 { breakLength = 2 }
+                } else if x == 0xE2 {
+                    if i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9) { breakLength = 3 }
+                }
+                if breakLength > 0 {
+                    ranges.append((start, i))
+                    i += breakLength
+                    start = i
+                } else {
+                    i += 1
+                }
             }
+            if start < n { ranges.append((start, n)) }
         }
-        if start < u.endIndex { lines.append(Substring(u[start...])) }
-        return lines
+        let u = text.utf8
+        let base = u.startIndex
+        return ranges.map { text[u.index(base, offsetBy: $0.0)..<u.index(base, offsetBy: $0.1)] }
     }
 
     @inline(__always) static func isLineBreak(_ v: UInt32) -> Bool {

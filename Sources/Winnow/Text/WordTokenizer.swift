@@ -7,11 +7,11 @@
 /// before a letter, `+-*^` between digits). Special cases keep or split whole chunks: English
 /// contractions (`don't` → `do` `n't`, `I'm` → `I` `'m`, `gonna` → `gon` `na`), common abbreviations
 /// (`Mr.`, `e.g.`, `Jan.`, `N.Y.`, single letters with a period), times (`5pm` → `5` `pm`), and URLs stay
-/// whole. Written from spaCy's documented behaviour, not its code; known differences (emoticons, rare
-/// exceptions, special cases inside other punctuation such as `Mr.Smith`) are listed in the README.
+/// whole. The rules are written from spaCy's documented behaviour; the character classes and special cases
+/// are spaCy's own, generated into `SpacyTables` (`scripts/gen_spacy_tables.py`).
 ///
 /// Text in scripts without spaces (CJK, Thai) comes out as long chunks, as with datatrove's English
-/// tokenizer; counts that need words use `TextStats` where that matters.
+/// tokenizer; `UnspacedScripts` splits them further for the steps that ask (`segment_unspaced`).
 public struct WordTokenizer: Sendable {
     public static let english = WordTokenizer()
 

@@ -79,7 +79,7 @@ public final class GopherQuality: DocumentStep {
         let text = doc.text
         let words = doc.words(segmentUnspaced: parameters.segmentUnspaced)
         let nWords = Double(words.count)
-        let content = words.filter { $0.unicodeScalars.contains { !Punctuation.symbols.contains($0.value) } }
+        let content = words.filter { Punctuation.hasNonSymbol($0) }
         doc.annotations["gopher_words"] = .int(content.count)
         if p.minDocWords > 0 && content.count < p.minDocWords { return .drop(reason: "gopher_short_doc") }
         if p.maxDocWords > 0 && content.count > p.maxDocWords { return .drop(reason: "gopher_long_doc") }

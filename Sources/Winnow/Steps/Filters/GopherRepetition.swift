@@ -1,3 +1,5 @@
+import Foundation
+
 /// `gopher_repetition`: Gopher's repetition rules (Rae et al. 2021, table A1) as datatrove's
 /// `GopherRepetitionFilter`: duplicated paragraphs and lines (by count and by characters), the most
 /// frequent 2–4-gram's share of characters, and the share of characters in repeated 5–10-grams.
@@ -101,22 +103,25 @@ public final class GopherRepetition: DocumentStep {
 
     /// Python `re.split("\n{k,}", text)`: pieces between runs of at least `minNewlines` newlines.
     static func split(_ text: String, minNewlines: Int) -> [Substring] {
-        var out: [Substring] = []
-        let u = text.utf8
-        var start = u.startIndex
-        var i = u.startIndex
-        // "\n" is one byte and never inside a multi-byte scalar, so byte indices here are scalar boundaries.
-        while let nl = u[i...].firstIndex(of: 0x0A) {
-            var j = nl
-            var run = 0
-            while j < u.endIndex && u[j] == 0x0A { run += 1; j = u.index(after: j) }
-            if run >= minNewlines {
-                out.append(text[start..<nl])
-                start = j
+        // "\n" is one byte and never inside a multi-byte scalar, so byte offsets here are scalar boundaries.
+        var ranges: [(Int, Int)] = []
+        var t = text
+        let n = t.withUTF8 { b -> Int in
+            guard let base = b.baseAddress else { return 0 }
+            var start = 0, i = 0
+            while i < b.count, let p = memchr(base + i, 0x0A, b.count - i) {
+                let nl = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                var j = nl
+                while j < b.count && b[j] == 0x0A { j += 1 }
+                if j - nl >= minNewlines { ranges.append((start, nl)); start = j }
+                i = j
             }
-            i = j
+            ranges.append((start, b.count))
+            return b.count
         }
-        out.append(text[start...])
-        return out
+        if n == 0 { return [text[...]] }
+        let u = text.utf8
+        let base = u.startIndex
+        return ranges.map { text[u.index(base, offsetBy: $0.0)..<u.index(base, offsetBy: $0.1)] }
     }
 }
