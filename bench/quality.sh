@@ -4,6 +4,7 @@
 # rate of each filter alone on ../shared/corpora web text for both tools. Appends to bench/results/quality.jsonl.
 #
 #   bench/quality.sh [CORPUS_DIR]    # a make_corpus.py folder of part-*.jsonl (default /tmp/c1000)
+#   REPS=3 bench/quality.sh ...      # repetitions, interleaved (Winnow w1, Winnow w2, datatrove w2, again ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-/tmp/c1000}
@@ -23,13 +24,17 @@ cat > "$out/spec.json" <<JSON
 JSON
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 source bench/lib.sh
-for w in 1 2; do
-  rm -rf "$out/winnow"
-  measure "winnow w$w" "$W" run "$out/spec.json" --workers $w --quiet
+have_dt=0
+if "$PY" -c "import datatrove" 2>/dev/null; then have_dt=1; else echo "datatrove not found at $PY: skipped"; fi
+for rep in $(seq "${REPS:-1}"); do
+  for w in 1 2; do
+    rm -rf "$out/winnow"
+    measure "winnow w$w" "$W" run "$out/spec.json" --workers $w --quiet
+  done
+  echo "Winnow kept $(cat "$out"/winnow/shard-* | wc -l) documents"
+  if [ $have_dt = 1 ]; then
+    measure "datatrove w2" "$PY" ../shared/bench/anchors/dt_quality.py "$corpus" --workers 2 --out "$out/datatrove"
+    echo "datatrove kept $( (zcat -f "$out"/datatrove/kept/* 2>/dev/null || true) | wc -l) documents"
+  fi
 done
-if "$PY" -c "import datatrove" 2>/dev/null; then
-  measure "datatrove w2" "$PY" ../shared/bench/anchors/dt_quality.py "$corpus" --workers 2 --out "$out/datatrove"
-else
-  echo "datatrove not found at $PY: skipped"
-fi
 "$PY" bench/quality_keep_rates.py "$W" ../shared/corpora/web_text_trafilatura_naive.jsonl.gz | tee -a bench/results/quality_keep_rates.txt
