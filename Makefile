@@ -1,12 +1,16 @@
 # Winnow — `make run` then `make test` on a fresh Debian/Ubuntu machine with Swift.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev pkg-config
+DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev pkg-config python3 ca-certificates
 BIN := .build/release/winnow
 
-.PHONY: setup build run test bench schema clean
+.PHONY: setup packages build run test bench schema clean
 
-## setup: install the Debian packages Winnow links against (as root), or print the command to do it
-setup:
+## setup: install the Debian packages Winnow links against (as root), or print the command to do it; then
+## place the pinned models in models/ (scripts/fetch-models.py checks their SHA-256)
+setup: packages
+	python3 scripts/fetch-models.py
+
+packages:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | tr '\n' ' '); \
 	if [ -n "$$(echo $$missing)" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -125,6 +125,13 @@ CREATE VIEW IF NOT EXISTS drop_reasons AS
   FROM documents WHERE status = 'dropped'
   GROUP BY run_id, step, reason;
 
+-- Documents per run, source and identified language (the `language` step's annotations), kept or not.
+CREATE VIEW IF NOT EXISTS language_counts AS
+  SELECT run_id, source, json_extract(annotations, '$.language') AS language, count(*) AS documents,
+         sum(status = 'kept') AS kept, avg(json_extract(annotations, '$.language_score')) AS mean_score
+  FROM documents WHERE json_extract(annotations, '$.language') IS NOT NULL
+  GROUP BY run_id, source, language;
+
 -- Which documents from which source ended in which shard, at which position (and the reverse).
 CREATE VIEW IF NOT EXISTS shard_documents AS
   SELECT d.run_id, d.shard, s.path AS shard_path, d.position, d.source, d.doc_id, d.input, d.line

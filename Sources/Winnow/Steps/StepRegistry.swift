@@ -30,6 +30,8 @@ public enum StepRegistry {
         MaxLineLengthFilter.descriptor,
         C4BadWords.descriptor,
         URLFilter.descriptor,
+        LanguageID.descriptor,
+        FastTextClassifier.descriptor,
         ExactDedup.descriptor,
     ]
 

@@ -1,0 +1,150 @@
+import Foundation
+
+/// `language`: identifies each document's language with a fastText model (default `models/lid.176.ftz`, which
+/// `make setup` installs; GlotLID or any other fastText classifier through `model`), annotates `language` and
+/// `language_score` on every document, and keeps those in `keep` whose score is above `min_score` — datatrove's
+/// `LanguageFilter`: the whole text with newlines as spaces, kept when any kept language scores above the
+/// threshold (with no `keep` list: when the top language does).
+///
+/// ```json
+/// { "type": "language", "keep": ["pt", "en"], "min_score": 0.65 }
+/// ```
+public final class LanguageID: DocumentStep {
+    struct Rule: Sendable { var keep: Set<String>; var minScore: Double }
+
+    public let name: String
+    let model: FastTextModel
+    let rule: Rule
+    let perSource: [String: Rule]
+    let annotateOnly: Bool
+    let labelMap: [String: String]
+    let paragraphs: Bool
+
+    struct Parameters: Decodable {
+        struct Override: Decodable {
+            var keep: [String]?
+            var minScore: Double?
+            enum CodingKeys: String, CodingKey, CaseIterable { case keep, minScore = "min_score" }
+        }
+        var model = "models/lid.176.ftz"
+        var keep: [String] = []
+        var minScore = 0.65
+        var annotateOnly = false
+        var labelMap: [String: String] = [:]
+        var mode = "document"
+        var sources: [String: Override] = [:]
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case model, keep, minScore = "min_score", annotateOnly = "annotate_only", labelMap = "label_map", mode, sources
+        }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            model = try c.decodeIfPresent(String.self, forKey: .model) ?? model
+            keep = try c.decodeIfPresent([String].self, forKey: .keep) ?? []
+            minScore = try c.decodeIfPresent(Double.self, forKey: .minScore) ?? minScore
+            annotateOnly = try c.decodeIfPresent(Bool.self, forKey: .annotateOnly) ?? false
+            labelMap = try c.decodeIfPresent([String: String].self, forKey: .labelMap) ?? [:]
+            mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? mode
+            sources = try c.decodeIfPresent([String: Override].self, forKey: .sources) ?? [:]
+        }
+    }
+
+    static let descriptor = StepDescriptor(
+        type: "language", kind: .document,
+        summary: "Identifies the language with a fastText model, annotates language and language_score, keeps the listed languages (reasons: language_not_kept, language_low_score).",
+        parameters: [
+            ("model", Schema.string("fastText classifier file, relative to the spec (then to the working directory).", default: "models/lid.176.ftz", minLength: 1)),
+            ("keep", Schema.array("Language codes to keep (after label_map); empty: every language whose score passes min_score.",
+                                  items: Schema.string("A language code as the model names it without __label__ (lid.176: `en`, `pt`; GlotLID: `por_Latn`).", minLength: 1),
+                                  uniqueItems: true, default: .array([]))),
+            // datatrove LanguageFilter: language_threshold = 0.65.
+            ("min_score", Schema.number("A document is kept when a kept language's probability is above this.", default: 0.65, minimum: 0, maximum: 1)),
+            ("annotate_only", Schema.boolean("Only annotate language and language_score; drop nothing.", default: false)),
+            ("label_map", Schema.map("Renames labels after __label__ is stripped, e.g. GlotLID's {\"por_Latn\": \"pt\"}; unlisted labels stay as given.",
+                                     value: Schema.string("The code to use instead.", minLength: 1), keyPattern: ".+", minProperties: 0)),
+            ("mode", Schema.string("document: the whole text at once (as datatrove and dolma do); paragraphs: each blank-line-separated paragraph, then a vote weighted by characters.",
+                                   default: "document", enumeration: ["document", "paragraphs"])),
+            ("sources", Schema.map("Per-source overrides of keep and min_score, by source name.",
+                                   value: Schema.object("Override for one source.", properties: [
+                                       ("keep", Schema.array("Language codes to keep for this source.", items: Schema.string("A language code.", minLength: 1), uniqueItems: true)),
+                                       ("min_score", Schema.number("Threshold for this source.", minimum: 0, maximum: 1)),
+                                   ]), keyPattern: ".+", minProperties: 0)),
+        ],
+        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        build: { spec, context in
+            let p = try spec.decodeParameters(Parameters.self)
+            let model = try FastTextModels.load(p.model, context: context, pointer: "/model")
+            let base = Rule(keep: Set(p.keep), minScore: p.minScore)
+            var perSource: [String: Rule] = [:]
+            for (source, o) in p.sources { perSource[source] = Rule(keep: o.keep.map(Set.init) ?? base.keep, minScore: o.minScore ?? base.minScore) }
+            return .document(LanguageID(name: spec.effectiveName, model: model, rule: base, perSource: perSource,
+                                        annotateOnly: p.annotateOnly, labelMap: p.labelMap, paragraphs: p.mode == "paragraphs"))
+        })
+
+    init(name: String, model: FastTextModel, rule: Rule, perSource: [String: Rule], annotateOnly: Bool, labelMap: [String: String], paragraphs: Bool) {
+        self.name = name; self.model = model; self.rule = rule; self.perSource = perSource
+        self.annotateOnly = annotateOnly; self.labelMap = labelMap; self.paragraphs = paragraphs
+    }
+
+    func code(_ label: String) -> String {
+        let bare = FastTextModels.stripPrefix(label)
+        return labelMap[bare] ?? bare
+    }
+
+    /// Every label's score for one piece of text (labels fastText does not report score 0).
+    func scores(_ text: String, all: Bool) -> [(code: String, score: Double)] {
+        FastTextModels.predict(model, text, k: all ? -1 : 1).map { (code($0.label), Double($0.probability)) }
+    }
+
+    public func apply(_ doc: inout Document) -> StepResult {
+        let r = perSource[doc.source] ?? rule
+        let needAll = !annotateOnly && !r.keep.isEmpty
+        var best: (code: String, score: Double)? = nil
+        var keptScore = 0.0
+        if paragraphs {
+            // Each paragraph's top language, weighted by its characters; the winner's score is the
+            // character-weighted mean of its paragraphs' scores.
+            var weight: [String: Double] = [:], scoreSum: [String: Double] = [:]
+            for para in Self.paragraphs(doc.text) {
+                guard let top = scores(String(para), all: false).first else { continue }
+                let w = Double(para.unicodeScalars.count)
+                weight[top.code, default: 0] += w
+                scoreSum[top.code, default: 0] += w * top.score
+            }
+            if let (c, w) = weight.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
+                best = (c, scoreSum[c]! / w)
+                keptScore = r.keep.contains(c) ? best!.score : 0
+            }
+        } else {
+            let all = scores(doc.text, all: needAll)
+            best = all.first
+            keptScore = all.filter { r.keep.contains($0.code) }.map(\.score).max() ?? 0
+        }
+        guard let best else {
+            doc.annotations["language"] = .string("unknown")
+            doc.annotations["language_score"] = .number(0)
+            return annotateOnly ? .keep : .drop(reason: r.keep.isEmpty ? "language_low_score" : "language_not_kept")
+        }
+        doc.annotations["language"] = .string(best.code)
+        doc.annotations["language_score"] = .number(best.score)
+        if annotateOnly { return .keep }
+        if r.keep.isEmpty { return best.score > r.minScore ? .keep : .drop(reason: "language_low_score") }
+        if keptScore > r.minScore { return .keep }
+        return .drop(reason: r.keep.contains(best.code) ? "language_low_score" : "language_not_kept")
+    }
+
+    /// Paragraphs: runs of lines separated by blank (whitespace-only) lines.
+    static func paragraphs(_ text: String) -> [Substring] {
+        var out: [Substring] = []
+        var start: String.Index? = nil, end = text.startIndex
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.allSatisfy(\.isWhitespace) {
+                if let s = start { out.append(text[s..<end]); start = nil }
+            } else {
+                if start == nil { start = line.startIndex }
+                end = line.endIndex
+            }
+        }
+        if let s = start { out.append(text[s..<end]) }
+        return out
+    }
+}
