@@ -8,15 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-/tmp/c1000}
-W=${WINNOW_BIN:-.build/release/winnow}
-PY=${ANCHORS_PY:-/tmp/anchors-venv/bin/python}
+source bench/lib.sh
 out=${BENCH_OUT:-/tmp/winnow-bench}/langid
 results=bench/results/langid.jsonl
 model=$PWD/models/lid.176.ftz
 mkdir -p "$out" bench/results
-docs=$(cat "$corpus"/part-*.jsonl | wc -l)
-mb=$(cat "$corpus"/part-*.jsonl | wc -c | awk '{printf "%.1f", $1/1e6}')
-echo "corpus $corpus: $docs documents, $mb MB"
+corpus_stats "$corpus"
 spec() {  # spec MODEL OUTDIR
   cat <<JSON
 {"name": "bench-langid", "sources": [{"name": "web", "paths": ["$corpus/part-*.jsonl"]}],
@@ -26,7 +23,6 @@ JSON
 }
 spec "$model" "$out/winnow" > "$out/spec.json"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-source bench/lib.sh
 for rep in $(seq "${REPS:-1}"); do
   for w in 1 2; do
     rm -rf "$out/winnow"

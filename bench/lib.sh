@@ -12,3 +12,14 @@ measure() {
     'BEGIN{printf "{\"run\":\"%s\",\"wall_s\":%.2f,\"docs_per_s\":%.0f,\"mb_per_s\":%.3f,\"peak_rss_mb\":%.0f}\n", l, w, d/w, m/w, r/1024}' | tee -a "$results"
   rm -f "$log" "$log.out"
 }
+
+# Defaults every script shares: the Winnow binary and the bench venv's Python.
+W=${WINNOW_BIN:-.build/release/winnow}
+PY=${ANCHORS_PY:-/tmp/anchors-venv/bin/python}
+
+# corpus_stats DIR: sets $docs and $mb for DIR's part-*.jsonl and prints them.
+corpus_stats() {
+  docs=$(cat "$1"/part-*.jsonl | wc -l)
+  mb=$(cat "$1"/part-*.jsonl | wc -c | awk '{printf "%.1f", $1/1e6}')
+  echo "corpus $1: $docs documents, $mb MB"
+}

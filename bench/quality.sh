@@ -8,14 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-/tmp/c1000}
-W=${WINNOW_BIN:-.build/release/winnow}
-PY=${ANCHORS_PY:-/tmp/anchors-venv/bin/python}
+source bench/lib.sh
 out=${BENCH_OUT:-/tmp/winnow-bench}/quality
 results=bench/results/quality.jsonl
 mkdir -p "$out" bench/results
-docs=$(cat "$corpus"/part-*.jsonl | wc -l)
-mb=$(cat "$corpus"/part-*.jsonl | wc -c | awk '{printf "%.1f", $1/1e6}')
-echo "corpus $corpus: $docs documents, $mb MB"
+corpus_stats "$corpus"
 cat > "$out/spec.json" <<JSON
 {"name": "bench-quality", "sources": [{"name": "web", "paths": ["$corpus/part-*.jsonl"]}],
  "steps": [{"type": "gopher_repetition"}, {"type": "gopher_quality"}, {"type": "c4_quality", "filter_no_terminal_punct": false},
@@ -23,7 +20,6 @@ cat > "$out/spec.json" <<JSON
  "output": {"dir": "$out/winnow", "compression": "none"}}
 JSON
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-source bench/lib.sh
 have_dt=0
 if "$PY" -c "import datatrove" 2>/dev/null; then have_dt=1; else echo "datatrove not found at $PY: skipped"; fi
 for rep in $(seq "${REPS:-1}"); do

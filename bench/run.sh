@@ -6,5 +6,7 @@ shared=../shared/bench
 [ -d "$shared" ] || { echo "bench: ../shared/bench is missing; nothing to compare against"; exit 1; }
 if [ ! -d /tmp/c1000 ]; then python3 "$shared/make_corpus.py" --out /tmp/c1000 --mb 1000 || true; fi
 if [ ! -d /tmp/winnow-bench/c1g ]; then python3 bench/replicate_corpus.py /tmp/c1000 /tmp/winnow-bench/c1g --mb 1000; fi
+if [ ! -d /tmp/c220 ]; then python3 bench/replicate_corpus.py /tmp/c1000 /tmp/c220 --mb 220 --files 4 --plain; fi
 bench/engine.sh /tmp/winnow-bench/c1g
-bench/quality.sh /tmp/c1000
+bench/quality.sh /tmp/c220
+bench/langid.sh /tmp/c1000

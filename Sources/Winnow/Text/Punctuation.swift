@@ -86,11 +86,14 @@ extension StringProtocol {
     func scalarsEnd(with suffix: String) -> Bool { unicodeScalars.reversed().starts(with: suffix.unicodeScalars.reversed()) }
 
     /// Whether `needle` occurs in the text, compared byte for byte (code points, as Python's `in`).
-    func containsBytes(_ needle: String) -> Bool {
+    func containsBytes(_ needle: String) -> Bool { withBytes(needle, ByteSearch.contains) }
+
+    /// `body` over the UTF-8 bytes of the text and of `needle` (a copy only when the text is not contiguous).
+    private func withBytes<T>(_ needle: String, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> T) -> T {
         var n = needle
         return n.withUTF8 { nb in
-            if let r = utf8.withContiguousStorageIfAvailable({ ByteSearch.contains(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(nb)) }) { return r }
-            return Array(utf8).withUnsafeBytes { ByteSearch.contains($0, UnsafeRawBufferPointer(nb)) }
+            if let r = utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(nb)) }) { return r }
+            return Array(utf8).withUnsafeBytes { body($0, UnsafeRawBufferPointer(nb)) }
         }
     }
 
@@ -104,13 +107,7 @@ extension StringProtocol {
 
     /// Non-overlapping occurrences of `needle` (Python's `str.count`). UTF-8 is self-synchronising, so
     /// counting on bytes equals counting on scalars.
-    func occurrences(of needle: String) -> Int {
-        var n = needle
-        return n.withUTF8 { nb in
-            if let r = utf8.withContiguousStorageIfAvailable({ UTF8Counts.occurrences(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(nb)) }) { return r }
-            return Array(utf8).withUnsafeBytes { UTF8Counts.occurrences($0, UnsafeRawBufferPointer(nb)) }
-        }
-    }
+    func occurrences(of needle: String) -> Int { withBytes(needle, UTF8Counts.occurrences) }
 
     /// Whether any scalar is a letter (Python's `any(c.isalpha() for c in s)`), with an ASCII fast path.
     var containsLetter: Bool {
