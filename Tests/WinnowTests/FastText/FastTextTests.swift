@@ -3,7 +3,8 @@ import XCTest
 
 /// Native fastText inference against the `fasttext` Python package on the committed fixtures
 /// (`Fixtures/fasttext/make_fasttext_parity.py`): the top-1 label of every line and the top-5 probabilities
-/// within 1e-4, for lid.176.ftz (from `make setup`) and for two small dense models the script trained.
+/// within 1e-4, for lid.176.ftz (from `make setup`) and for four small models the script trained (dense
+/// softmax with word bigrams, hierarchical softmax, one-vs-all, and quantized with a quantized output).
 final class FastTextTests: XCTestCase {
     private let fixtures = "\(repoRoot)/Tests/WinnowTests/Fixtures/fasttext"
 
@@ -52,7 +53,7 @@ final class FastTextTests: XCTestCase {
         XCTAssertEqual(failures, 0, "\(failures) of \(records.count) lines differ")
     }
 
-    func testSmallDenseModelsMatchFastText() throws {
+    func testSmallTrainedModelsMatchFastText() throws {
         let records = try lines("tiny_top5.jsonl")
         var models: [String: FastTextModel] = [:]
         var failures = 0, checked: [String: Int] = [:]
@@ -65,9 +66,15 @@ final class FastTextTests: XCTestCase {
                 if failures <= 5 { XCTFail("\(name) \(r["text"]!.stringValue!.prefix(80).debugDescription): \(problem)") }
             }
         }
-        XCTAssertEqual(checked, ["tiny_softmax.bin": 400, "tiny_hs.bin": 400])
+        XCTAssertEqual(checked, ["tiny_softmax.bin": 400, "tiny_hs.bin": 400, "tiny_ova.bin": 400, "tiny_qout.ftz": 400])
+        // The quantized one has a quantized output matrix, quantized norms and a pruned dictionary.
+        let q = try XCTUnwrap(models["tiny_qout.ftz"])
+        XCTAssertTrue(q.isQuantized && q.output.isQuantized)
+        XCTAssertGreaterThan(q.dictionary.pruneSize, 0)
+        XCTAssertGreaterThanOrEqual(q.labels.count, 300)   // (300 classes, plus "__label__" words the lines contain)
         XCTAssertEqual(models["tiny_hs.bin"]?.args.loss, .hierarchicalSoftmax)
         XCTAssertEqual(models["tiny_softmax.bin"]?.args.loss, .softmax)
+        XCTAssertEqual(models["tiny_ova.bin"]?.args.loss, .oneVsAll)
         XCTAssertEqual(models["tiny_softmax.bin"]?.args.wordNgrams, 2)
         XCTAssertEqual(failures, 0)
     }

@@ -5,9 +5,10 @@
   short and long lines, mixed languages, digits, punctuation, emoji, URLs, tabs, stray `__label__` and `</s>`
   tokens, empty and blank lines — each with the top-5 labels and probabilities the `fasttext` Python package
   predicts with models/lid.176.ftz (quantized input, hierarchical softmax, character n-grams, pruning).
-- tiny_softmax.bin / tiny_hs.bin: two small supervised models this script trains on generated lines (dense
-  matrices; softmax with word bigrams, and hierarchical softmax), and tiny_top5.jsonl: their top-5 on held-out
-  lines.
+- tiny_softmax.bin / tiny_hs.bin / tiny_ova.bin: three small supervised models this script trains on generated lines (dense
+  matrices; softmax with word bigrams, hierarchical softmax, one-vs-all), and tiny_qout.ftz: a softmax model with 300
+  labels quantized with a quantized output matrix, norms and pruning (qout, qnorm, cutoff — lid.176.ftz has a
+  dense output); tiny_top5.jsonl: their top-5 on held-out lines.
 
     /tmp/anchors-venv/bin/python Tests/WinnowTests/Fixtures/fasttext/make_fasttext_parity.py
 
@@ -95,7 +96,19 @@ def main():
     models = {
         "tiny_softmax.bin": fasttext.train_supervised(loss="softmax", wordNgrams=2, lr=0.5, **common),
         "tiny_hs.bin": fasttext.train_supervised(loss="hs", wordNgrams=1, lr=0.5, **common),
+        "tiny_ova.bin": fasttext.train_supervised(loss="ova", wordNgrams=1, lr=0.5, **common),
     }
+    os.unlink(tf.name)
+    # 300 labels (a product quantizer needs at least 256 rows): each label a language and a length class.
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as tf:
+        langs = list(WORDS)
+        for _ in range(6000):
+            c = rng.randrange(300)
+            lang = langs[c % len(langs)]
+            tf.write(f"__label__c{c} {sentence(lang, 3 + c % 11)}\n")
+    many = fasttext.train_supervised(**{**common, "input": tf.name}, loss="softmax", wordNgrams=2, lr=0.5)
+    many.quantize(input=tf.name, qout=True, qnorm=True, cutoff=1500, retrain=False, dsub=2)
+    models["tiny_qout.ftz"] = many
     os.unlink(tf.name)
     with open(os.path.join(HERE, "tiny_top5.jsonl"), "w", encoding="utf-8") as f:
         for name, model in models.items():
