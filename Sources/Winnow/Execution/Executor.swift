@@ -229,7 +229,7 @@ public final class Executor: @unchecked Sendable {
             let w = try RecordWriter(path: workFiles.decisions(barrier, p.index))
             for (ordinal, d) in (byPartition[p.index] ?? []).sorted(by: { $0.0 < $1.0 }) {
                 var e = RecordEncoder()
-                e.u32(ordinal); e.string(d.reason); e.optionalString(d.dupOf)
+                e.u32(ordinal); e.string(d.reason); e.optionalString(d.dupOf); e.annotations(d.annotations)
                 try w.append(e)
             }
             try w.commit()

@@ -72,7 +72,7 @@ struct StageWorker {
         if stage > 1 {
             try RecordReader(path: files.decisions(stage - 1, p)).forEach { d in
                 let ordinal = d.u32()
-                decisions[ordinal] = BarrierDecision(reason: d.string(), dupOf: d.optionalString())
+                decisions[ordinal] = BarrierDecision(reason: d.string(), dupOf: d.optionalString(), annotations: d.annotations())
             }
             let b = plan.barriers[stage - 2]
             prevBarrierStat = StepStat(index: b.index, name: b.step.name, kind: .barrier)
@@ -89,6 +89,7 @@ struct StageWorker {
             if stage == 1 { sourceStat.docsIn += 1 }
             if let d = decisions[ordinal] {
                 prevBarrierStat!.dropped += 1
+                for (k, v) in d.annotations.items { doc.annotations[k] = v }
                 if record {
                     annotationBytes.removeAll(keepingCapacity: true)
                     doc.annotations.appendJSON(to: &annotationBytes)

@@ -18,7 +18,11 @@ public struct BarrierDecision: Sendable, Equatable {
     public let reason: String
     /// The id of the document this one duplicates, when there is one.
     public let dupOf: String?
-    public init(reason: String, dupOf: String?) { self.reason = reason; self.dupOf = dupOf }
+    /// Values the reduce half computed for this document (cluster id, similarity), added to its annotations.
+    public let annotations: Annotations
+    public init(reason: String, dupOf: String?, annotations: Annotations = Annotations()) {
+        self.reason = reason; self.dupOf = dupOf; self.annotations = annotations
+    }
 }
 
 /// A step that must see every document before deciding (dedup, mixture, …). It has a map half

@@ -33,6 +33,7 @@ public enum StepRegistry {
         LanguageID.descriptor,
         FastTextClassifier.descriptor,
         ExactDedup.descriptor,
+        MinHashDedup.descriptor,
     ]
 
     public static func descriptor(for type: String) -> StepDescriptor? { all.first { $0.type == type } }

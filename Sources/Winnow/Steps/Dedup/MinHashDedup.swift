@@ -1,0 +1,406 @@
+import Foundation
+
+/// `minhash_dedup` (barrier): near-duplicate removal with MinHash and locality-sensitive hashing, as FineWeb
+/// and datatrove do it (Broder 1997; 14 bands × 8 rows, 5-word shingles).
+///
+/// Map half (in the workers): the text is normalised — NFKC, lower-cased, runs of digits (with one decimal
+/// separator) folded to `0`, punctuation, symbols and controls turned into spaces, whitespace collapsed,
+/// diacritics removed (NFD, combining marks dropped) — then cut into shingles: `ngram_size` consecutive words
+/// (or characters, `shingle: "char"`, for scripts without spaces), each hashed with xxHash64; a text shorter
+/// than one shingle is one shingle. The signature is, for each of bands × rows permutations
+/// h ↦ (a·h + b) mod (2^61 − 1) (64-bit wrapping multiply, as datatrove's numpy code), the minimum over the
+/// shingles; a, b come from the spec's seed.
+///
+/// Reduce half (once, in the global order): each band of `rows` minimums is a bucket key; a document sharing
+/// a bucket with an earlier one is a candidate duplicate of that document — accepted as is (`verify: "none"`),
+/// or when the signatures' share of equal minimums (`estimated`) or the shingle sets' Jaccard similarity
+/// (`exact`) is at least `threshold`. Accepted pairs are joined into clusters (union–find); each cluster keeps
+/// one document — `first` in the global order, `longest` (characters; ties: first) or
+/// `highest_score:<annotation>` (ties: first) — and drops the rest with reason `near_duplicate`, `dup_of` =
+/// the kept document and annotations `minhash_cluster` (the kept document's position in the global order)
+/// and `minhash_similarity` (estimated, or exact with `verify: "exact"`, against the kept document).
+public final class MinHashDedup: BarrierStep {
+    public enum Verify: String, Codable, Sendable, CaseIterable { case none, estimated, exact }
+    public enum Shingle: String, Codable, Sendable, CaseIterable { case word, char }
+
+    struct Parameters: Decodable {
+        var ngramSize = 5, bands = 14, rows = 8, seed = 1
+        var shingle = Shingle.word
+        var threshold = 0.8
+        var verify = Verify.none
+        var keep = "first"
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case ngramSize = "ngram_size", bands, rows, seed, shingle, threshold, verify, keep
+        }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ngramSize = try c.decodeIfPresent(Int.self, forKey: .ngramSize) ?? ngramSize
+            bands = try c.decodeIfPresent(Int.self, forKey: .bands) ?? bands
+            rows = try c.decodeIfPresent(Int.self, forKey: .rows) ?? rows
+            seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? seed
+            shingle = try c.decodeIfPresent(Shingle.self, forKey: .shingle) ?? shingle
+            threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? threshold
+            verify = try c.decodeIfPresent(Verify.self, forKey: .verify) ?? verify
+            keep = try c.decodeIfPresent(String.self, forKey: .keep) ?? keep
+        }
+    }
+
+    enum Keep: Equatable, Sendable { case first, longest, highestScore(String) }
+
+    public let name: String
+    let ngramSize: Int, bands: Int, rows: Int
+    let shingle: Shingle
+    let threshold: Double
+    let verify: Verify
+    let keep: Keep
+    /// The permutations' multipliers and offsets.
+    let a: [UInt64], b: [UInt64]
+    static let mersenne: UInt64 = (1 << 61) - 1
+
+    static let descriptor = StepDescriptor(
+        type: "minhash_dedup", kind: .barrier,
+        summary: "Drops near-duplicates found by MinHash LSH, keeping one document per cluster (reason: near_duplicate; dup_of = kept id; annotations minhash_cluster, minhash_similarity).",
+        parameters: [
+            // FineWeb / datatrove MinhashConfig: 5-grams, 14 buckets × 8 hashes, seed 1.
+            ("ngram_size", Schema.integer("Words (or characters, with shingle: char) per shingle.", default: 5, minimum: 1, maximum: 64)),
+            ("bands", Schema.integer("LSH bands (buckets).", default: 14, minimum: 1, maximum: 256)),
+            ("rows", Schema.integer("Minimums per band.", default: 8, minimum: 1, maximum: 64)),
+            ("seed", Schema.integer("Seed of the permutations; the same seed gives the same signatures.", default: 1, minimum: 0)),
+            ("shingle", Schema.string("word: n consecutive words; char: n consecutive characters (for scripts without spaces).", default: "word",
+                                      enumeration: Shingle.allCases.map(\.rawValue))),
+            ("threshold", Schema.number("Similarity a candidate pair needs when verify is estimated or exact.", default: 0.8, minimum: 0, maximum: 1)),
+            ("verify", Schema.string("none: every pair sharing a bucket is a duplicate; estimated: the signatures' share of equal minimums ≥ threshold; exact: the shingle sets' Jaccard similarity ≥ threshold (keeps every document's shingles in memory).",
+                                     default: "none", enumeration: Verify.allCases.map(\.rawValue))),
+            ("keep", Schema.string("Which document of a cluster stays: first (global input order), longest (characters), or highest_score:<annotation> (a numeric annotation of an earlier step).",
+                                   default: "first", pattern: "^(first|longest|highest_score:.+)$")),
+        ],
+        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        build: { spec, _ in
+            let p = try spec.decodeParameters(Parameters.self)
+            let keep: Keep
+            switch p.keep {
+            case "first": keep = .first
+            case "longest": keep = .longest
+            default: keep = .highestScore(String(p.keep.dropFirst("highest_score:".count)))
+            }
+            return .barrier(MinHashDedup(name: spec.effectiveName, ngramSize: p.ngramSize, bands: p.bands, rows: p.rows, seed: UInt64(p.seed),
+                                         shingle: p.shingle, threshold: p.threshold, verify: p.verify, keep: keep))
+        })
+
+    init(name: String, ngramSize: Int = 5, bands: Int = 14, rows: Int = 8, seed: UInt64 = 1, shingle: Shingle = .word,
+         threshold: Double = 0.8, verify: Verify = .none, keep: Keep = .first) {
+        self.name = name; self.ngramSize = ngramSize; self.bands = bands; self.rows = rows; self.shingle = shingle
+        self.threshold = threshold; self.verify = verify; self.keep = keep
+        var state = seed &+ 0x9E3779B97F4A7C15
+        func next() -> UInt64 {   // SplitMix64
+            state = state &+ 0x9E3779B97F4A7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return z ^ (z >> 31)
+        }
+        var a: [UInt64] = [], b: [UInt64] = []
+        for _ in 0..<(bands * rows) {
+            a.append(1 + next() % (Self.mersenne - 1))
+            b.append(next() % Self.mersenne)
+        }
+        self.a = a; self.b = b
+    }
+
+    var permutations: Int { bands * rows }
+
+    // MARK: Map half
+
+    /// The normalised text (see the type's documentation), as UTF-8 with single spaces between words. ASCII
+    /// is handled byte by byte (it is its own NFKC and NFD); each run of other characters goes through
+    /// Foundation's NFKC, lower-casing and NFD on its own — the same result, as combining marks are dropped.
+    static func normalize(_ text: String) -> [UInt8] {
+        var n = Normalizer()
+        var t = text
+        t.withUTF8 { bytes in
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b < 0x80 { n.ascii(b); i += 1; continue }
+                var j = i
+                while j < bytes.count && bytes[j] >= 0x80 { j += 1 }
+                let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
+                for u in run.precomposedStringWithCompatibilityMapping.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
+                    n.scalar(u)
+                }
+                i = j
+            }
+        }
+        return n.out
+    }
+
+    /// The normalisation's state: a pending word break, and whether a number (with at most one decimal
+    /// separator) is being folded to `0`.
+    struct Normalizer {
+        var out: [UInt8] = []
+        var pendingSpace = false, inNumber = false, separatorPending = false, separatorUsed = false
+
+        mutating func breakWord() {
+            separatorPending = false
+            inNumber = false
+            pendingSpace = true
+        }
+
+        mutating func letter(_ bytes: some Sequence<UInt8>) {
+            if separatorPending { separatorPending = false; pendingSpace = true }   // "3." then a word: the period was punctuation
+            inNumber = false
+            if pendingSpace && !out.isEmpty { out.append(0x20) }
+            pendingSpace = false
+            out.append(contentsOf: bytes)
+        }
+
+        mutating func digit() {
+            if separatorPending { separatorPending = false; separatorUsed = true }
+            if inNumber { return }
+            separatorUsed = false
+            if pendingSpace && !out.isEmpty { out.append(0x20) }
+            pendingSpace = false
+            out.append(0x30)
+            inNumber = true
+        }
+
+        /// A decimal separator: inside a number the first one is swallowed; otherwise punctuation.
+        mutating func separator() {
+            if inNumber && !separatorPending && !separatorUsed { separatorPending = true } else { breakWord() }
+        }
+
+        mutating func ascii(_ b: UInt8) {
+            switch b {
+            case 0x41...0x5A: letter(CollectionOfOne(b | 0x20))
+            case 0x61...0x7A: letter(CollectionOfOne(b))
+            case 0x30...0x39: digit()
+            case 0x2E, 0x2C: separator()
+            default: breakWord()                       // punctuation, symbols, whitespace, controls
+            }
+        }
+
+        mutating func scalar(_ u: Unicode.Scalar) {
+            if u.isASCII { ascii(UInt8(u.value)); return }
+            switch u.properties.generalCategory {
+            case .nonspacingMark: return
+            case .decimalNumber: digit()
+            case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation,
+                 .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol, .control, .format,
+                 .spaceSeparator, .lineSeparator, .paragraphSeparator:
+                if ["\u{060C}", "\u{066B}", "\u{2396}", "\u{2397}", "\u{2398}"].contains(u) { separator() } else { breakWord() }
+            default:
+                letter(Array(String(Character(u)).utf8))
+            }
+        }
+    }
+
+    /// Shingle hashes of the normalised text (sorted, unique when `unique`).
+    func shingles(_ normalized: [UInt8]) -> [UInt64] {
+        var out: [UInt64] = []
+        normalized.withUnsafeBytes { raw in
+            guard !raw.isEmpty else { return }
+            var starts: [Int] = []   // unit starts (words, or scalars)
+            if shingle == .word {
+                starts.append(0)
+                for (i, x) in raw.enumerated() where x == 0x20 { starts.append(i + 1) }
+            } else {
+                for (i, x) in raw.enumerated() where x & 0xC0 != 0x80 && x != 0x20 { starts.append(i) }
+            }
+            func end(ofUnit k: Int) -> Int {     // byte end of unit k
+                if shingle == .word { return k + 1 < starts.count ? starts[k + 1] - 1 : raw.count }
+                var e = starts[k] + 1
+                while e < raw.count && raw[e] & 0xC0 == 0x80 { e += 1 }
+                return e
+            }
+            let n = starts.count
+            if n < ngramSize {
+                out.append(XXHash64.hash(raw))
+                return
+            }
+            out.reserveCapacity(n - ngramSize + 1)
+            for i in 0...(n - ngramSize) {
+                if shingle == .word {
+                    out.append(XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[starts[i]..<end(ofUnit: i + ngramSize - 1)])))
+                } else {
+                    var bytes: [UInt8] = []
+                    for k in i..<(i + ngramSize) { bytes.append(contentsOf: raw[starts[k]..<end(ofUnit: k)]) }
+                    out.append(XXHash64.hash(bytes))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The MinHash signature of a set of shingle hashes.
+    func signature(_ shingles: [UInt64]) -> [UInt64] {
+        var sig = [UInt64](repeating: UInt64.max, count: permutations)
+        guard !shingles.isEmpty else { return sig }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                shingles.withUnsafeBufferPointer { sh in
+                    sig.withUnsafeMutableBufferPointer { sig in
+                        // Permutation by permutation: the running minimum stays in a register.
+                        for k in 0..<a.count {
+                            let ak = a[k], bk = b[k]
+                            var m = UInt64.max
+                            for h in sh {
+                                let x = h &* ak &+ bk
+                                // x mod (2^61 − 1) without a division: fold the top 3 bits back in.
+                                var v = (x & Self.mersenne) &+ (x >> 61)
+                                if v >= Self.mersenne { v -= Self.mersenne }
+                                m = min(m, v)
+                            }
+                            sig[k] = m
+                        }
+                    }
+                }
+            }
+        }
+        return sig
+    }
+
+    /// Key: flags (1 = has text), length in characters (u32), score (f64), the signature (u64 each), then with
+    /// verify exact the number of distinct shingles (u32) and their sorted hashes.
+    public func key(for doc: Document) -> [UInt8] {
+        let normalized = Self.normalize(doc.text)
+        let sh = shingles(normalized)
+        var e = RecordEncoder()
+        e.bytes.reserveCapacity(13 + 8 * permutations)
+        e.bytes.append(normalized.isEmpty ? 0 : 1)
+        e.u32(doc.text.scalarCount)
+        var score = -Double.infinity
+        if case .highestScore(let key) = keep {
+            switch doc.annotations[key] {
+            case .number(let d)?: score = d
+            case .int(let i)?: score = Double(i)
+            default: break
+            }
+        }
+        e.f64(score)
+        for v in signature(sh) { e.u64(Int(truncatingIfNeeded: v)) }
+        if verify == .exact {
+            let set = Array(Set(sh)).sorted()
+            e.u32(set.count)
+            for v in set { e.u64(Int(truncatingIfNeeded: v)) }
+        }
+        return e.bytes
+    }
+
+    public func makeReducer() -> BarrierReducer { Reducer(self) }
+
+    // MARK: Reduce half
+
+    final class Reducer: BarrierReducer {
+        let step: MinHashDedup
+        let k: Int
+        private var orders: [Int] = []
+        private var ids: [String] = []
+        private var lengths: [UInt32] = []
+        private var scores: [Double] = []
+        private var sigs: [UInt64] = []
+        private var shingleSets: [[UInt64]] = []
+        private var parent: [Int32] = []
+        /// Per band: bucket key → the first document in it.
+        private var buckets: [[UInt64: Int32]]
+        private var similarity: [Int: Double] = [:]
+
+        init(_ step: MinHashDedup) {
+            self.step = step
+            k = step.permutations
+            buckets = Array(repeating: [:], count: step.bands)
+        }
+
+        func consume(order: Int, docID: String, key: UnsafeRawBufferPointer) {
+            var d = RecordDecoder(key)
+            let hasText = d.byte() == 1
+            let length = UInt32(d.u32())
+            let score = d.f64()
+            let i = orders.count
+            orders.append(order); ids.append(docID); lengths.append(length); scores.append(score)
+            parent.append(Int32(i))
+            for _ in 0..<k { sigs.append(UInt64(truncatingIfNeeded: d.u64())) }
+            if step.verify == .exact {
+                var set: [UInt64] = []
+                for _ in 0..<d.u32() { set.append(UInt64(truncatingIfNeeded: d.u64())) }
+                shingleSets.append(set)
+            }
+            guard hasText else { return }   // empty texts are nobody's duplicate
+            let base = i * k
+            for band in 0..<step.bands {
+                var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(band)
+                for r in 0..<step.rows { h = (h ^ sigs[base + band * step.rows + r]) &* 0x100000001b3; h ^= h >> 29 }
+                if let j = buckets[band][h] {
+                    if accept(Int(j), i) { union(Int(j), i) }
+                } else {
+                    buckets[band][h] = Int32(i)
+                }
+            }
+        }
+
+        func estimated(_ x: Int, _ y: Int) -> Double {
+            var same = 0
+            for t in 0..<k where sigs[x * k + t] == sigs[y * k + t] { same += 1 }
+            return Double(same) / Double(k)
+        }
+
+        func exact(_ x: Int, _ y: Int) -> Double {
+            let s = shingleSets[x], t = shingleSets[y]
+            var i = 0, j = 0, inter = 0
+            while i < s.count && j < t.count {
+                if s[i] == t[j] { inter += 1; i += 1; j += 1 } else if s[i] < t[j] { i += 1 } else { j += 1 }
+            }
+            let union = s.count + t.count - inter
+            return union == 0 ? 1 : Double(inter) / Double(union)
+        }
+
+        func accept(_ x: Int, _ y: Int) -> Bool {
+            switch step.verify {
+            case .none: return true
+            case .estimated: return estimated(x, y) >= step.threshold
+            case .exact: return exact(x, y) >= step.threshold
+            }
+        }
+
+        func find(_ x: Int) -> Int {
+            var r = x
+            while Int(parent[r]) != r { r = Int(parent[r]) }
+            var c = x
+            while Int(parent[c]) != r { let n = Int(parent[c]); parent[c] = Int32(r); c = n }
+            return r
+        }
+
+        func union(_ x: Int, _ y: Int) {
+            let rx = find(x), ry = find(y)
+            if rx == ry { return }
+            // The smaller index (earlier in the global order) becomes the root.
+            if rx < ry { parent[ry] = Int32(rx) } else { parent[rx] = Int32(ry) }
+        }
+
+        func finish() throws -> [Int: BarrierDecision] {
+            var members: [Int: [Int]] = [:]
+            for i in 0..<orders.count {
+                let r = find(i)
+                if r != i || members[r] != nil { members[r, default: [r]].append(i) }
+            }
+            var decisions: [Int: BarrierDecision] = [:]
+            for (_, m) in members where m.count > 1 {
+                let cluster = m.sorted()
+                var keeper = cluster[0]
+                switch step.keep {
+                case .first: break
+                case .longest:
+                    for i in cluster where lengths[i] > lengths[keeper] { keeper = i }
+                case .highestScore:
+                    for i in cluster where scores[i] > scores[keeper] { keeper = i }
+                }
+                for i in cluster where i != keeper {
+                    var a = Annotations()
+                    a["minhash_cluster"] = .int(orders[keeper])
+                    a["minhash_similarity"] = .number(step.verify == .exact ? exact(i, keeper) : estimated(i, keeper))
+                    decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: ids[keeper], annotations: a)
+                }
+            }
+            return decisions
+        }
+    }
+}

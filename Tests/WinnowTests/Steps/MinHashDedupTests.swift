@@ -1,0 +1,105 @@
+import XCTest
+@testable import Winnow
+
+final class MinHashDedupTests: XCTestCase {
+    /// Letters only: digits are folded by the normalisation.
+    private static func word(_ n: Int) -> String {
+        var n = n, s = ""
+        repeat { s.append(Character(Unicode.Scalar(UInt8(97 + n % 26)))); n /= 26 } while n > 0
+        return s
+    }
+    private lazy var base = (0..<120).map { Self.word($0 * 7919 % 1000 + 30) }.joined(separator: " ")
+
+    /// A copy with every `every`-th word replaced.
+    private func edited(_ text: String, every: Int) -> String {
+        text.split(separator: " ").enumerated().map { i, w in i % every == every - 1 ? "zz" + Self.word(i) : String(w) }.joined(separator: " ")
+    }
+
+    private func reduce(_ step: MinHashDedup, _ docs: [Document]) throws -> [Int: BarrierDecision] {
+        let r = step.makeReducer()
+        for (i, d) in docs.enumerated() {
+            step.key(for: d).withUnsafeBytes { r.consume(order: i, docID: d.id, key: $0) }
+        }
+        return try r.finish()
+    }
+
+    func testNormalisationFoldsCaseDigitsPunctuationAndDiacritics() {
+        XCTAssertEqual(String(decoding: MinHashDedup.normalize("Héllo,  WORLD! Price: 3.50 € — ﬁne\tday 2024."), as: UTF8.self),
+                       "hello world price 0 fine day 0")
+        XCTAssertEqual(MinHashDedup.normalize(" ..., "), [])
+        // One decimal separator belongs to the number; a second starts a new one (datatrove's pattern).
+        XCTAssertEqual(String(decoding: MinHashDedup.normalize("1,000,000 and 3.5. Ölçü"), as: UTF8.self), "0 0 and 0 olcu")
+    }
+
+    func testNearDuplicatesClusterAndDistinctTextsDoNot() throws {
+        let step = MinHashDedup(name: "minhash_dedup")
+        let other = (0..<120).map { "q" + Self.word($0 * 104729 % 977) }.joined(separator: " ")
+        let docs = [
+            Document(id: "a", text: base, source: "s"),
+            Document(id: "b", text: other, source: "s"),
+            Document(id: "c", text: edited(base, every: 40), source: "s"),          // 3 of 120 words changed
+            Document(id: "d", text: base.uppercased() + "!!", source: "s"),         // same after normalisation
+            Document(id: "e", text: edited(base, every: 2), source: "s"),           // half the words changed
+            Document(id: "f", text: "", source: "s"),
+            Document(id: "g", text: "", source: "s"),
+        ]
+        let d = try reduce(step, docs)
+        XCTAssertEqual(Set(d.keys), [2, 3])
+        XCTAssertEqual(d[2]?.dupOf, "a")
+        XCTAssertEqual(d[3]?.dupOf, "a")
+        XCTAssertEqual(d[3]?.reason, "near_duplicate")
+        XCTAssertEqual(d[3]?.annotations["minhash_similarity"], .number(1))
+        XCTAssertEqual(d[2]?.annotations["minhash_cluster"], .int(0))
+        guard case .number(let s)? = d[2]?.annotations["minhash_similarity"] else { return XCTFail() }
+        XCTAssertGreaterThan(s, 0.7)
+        XCTAssertLessThan(s, 1)
+    }
+
+    func testKeepRulesAndVerification() throws {
+        var short = Document(id: "short", text: base, source: "s")
+        var long = Document(id: "long", text: base + " and a longer tail", source: "s")
+        short.annotations["quality"] = .number(0.9)
+        long.annotations["quality"] = .number(0.2)
+        let longest = try reduce(MinHashDedup(name: "m", keep: .longest), [short, long])
+        XCTAssertEqual(longest[0]?.dupOf, "long")
+        let scored = try reduce(MinHashDedup(name: "m", keep: .highestScore("quality")), [long, short])
+        XCTAssertEqual(scored[0]?.dupOf, "short")
+        // A strict exact-Jaccard check rejects a pair the buckets proposed.
+        // 3 of 120 words changed: 11 of 116 shingles differ, Jaccard 105/127.
+        let near = Document(id: "near", text: edited(base, every: 40), source: "s")
+        XCTAssertEqual(try reduce(MinHashDedup(name: "m"), [short, near]).count, 1)
+        XCTAssertEqual(try reduce(MinHashDedup(name: "m", threshold: 0.95, verify: .exact), [short, near]).count, 0)
+        let exact = try reduce(MinHashDedup(name: "m", threshold: 0.5, verify: .exact), [short, near])
+        guard case .number(let j)? = exact[1]?.annotations["minhash_similarity"] else { return XCTFail() }
+        XCTAssertEqual(j, 105.0 / 127.0, accuracy: 1e-9)
+    }
+
+    func testSignaturesDependOnlyOnTheSeed() {
+        let d = Document(id: "a", text: base, source: "s")
+        XCTAssertEqual(MinHashDedup(name: "m", seed: 3).key(for: d), MinHashDedup(name: "m", seed: 3).key(for: d))
+        XCTAssertNotEqual(MinHashDedup(name: "m", seed: 3).key(for: d), MinHashDedup(name: "m", seed: 4).key(for: d))
+        // Character shingles see through missing spaces.
+        let cjk = MinHashDedup(name: "m", ngramSize: 3, shingle: .char)
+        let k1 = cjk.key(for: Document(id: "1", text: "我们今天去公园散步然后回家吃饭", source: "s"))
+        let k2 = cjk.key(for: Document(id: "2", text: "我们 今天 去公园散步 然后回家吃饭", source: "s"))
+        XCTAssertEqual(k1.dropFirst(13), k2.dropFirst(13))
+    }
+
+    /// Through the CLI: lineage records dup_of and the similarity; explain shows the kept twin.
+    func testRunRecordsTheKeptTwin() throws {
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/data/a.jsonl", jsonl("orig", base) + jsonl("other", "a completely different text about rivers and dogs in the morning light"))
+        try writeFile("\(dir)/data/b.jsonl.gz", jsonl("copy", edited(base, every: 40)))
+        try writeFile("\(dir)/spec.json", """
+        {"name": "mh", "sources": [{"name": "web", "paths": ["data/*"]}], "steps": [{"type": "minhash_dedup"}], "output": {"dir": "out"}}
+        """)
+        let run = try CLI.run(["run", "\(dir)/spec.json", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = try CLI.run(["lineage", "--spec", "\(dir)/spec.json", "--csv",
+                                "select doc_id, status, reason, dup_of, json_extract(annotations, '$.minhash_cluster') as cluster from documents order by doc_id"])
+        XCTAssertEqual(rows.stdout, "doc_id,status,reason,dup_of,cluster\ncopy,dropped,near_duplicate,orig,0\norig,kept,,,\nother,kept,,,\n", rows.stderr)
+        let explain = try CLI.run(["explain", "--spec", "\(dir)/spec.json", "copy"])
+        XCTAssertTrue(explain.stdout.contains("duplicate of orig"), explain.stdout)
+        XCTAssertTrue(explain.stdout.contains("minhash_similarity"), explain.stdout)
+    }
+}
