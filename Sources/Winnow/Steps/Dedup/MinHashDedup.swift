@@ -297,7 +297,8 @@ public final class MinHashDedup: BarrierStep {
         private var ids: [String] = []
         private var lengths: [UInt32] = []
         private var scores: [Double] = []
-        private var sigs: [UInt64] = []
+        /// Signatures' low 32 bits (enough to estimate similarity; the buckets use all 64), 4·k bytes a document.
+        private var sigs: [UInt32] = []
         private var shingleSets: [[UInt64]] = []
         private var parent: [Int32] = []
         /// Per band: bucket key → the first document in it.
@@ -318,17 +319,17 @@ public final class MinHashDedup: BarrierStep {
             let i = orders.count
             orders.append(order); ids.append(docID); lengths.append(length); scores.append(score)
             parent.append(Int32(i))
-            for _ in 0..<k { sigs.append(UInt64(truncatingIfNeeded: d.u64())) }
+            var full = [UInt64](repeating: 0, count: k)
+            for t in 0..<k { full[t] = UInt64(truncatingIfNeeded: d.u64()); sigs.append(UInt32(truncatingIfNeeded: full[t])) }
             if step.verify == .exact {
                 var set: [UInt64] = []
                 for _ in 0..<d.u32() { set.append(UInt64(truncatingIfNeeded: d.u64())) }
                 shingleSets.append(set)
             }
             guard hasText else { return }   // empty texts are nobody's duplicate
-            let base = i * k
             for band in 0..<step.bands {
                 var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(band)
-                for r in 0..<step.rows { h = (h ^ sigs[base + band * step.rows + r]) &* 0x100000001b3; h ^= h >> 29 }
+                for r in 0..<step.rows { h = (h ^ full[band * step.rows + r]) &* 0x100000001b3; h ^= h >> 29 }
                 if let j = buckets[band][h] {
                     if accept(Int(j), i) { union(Int(j), i) }
                 } else {
