@@ -230,6 +230,7 @@ public final class Executor: @unchecked Sendable {
             for (ordinal, d) in (byPartition[p.index] ?? []).sorted(by: { $0.0 < $1.0 }) {
                 var e = RecordEncoder()
                 e.u32(ordinal); e.string(d.reason); e.optionalString(d.dupOf); e.annotations(d.annotations)
+                if let r = d.rewrite { e.bytes.append(1); e.blob(r) } else { e.bytes.append(0) }
                 try w.append(e)
             }
             try w.commit()
@@ -237,11 +238,12 @@ public final class Executor: @unchecked Sendable {
         let entry = plan.barriers[barrier - 1]
         var stat = StepStat(index: entry.index, name: entry.step.name, kind: .barrier)
         stat.docsIn = consumed
-        stat.docsOut = consumed - decisions.count
+        let drops = decisions.values.filter { $0.rewrite == nil }.count
+        stat.docsOut = consumed - drops
         stat.seconds = (clock.now - t0).seconds
         lineage.send(.taskDone(task: task, stats: [stat], sources: [:]))
         try lineage.sync()
-        observer?.log("\(entry.step.name): \(decisions.count) of \(consumed) documents dropped")
+        observer?.log("\(entry.step.name): \(drops) of \(consumed) documents dropped\(drops < decisions.count ? ", \(decisions.count - drops) changed" : "")")
     }
 
     /// Test hook: `WINNOW_TEST_TASK_DELAY_MS` sleeps after each finished task, so a test can kill the

@@ -72,7 +72,8 @@ struct StageWorker {
         if stage > 1 {
             try RecordReader(path: files.decisions(stage - 1, p)).forEach { d in
                 let ordinal = d.u32()
-                decisions[ordinal] = BarrierDecision(reason: d.string(), dupOf: d.optionalString(), annotations: d.annotations())
+                let reason = d.string(), dupOf = d.optionalString(), annotations = d.annotations()
+                decisions[ordinal] = BarrierDecision(reason: reason, dupOf: dupOf, annotations: annotations, rewrite: d.byte() == 1 ? d.blob() : nil)
             }
             let b = plan.barriers[stage - 2]
             prevBarrierStat = StepStat(index: b.index, name: b.step.name, kind: .barrier)
@@ -88,17 +89,23 @@ struct StageWorker {
             var doc = docIn
             if stage == 1 { sourceStat.docsIn += 1 }
             if let d = decisions[ordinal] {
-                prevBarrierStat!.dropped += 1
                 for (k, v) in d.annotations.items { doc.annotations[k] = v }
+                var dropReason = d.reason
+                if let payload = d.rewrite, case .barrier(let step) = plan.barriers[stage - 2].step, let rewriting = step as? RewritingBarrier {
+                    if case .drop(let r) = rewriting.rewrite(&doc, payload: payload) { dropReason = r } else { dropReason = "" }
+                }
+            if !dropReason.isEmpty {
+                prevBarrierStat!.dropped += 1
                 if record {
                     annotationBytes.removeAll(keepingCapacity: true)
                     doc.annotations.appendJSON(to: &annotationBytes)
                     rows.append(DocumentRow(source: source.name, docID: doc.id, input: partition.input, line: line, status: .dropped,
-                                            step: plan.barriers[stage - 2].step.name, reason: d.reason, annotations: annotationBytes,
+                                            step: plan.barriers[stage - 2].step.name, reason: dropReason, annotations: annotationBytes,
                                             shard: nil, position: nil, dupOf: d.dupOf, stage: stage, partition: p))
                     flushRows(force: false)
                 }
                 return
+            }
             }
             for entry in active {
                 guard case .document(let step) = entry.step else { continue }

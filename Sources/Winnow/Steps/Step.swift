@@ -20,9 +20,18 @@ public struct BarrierDecision: Sendable, Equatable {
     public let dupOf: String?
     /// Values the reduce half computed for this document (cluster id, similarity), added to its annotations.
     public let annotations: Annotations
-    public init(reason: String, dupOf: String?, annotations: Annotations = Annotations()) {
-        self.reason = reason; self.dupOf = dupOf; self.annotations = annotations
+    /// When set, the document is not dropped: the barrier's `RewritingBarrier.rewrite` changes it with this
+    /// payload (e.g. which lines to remove) and it goes on through the next steps.
+    public let rewrite: [UInt8]?
+    public init(reason: String, dupOf: String?, annotations: Annotations = Annotations(), rewrite: [UInt8]? = nil) {
+        self.reason = reason; self.dupOf = dupOf; self.annotations = annotations; self.rewrite = rewrite
     }
+}
+
+/// A barrier whose decisions can change documents instead of dropping them (`line_dedup`).
+public protocol RewritingBarrier: BarrierStep {
+    /// Applies a decision's payload to the document; `.drop` when nothing is left of it.
+    func rewrite(_ doc: inout Document, payload: [UInt8]) -> StepResult
 }
 
 /// A step that must see every document before deciding (dedup, mixture, …). It has a map half

@@ -34,6 +34,7 @@ public enum StepRegistry {
         FastTextClassifier.descriptor,
         ExactDedup.descriptor,
         MinHashDedup.descriptor,
+        LineDedup.descriptor,
     ]
 
     public static func descriptor(for type: String) -> StepDescriptor? { all.first { $0.type == type } }
