@@ -74,21 +74,11 @@ public final class LineDedup: RewritingBarrier {
             for i in stride(from: 0, to: raw.count, by: 8) { remove.insert(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))) }
         }
         var removed = 0
-        let text = doc.text
-        switch unit {
-        case .line:
-            let kept = units(text).filter { u in
-                if let h = Self.hash(u), remove.contains(h) { removed += 1; return false }
-                return true
-            }
-            doc.text = kept.joined(separator: "\n")
-        case .paragraph:
-            let kept = units(text).filter { u in
-                if let h = Self.hash(u), remove.contains(h) { removed += 1; return false }
-                return true
-            }
-            doc.text = kept.joined(separator: "\n\n")
+        let kept = units(doc.text).filter { u in
+            if let h = Self.hash(u), remove.contains(h) { removed += 1; return false }
+            return true
         }
+        doc.text = kept.joined(separator: unit == .line ? "\n" : "\n\n")
         doc.annotations["line_dedup_removed"] = .int(removed)
         return .keep
     }
