@@ -58,7 +58,7 @@ public enum PipelineLoader {
         }
 
         var steps: [PipelineStep] = []
-        let context = StepContext(baseDir: baseDir, seed: spec.seed)
+        let context = StepContext(baseDir: baseDir, seed: spec.seed, outputDir: Self.resolve(spec.output.dir, baseDir))
         for (i, s) in spec.steps.enumerated() {
             do { steps.append(try StepRegistry.build(s, context: context)) } catch let e as StepBuildError {
                 issues.append(SpecIssue("/steps/\(i)\(e.pointer)", e.message))

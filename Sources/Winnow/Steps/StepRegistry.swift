@@ -52,7 +52,11 @@ public struct StepContext: Sendable {
     public var baseDir: String
     /// The spec's `seed`.
     public var seed: Int
-    public init(baseDir: String = ".", seed: Int = 0) { self.baseDir = baseDir; self.seed = seed }
+    /// The resolved `output.dir` (steps that leave files beside the shards write there).
+    public var outputDir: String
+    public init(baseDir: String = ".", seed: Int = 0, outputDir: String = "out") {
+        self.baseDir = baseDir; self.seed = seed; self.outputDir = outputDir
+    }
 
     /// `path` resolved against `baseDir`.
     public func resolve(_ path: String) -> String { PipelineLoader.resolve(path, baseDir) }

@@ -102,4 +102,33 @@ final class MinHashDedupTests: XCTestCase {
         XCTAssertTrue(explain.stdout.contains("duplicate of orig"), explain.stdout)
         XCTAssertTrue(explain.stdout.contains("minhash_similarity"), explain.stdout)
     }
+
+    /// Incremental: a first run writes the index of what it kept; a second run over new documents drops the
+    /// ones near an earlier document, with that document's id as dup_of; a mismatched index fails validation.
+    func testLaterRunDedupsAgainstAnEarlierRunsIndex() throws {
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/old/a.jsonl", jsonl("old-1", base) + jsonl("old-2", base.uppercased()))
+        try writeFile("\(dir)/new/b.jsonl", jsonl("new-1", edited(base, every: 40)) + jsonl("new-2", edited(base, every: 40) + " tail")
+                      + jsonl("new-3", "an unrelated text about something else entirely, with enough words to shingle"))
+        try writeFile("\(dir)/first.json", """
+        {"name": "first", "sources": [{"name": "web", "paths": ["old/*.jsonl"]}], "steps": [{"type": "minhash_dedup", "index": true}], "output": {"dir": "out1"}}
+        """)
+        XCTAssertEqual(try CLI.run(["run", "\(dir)/first.json", "--quiet"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/out1/minhash/minhash_dedup.idx"))
+        try writeFile("\(dir)/second.json", """
+        {"name": "second", "sources": [{"name": "web", "paths": ["new/*.jsonl"]}],
+         "steps": [{"type": "minhash_dedup", "against": ["out1/minhash/minhash_dedup.idx"]}], "output": {"dir": "out2"}}
+        """)
+        let run = try CLI.run(["run", "\(dir)/second.json", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = try CLI.run(["lineage", "--spec", "\(dir)/second.json", "--csv", "select doc_id, status, dup_of from documents order by doc_id"])
+        XCTAssertEqual(rows.stdout, "doc_id,status,dup_of\nnew-1,dropped,old-1\nnew-2,dropped,old-1\nnew-3,kept,\n", rows.stderr)
+        try writeFile("\(dir)/third.json", """
+        {"name": "third", "sources": [{"name": "web", "paths": ["new/*.jsonl"]}],
+         "steps": [{"type": "minhash_dedup", "bands": 20, "rows": 5, "against": ["out1/minhash/minhash_dedup.idx"]}], "output": {"dir": "out3"}}
+        """)
+        let bad = try CLI.run(["validate", "\(dir)/third.json"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("/steps/0/against/0: ") && bad.stderr.contains("other ngram_size, bands, rows, seed or shingle"), bad.stderr)
+    }
 }

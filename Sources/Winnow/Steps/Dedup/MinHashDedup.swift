@@ -19,7 +19,7 @@ import Foundation
 /// `highest_score:<annotation>` (ties: first) — and drops the rest with reason `near_duplicate`, `dup_of` =
 /// the kept document and annotations `minhash_cluster` (the kept document's position in the global order)
 /// and `minhash_similarity` (estimated, or exact with `verify: "exact"`, against the kept document).
-public final class MinHashDedup: BarrierStep {
+public final class MinHashDedup: BarrierStep, @unchecked Sendable {
     public enum Verify: String, Codable, Sendable, CaseIterable { case none, estimated, exact }
     public enum Shingle: String, Codable, Sendable, CaseIterable { case word, char }
 
@@ -29,8 +29,10 @@ public final class MinHashDedup: BarrierStep {
         var threshold = 0.8
         var verify = Verify.none
         var keep = "first"
+        var index = false
+        var against: [String] = []
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case ngramSize = "ngram_size", bands, rows, seed, shingle, threshold, verify, keep
+            case ngramSize = "ngram_size", bands, rows, seed, shingle, threshold, verify, keep, index, against
         }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -42,6 +44,8 @@ public final class MinHashDedup: BarrierStep {
             threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? threshold
             verify = try c.decodeIfPresent(Verify.self, forKey: .verify) ?? verify
             keep = try c.decodeIfPresent(String.self, forKey: .keep) ?? keep
+            index = try c.decodeIfPresent(Bool.self, forKey: .index) ?? false
+            against = try c.decodeIfPresent([String].self, forKey: .against) ?? []
         }
     }
 
@@ -53,6 +57,9 @@ public final class MinHashDedup: BarrierStep {
     let threshold: Double
     let verify: Verify
     let keep: Keep
+    let seed: UInt64
+    /// Where the reduce half writes the kept documents' bucket keys (`index: true`).
+    let indexPath: String?
     /// The permutations' multipliers and offsets.
     let a: [UInt64], b: [UInt64]
     static let mersenne: UInt64 = (1 << 61) - 1
@@ -73,9 +80,12 @@ public final class MinHashDedup: BarrierStep {
                                      default: "none", enumeration: Verify.allCases.map(\.rawValue))),
             ("keep", Schema.string("Which document of a cluster stays: first (global input order), longest (characters), or highest_score:<annotation> (a numeric annotation of an earlier step).",
                                    default: "first", pattern: "^(first|longest|highest_score:.+)$")),
+            ("index", Schema.boolean("Write the bucket keys of the documents this step keeps to <output.dir>/minhash/<step name>.idx, for later runs' `against`.", default: false)),
+            ("against", Schema.array("Index files of earlier runs (relative to the spec): a document near one of theirs is dropped as its duplicate (dup_of = the earlier id).",
+                                     items: Schema.string("An .idx file written with index: true and the same ngram_size, bands, rows, seed and shingle.", minLength: 1), default: .array([]))),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in
+        build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             let keep: Keep
             switch p.keep {
@@ -83,13 +93,61 @@ public final class MinHashDedup: BarrierStep {
             case "longest": keep = .longest
             default: keep = .highestScore(String(p.keep.dropFirst("highest_score:".count)))
             }
-            return .barrier(MinHashDedup(name: spec.effectiveName, ngramSize: p.ngramSize, bands: p.bands, rows: p.rows, seed: UInt64(p.seed),
-                                         shingle: p.shingle, threshold: p.threshold, verify: p.verify, keep: keep))
+            let step = MinHashDedup(name: spec.effectiveName, ngramSize: p.ngramSize, bands: p.bands, rows: p.rows, seed: UInt64(p.seed),
+                                    shingle: p.shingle, threshold: p.threshold, verify: p.verify, keep: keep,
+                                    indexPath: p.index ? PipelineLoader.resolve("minhash/\(spec.effectiveName).idx", context.outputDir) : nil)
+            for (i, path) in p.against.enumerated() {
+                do { try step.load(index: context.resolve(path)) } catch let e as IndexError {
+                    throw StepBuildError("/against/\(i)", "\(context.resolve(path)): \(e.message)")
+                }
+            }
+            return .barrier(step)
         })
 
+    struct IndexError: Error { let message: String }
+    static let indexMagic = Array("WNMHIDX1".utf8)
+
+    /// The index header: what must match for bucket keys to be comparable.
+    var indexHeader: [UInt8] {
+        var e = RecordEncoder()
+        e.bytes = Self.indexMagic
+        e.u32(ngramSize); e.u32(bands); e.u32(rows); e.u64(Int(truncatingIfNeeded: seed)); e.u32(shingle == .word ? 0 : 1)
+        return e.bytes
+    }
+
+    /// Bucket keys of documents from earlier runs (`against`): band-major, with their ids.
+    private(set) var previousIDs: [String] = []
+    private(set) var previousKeys: [[UInt64]] = []
+
+    func load(index path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw IndexError(message: "cannot read the index file") }
+        let bytes = [UInt8](data)
+        let header = indexHeader
+        guard bytes.count >= header.count + 4, Array(bytes[0..<8]) == Self.indexMagic else { throw IndexError(message: "not a minhash_dedup index") }
+        guard Array(bytes[0..<header.count]) == header else {
+            throw IndexError(message: "written with other ngram_size, bands, rows, seed or shingle than this step's")
+        }
+        try bytes.withUnsafeBytes { raw in
+            var d = RecordDecoder(raw)
+            d.i = header.count
+            let n = d.u32()
+            guard raw.count >= d.i + n * bands * 8 else { throw IndexError(message: "truncated") }
+            for _ in 0..<n {
+                var keys: [UInt64] = []
+                for _ in 0..<bands { keys.append(UInt64(truncatingIfNeeded: d.u64())) }
+                previousKeys.append(keys)
+            }
+            for _ in 0..<n {
+                guard d.i + 4 <= raw.count else { throw IndexError(message: "truncated") }
+                previousIDs.append(d.string())
+            }
+        }
+    }
+
     init(name: String, ngramSize: Int = 5, bands: Int = 14, rows: Int = 8, seed: UInt64 = 1, shingle: Shingle = .word,
-         threshold: Double = 0.8, verify: Verify = .none, keep: Keep = .first) {
+         threshold: Double = 0.8, verify: Verify = .none, keep: Keep = .first, indexPath: String? = nil) {
         self.name = name; self.ngramSize = ngramSize; self.bands = bands; self.rows = rows; self.shingle = shingle
+        self.seed = seed; self.indexPath = indexPath
         self.threshold = threshold; self.verify = verify; self.keep = keep
         var state = seed &+ 0x9E3779B97F4A7C15
         func next() -> UInt64 {   // SplitMix64
@@ -303,12 +361,18 @@ public final class MinHashDedup: BarrierStep {
         private var parent: [Int32] = []
         /// Per band: bucket key → the first document in it.
         private var buckets: [[UInt64: Int32]]
-        private var similarity: [Int: Double] = [:]
+        /// Each document's band keys (for the index), and the earlier run's document it matched.
+        private var bandKeys: [UInt64] = []
+        private var previousMatch: [Int: Int] = [:]
 
         init(_ step: MinHashDedup) {
             self.step = step
             k = step.permutations
             buckets = Array(repeating: [:], count: step.bands)
+            // Earlier runs' documents occupy their buckets first, as -1 - their index.
+            for (j, keys) in step.previousKeys.enumerated() {
+                for band in 0..<step.bands where buckets[band][keys[band]] == nil { buckets[band][keys[band]] = Int32(-1 - j) }
+            }
         }
 
         func consume(order: Int, docID: String, key: UnsafeRawBufferPointer) {
@@ -326,12 +390,18 @@ public final class MinHashDedup: BarrierStep {
                 for _ in 0..<d.u32() { set.append(UInt64(truncatingIfNeeded: d.u64())) }
                 shingleSets.append(set)
             }
-            guard hasText else { return }   // empty texts are nobody's duplicate
+            guard hasText else {   // empty texts are nobody's duplicate
+                bandKeys.append(contentsOf: repeatElement(0, count: step.bands))
+                return
+            }
             for band in 0..<step.bands {
                 var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(band)
                 for r in 0..<step.rows { h = (h ^ full[band * step.rows + r]) &* 0x100000001b3; h ^= h >> 29 }
+                bandKeys.append(h)
                 if let j = buckets[band][h] {
-                    if accept(Int(j), i) { union(Int(j), i) }
+                    if j < 0 {
+                        if previousMatch[i] == nil { previousMatch[i] = Int(-1 - j) }
+                    } else if accept(Int(j), i) { union(Int(j), i) }
                 } else {
                     buckets[band][h] = Int32(i)
                 }
@@ -384,7 +454,17 @@ public final class MinHashDedup: BarrierStep {
                 if r != i || members[r] != nil { members[r, default: [r]].append(i) }
             }
             var decisions: [Int: BarrierDecision] = [:]
-            for (_, m) in members where m.count > 1 {
+            // A cluster that matched a document of an earlier run is dropped whole: that document stays.
+            var previousOfRoot: [Int: Int] = [:]
+            for (i, j) in previousMatch.sorted(by: { $0.key < $1.key }) where previousOfRoot[find(i)] == nil { previousOfRoot[find(i)] = j }
+            for (root, j) in previousOfRoot {
+                for i in members[root] ?? [root] {
+                    var a = Annotations()
+                    a["minhash_previous_run"] = .bool(true)
+                    decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: step.previousIDs[j], annotations: a)
+                }
+            }
+            for (root, m) in members where m.count > 1 && previousOfRoot[root] == nil {
                 let cluster = m.sorted()
                 var keeper = cluster[0]
                 switch step.keep {
@@ -401,7 +481,20 @@ public final class MinHashDedup: BarrierStep {
                     decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: ids[keeper], annotations: a)
                 }
             }
+            if let path = step.indexPath { try writeIndex(path, dropped: decisions) }
             return decisions
+        }
+
+        /// The kept documents' band keys, then their ids, after the step's header (atomically replaced).
+        private func writeIndex(_ path: String, dropped: [Int: BarrierDecision]) throws {
+            let kept = orders.indices.filter { dropped[orders[$0]] == nil }
+            var e = RecordEncoder()
+            e.bytes = step.indexHeader
+            e.u32(kept.count)
+            for i in kept { for b in 0..<step.bands { e.u64(Int(truncatingIfNeeded: bandKeys[i * step.bands + b])) } }
+            for i in kept { e.string(ids[i]) }
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(e.bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         }
     }
 }
