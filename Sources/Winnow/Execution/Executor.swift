@@ -211,18 +211,25 @@ public final class Executor: @unchecked Sendable {
         guard case .barrier(let step) = plan.barriers[barrier - 1].step else { return }
         let clock = ContinuousClock()
         let t0 = clock.now
-        let reducer = step.makeReducer()
         var consumed = 0
-        for p in partitions {
-            try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { d in
-                let ordinal = d.u32()
-                let id = d.string()
-                let key = d.blobSlice()
-                reducer.consume(order: p.index << 32 | ordinal, docID: id, key: key)
-                consumed += 1
+        let decisions: [Int: BarrierDecision]
+        if let stagedStep = step as? StagedBarrier, stagedStep.staged {
+            for p in partitions { try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { _ in consumed += 1 } }
+            decisions = try stagedStep.reduceStaged(keyFiles: partitions.map { ($0.index, workFiles.keys(barrier, $0.index)) },
+                                                    workDir: workFiles.dir)
+        } else {
+            let reducer = step.makeReducer()
+            for p in partitions {
+                try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { d in
+                    let ordinal = d.u32()
+                    let id = d.string()
+                    let key = d.blobSlice()
+                    reducer.consume(order: p.index << 32 | ordinal, docID: id, key: key)
+                    consumed += 1
+                }
             }
+            decisions = try reducer.finish()
         }
-        let decisions = try reducer.finish()
         var byPartition: [Int: [(Int, BarrierDecision)]] = [:]
         for (order, d) in decisions { byPartition[order >> 32, default: []].append((order & 0xFFFF_FFFF, d)) }
         for p in partitions {

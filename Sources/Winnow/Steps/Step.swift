@@ -28,6 +28,15 @@ public struct BarrierDecision: Sendable, Equatable {
     }
 }
 
+/// A barrier whose reduce half can also run as separate stages over files (so each stage can become a job of
+/// its own): `staged` says whether the spec asked for it.
+protocol StagedBarrier: BarrierStep {
+    var staged: Bool { get }
+    /// Decisions from the map half's key files (in the global order of partitions), using `workDir` for the
+    /// intermediate files of the stages.
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> [Int: BarrierDecision]
+}
+
 /// A barrier whose decisions can change documents instead of dropping them (`line_dedup`).
 public protocol RewritingBarrier: BarrierStep {
     /// Applies a decision's payload to the document; `.drop` when nothing is left of it.

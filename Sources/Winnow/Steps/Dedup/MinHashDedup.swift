@@ -19,7 +19,7 @@ import Foundation
 /// `highest_score:<annotation>` (ties: first) — and drops the rest with reason `near_duplicate`, `dup_of` =
 /// the kept document and annotations `minhash_cluster` (the kept document's position in the global order)
 /// and `minhash_similarity` (estimated, or exact with `verify: "exact"`, against the kept document).
-public final class MinHashDedup: BarrierStep, @unchecked Sendable {
+public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
     public enum Verify: String, Codable, Sendable, CaseIterable { case none, estimated, exact }
     public enum Shingle: String, Codable, Sendable, CaseIterable { case word, char }
 
@@ -31,8 +31,11 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
         var keep = "first"
         var index = false
         var against: [String] = []
+        var mode = "memory"
+        var bandTasks = 4
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case ngramSize = "ngram_size", bands, rows, seed, shingle, threshold, verify, keep, index, against
+            case ngramSize = "ngram_size", bands, rows, seed, shingle, threshold, verify, keep, index, against, mode
+            case bandTasks = "band_tasks"
         }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +49,8 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
             keep = try c.decodeIfPresent(String.self, forKey: .keep) ?? keep
             index = try c.decodeIfPresent(Bool.self, forKey: .index) ?? false
             against = try c.decodeIfPresent([String].self, forKey: .against) ?? []
+            mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? mode
+            bandTasks = try c.decodeIfPresent(Int.self, forKey: .bandTasks) ?? bandTasks
         }
     }
 
@@ -60,6 +65,9 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
     let seed: UInt64
     /// Where the reduce half writes the kept documents' bucket keys (`index: true`).
     let indexPath: String?
+    /// `mode: "staged"`, and how many band ranges its bucket stage has.
+    let staged: Bool
+    let bandTasks: Int
     /// The permutations' multipliers and offsets.
     let a: [UInt64], b: [UInt64]
     static let mersenne: UInt64 = (1 << 61) - 1
@@ -80,6 +88,9 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
                                      default: "none", enumeration: Verify.allCases.map(\.rawValue))),
             ("keep", Schema.string("Which document of a cluster stays: first (global input order), longest (characters), or highest_score:<annotation> (a numeric annotation of an earlier step).",
                                    default: "first", pattern: "^(first|longest|highest_score:.+)$")),
+            ("mode", Schema.string("memory: one reduce over all signatures; staged: the reduce as stages over files — buckets per band range (band_tasks tasks, run in parallel), then the cluster merge — which can later run as separate jobs. Both give identical results.",
+                                   default: "memory", enumeration: ["memory", "staged"])),
+            ("band_tasks", Schema.integer("With mode staged: how many band ranges the bucket stage is cut into.", default: 4, minimum: 1, maximum: 256)),
             ("index", Schema.boolean("Write the bucket keys of the documents this step keeps to <output.dir>/minhash/<step name>.idx, for later runs' `against`.", default: false)),
             ("against", Schema.array("Index files of earlier runs (relative to the spec): a document near one of theirs is dropped as its duplicate (dup_of = the earlier id).",
                                      items: Schema.string("An .idx file written with index: true and the same ngram_size, bands, rows, seed and shingle.", minLength: 1), default: .array([]))),
@@ -95,7 +106,8 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
             }
             let step = MinHashDedup(name: spec.effectiveName, ngramSize: p.ngramSize, bands: p.bands, rows: p.rows, seed: UInt64(p.seed),
                                     shingle: p.shingle, threshold: p.threshold, verify: p.verify, keep: keep,
-                                    indexPath: p.index ? PipelineLoader.resolve("minhash/\(spec.effectiveName).idx", context.outputDir) : nil)
+                                    indexPath: p.index ? PipelineLoader.resolve("minhash/\(spec.effectiveName).idx", context.outputDir) : nil,
+                                    staged: p.mode == "staged", bandTasks: p.bandTasks)
             for (i, path) in p.against.enumerated() {
                 do { try step.load(index: context.resolve(path)) } catch let e as IndexError {
                     throw StepBuildError("/against/\(i)", "\(context.resolve(path)): \(e.message)")
@@ -145,9 +157,10 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
     }
 
     init(name: String, ngramSize: Int = 5, bands: Int = 14, rows: Int = 8, seed: UInt64 = 1, shingle: Shingle = .word,
-         threshold: Double = 0.8, verify: Verify = .none, keep: Keep = .first, indexPath: String? = nil) {
+         threshold: Double = 0.8, verify: Verify = .none, keep: Keep = .first, indexPath: String? = nil,
+         staged: Bool = false, bandTasks: Int = 4) {
         self.name = name; self.ngramSize = ngramSize; self.bands = bands; self.rows = rows; self.shingle = shingle
-        self.seed = seed; self.indexPath = indexPath
+        self.seed = seed; self.indexPath = indexPath; self.staged = staged; self.bandTasks = bandTasks
         self.threshold = threshold; self.verify = verify; self.keep = keep
         var state = seed &+ 0x9E3779B97F4A7C15
         func next() -> UInt64 {   // SplitMix64
@@ -346,6 +359,84 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
 
     public func makeReducer() -> BarrierReducer { Reducer(self) }
 
+    /// The bucket key of one band of a full signature.
+    @inline(__always) func bandKey(_ sig: [UInt64], _ band: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(band)
+        for r in 0..<rows { h = (h ^ sig[band * rows + r]) &* 0x100000001b3; h ^= h >> 29 }
+        return h
+    }
+
+    // MARK: Staged reduce
+
+    /// Stage 2 (one task per band range) writes, per document in the global order, the buckets it shares with
+    /// an earlier document: (band, document, earlier document or -1 - earlier run's). Stage 3 loads the
+    /// documents without bucketing and replays those hits in band-range order — the same pairs, so the same
+    /// clusters, survivors and annotations as the one-pass reduce.
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> [Int: BarrierDecision] {
+        let ranges: [Range<Int>] = stride(from: 0, to: bands, by: max(1, (bands + bandTasks - 1) / bandTasks)).map {
+            $0..<min(bands, $0 + max(1, (bands + bandTasks - 1) / bandTasks))
+        }
+        let pairFiles = ranges.map { "\(workDir)/\(name)-bands\($0.lowerBound)-\($0.upperBound).pairs" }
+        let failure = NSLock()
+        nonisolated(unsafe) var firstError: Error? = nil
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { t in
+            do { try bucketStage(keyFiles: keyFiles, bands: ranges[t], out: pairFiles[t]) } catch {
+                failure.lock(); if firstError == nil { firstError = error }; failure.unlock()
+            }
+        }
+        if let firstError { throw firstError }
+        let reducer = Reducer(self)
+        reducer.bucketing = false
+        for (p, path) in keyFiles {
+            try RecordReader(path: path).forEach { d in
+                let ordinal = d.u32()
+                let id = d.string()
+                reducer.consume(order: p << 32 | ordinal, docID: id, key: d.blobSlice())
+            }
+        }
+        for path in pairFiles {
+            try RecordReader(path: path).forEach { d in
+                let i = d.u32()
+                let j = Int32(truncatingIfNeeded: d.u32())
+                reducer.hit(j, i)
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        return try reducer.finish()
+    }
+
+    /// Stage 2 for one band range: bucket keys in the global order; earlier runs' documents first.
+    func bucketStage(keyFiles: [(partition: Int, path: String)], bands range: Range<Int>, out: String) throws {
+        var buckets = Array(repeating: [UInt64: Int32](), count: range.count)
+        for (j, keys) in previousKeys.enumerated() {
+            for band in range where buckets[band - range.lowerBound][keys[band]] == nil { buckets[band - range.lowerBound][keys[band]] = Int32(-1 - j) }
+        }
+        let w = try RecordWriter(path: out)
+        var i = 0
+        var sig = [UInt64](repeating: 0, count: permutations)
+        for (_, path) in keyFiles {
+            try RecordReader(path: path).forEach { d in
+                _ = d.u32(); _ = d.string()
+                var key = RecordDecoder(d.blobSlice())
+                let hasText = key.byte() == 1
+                _ = key.u32(); _ = key.f64()
+                for t in 0..<permutations { sig[t] = UInt64(truncatingIfNeeded: key.u64()) }
+                if hasText {
+                    for band in range {
+                        let h = bandKey(sig, band)
+                        if let j = buckets[band - range.lowerBound][h] {
+                            var e = RecordEncoder(); e.u32(i); e.u32(Int(j)); try w.append(e)
+                        } else {
+                            buckets[band - range.lowerBound][h] = Int32(i)
+                        }
+                    }
+                }
+                i += 1
+            }
+        }
+        try w.commit()
+    }
+
     // MARK: Reduce half
 
     final class Reducer: BarrierReducer {
@@ -364,6 +455,9 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
         /// Each document's band keys (for the index), and the earlier run's document it matched.
         private var bandKeys: [UInt64] = []
         private var previousMatch: [Int: Int] = [:]
+
+        /// False in the staged cluster stage: documents are loaded, and the pairs come from the bucket stage.
+        var bucketing = true
 
         init(_ step: MinHashDedup) {
             self.step = step
@@ -395,17 +489,18 @@ public final class MinHashDedup: BarrierStep, @unchecked Sendable {
                 return
             }
             for band in 0..<step.bands {
-                var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(band)
-                for r in 0..<step.rows { h = (h ^ full[band * step.rows + r]) &* 0x100000001b3; h ^= h >> 29 }
+                let h = step.bandKey(full, band)
                 bandKeys.append(h)
-                if let j = buckets[band][h] {
-                    if j < 0 {
-                        if previousMatch[i] == nil { previousMatch[i] = Int(-1 - j) }
-                    } else if accept(Int(j), i) { union(Int(j), i) }
-                } else {
-                    buckets[band][h] = Int32(i)
-                }
+                guard bucketing else { continue }
+                if let j = buckets[band][h] { hit(j, i) } else { buckets[band][h] = Int32(i) }
             }
+        }
+
+        /// Document i shares a bucket with j (an earlier document, or an earlier run's as -1 - its index).
+        func hit(_ j: Int32, _ i: Int) {
+            if j < 0 {
+                if previousMatch[i] == nil { previousMatch[i] = Int(-1 - j) }
+            } else if accept(Int(j), i) { union(Int(j), i) }
         }
 
         func estimated(_ x: Int, _ y: Int) -> Double {
