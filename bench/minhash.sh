@@ -2,7 +2,7 @@
 # Near-duplicate removal: Winnow's `minhash_dedup` (5-word shingles, 14 bands × 8 rows, verify none) against
 # datasketch MinHash(112) + MinHashLSH(14, 8) and datatrove's four MinHash stages with the same configuration,
 # on a make_corpus.py folder; then recall and precision of each against the corpus's truth.jsonl
-# (../shared/bench/anchors/eval_dedup.py), Winnow for seeds 1–4 (the permutations are random draws).
+# (../shared/bench/anchors/eval_dedup.py), Winnow and datasketch for seeds 1–4 (the permutations are random draws).
 # Appends to bench/results/minhash.jsonl.
 #
 #   bench/minhash.sh [CORPUS_DIR]        # default /tmp/c1000;  REPS=3 for interleaved repetitions
@@ -46,5 +46,8 @@ for seed in 1 2 3 4; do
   removed_ids
   echo "winnow seed $seed: $("$PY" "$anchors/eval_dedup.py" "$corpus" "$out/winnow-removed.jsonl")" | tee -a "$results"
 done
-echo "datasketch: $("$PY" "$anchors/eval_dedup.py" "$corpus" "$out/datasketch/removed.jsonl")" | tee -a "$results"
+for seed in 1 2 3 4; do   # datasketch's permutations are random draws too (bench/ds_seeds.py: ds_minhash.py with a seed)
+  "$PY" bench/ds_seeds.py "$corpus" "$out/ds-seed$seed" --seed $seed
+  echo "datasketch seed $seed: $("$PY" "$anchors/eval_dedup.py" "$corpus" "$out/ds-seed$seed/removed.jsonl")" | tee -a "$results"
+done
 echo "datatrove: $("$PY" "$anchors/eval_dedup.py" "$corpus" "$out/datatrove/removed")" | tee -a "$results"
