@@ -10,3 +10,4 @@ if [ ! -d /tmp/c220 ]; then python3 bench/replicate_corpus.py /tmp/c1000 /tmp/c2
 bench/engine.sh /tmp/winnow-bench/c1g
 bench/quality.sh /tmp/c220
 bench/langid.sh /tmp/c1000
+bench/minhash.sh /tmp/c1000
