@@ -32,6 +32,7 @@ public enum StepRegistry {
         URLFilter.descriptor,
         LanguageID.descriptor,
         FastTextClassifier.descriptor,
+        PIIScrubber.descriptor,
         ExactDedup.descriptor,
         MinHashDedup.descriptor,
         LineDedup.descriptor,

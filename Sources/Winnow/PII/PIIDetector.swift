@@ -1,0 +1,42 @@
+import Foundation
+
+/// One piece of personal data found in a text: UTF-8 byte offsets (end exclusive) and its kind.
+public struct PIISpan: Equatable, Sendable {
+    public let start: Int
+    public let end: Int
+    public let kind: String
+}
+
+/// A detector: a fast scanner over the UTF-8 bytes that proposes candidates, and a validator (checksum,
+/// ranges, lengths) that keeps only real ones.
+protocol PIIDetector: Sendable {
+    var kind: String { get }
+    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan])
+}
+
+/// Byte classes the scanners share.
+enum PIIBytes {
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || isAlpha(b) }
+    @inline(__always) static func isHex(_ b: UInt8) -> Bool { isDigit(b) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) }
+
+    /// The digits of t[a..<b], skipping the separators given.
+    static func digits(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> [Int] {
+        var out: [Int] = []
+        for i in a..<b where isDigit(t[i]) { out.append(Int(t[i] - 0x30)) }
+        return out
+    }
+
+    /// Whether a digit or a letter touches the span on either side (then it is part of a longer token).
+    static func glued(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool {
+        (a > 0 && isAlnum(t[a - 1])) || (b < t.count && isAlnum(t[b]))
+    }
+
+    /// Luhn checksum over digits.
+    static func luhn(_ d: [Int]) -> Bool {
+        var sum = 0
+        for (i, x) in d.reversed().enumerated() { sum += i % 2 == 1 ? (x * 2 > 9 ? x * 2 - 9 : x * 2) : x }
+        return sum % 10 == 0
+    }
+}

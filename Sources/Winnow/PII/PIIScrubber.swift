@@ -1,0 +1,121 @@
+import Foundation
+
+/// `pii`: finds structured personal data with validated detectors (one per kind, under `PII/`) and replaces
+/// each finding by a policy: `tag` (`<EMAIL>`), `mask` (one `*` per character), `hash` (a salted, stable
+/// pseudonym `<EMAIL:1f3a9c02>` — the same value gives the same pseudonym wherever it occurs, so a corpus keeps
+/// its structure) or `remove`. Counts per kind are annotations (`pii_email`, …, `pii_total`); the values are
+/// never written anywhere. `drop_document_over`: more findings than this drop the document (reason too_much_pii).
+public final class PIIScrubber: DocumentStep {
+    public enum Policy: String, Codable, Sendable, CaseIterable { case tag, mask, hash, remove }
+    static let allKinds = ["email", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj"]
+
+    struct Parameters: Decodable {
+        var kinds: [String] = PIIScrubber.allKinds
+        var policy = Policy.tag
+        var policies: [String: Policy] = [:]
+        var salt = ""
+        var keepPrivateIPs = false
+        var dropDocumentOver = 0
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kinds, policy, policies, salt, keepPrivateIPs = "keep_private_ips", dropDocumentOver = "drop_document_over"
+        }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kinds = try c.decodeIfPresent([String].self, forKey: .kinds) ?? kinds
+            policy = try c.decodeIfPresent(Policy.self, forKey: .policy) ?? policy
+            policies = try c.decodeIfPresent([String: Policy].self, forKey: .policies) ?? [:]
+            salt = try c.decodeIfPresent(String.self, forKey: .salt) ?? ""
+            keepPrivateIPs = try c.decodeIfPresent(Bool.self, forKey: .keepPrivateIPs) ?? false
+            dropDocumentOver = try c.decodeIfPresent(Int.self, forKey: .dropDocumentOver) ?? 0
+        }
+    }
+
+    public let name: String
+    let detectors: [PIIDetector]
+    let kinds: Set<String>
+    let policy: Policy
+    let policies: [String: Policy]
+    let salt: String
+    let dropOver: Int
+
+    static let descriptor = StepDescriptor(
+        type: "pii", kind: .document,
+        summary: "Replaces validated personal data (email, ip, credit_card, iban, us_ssn, cpf, cnpj) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
+        parameters: [
+            ("kinds", Schema.array("Kinds to look for.", items: Schema.string("A kind.", enumeration: allKinds), uniqueItems: true,
+                                   default: .array(allKinds.map { .string($0) }))),
+            ("policy", Schema.string("Replacement: tag (<EMAIL>), mask (*** of the same length), hash (salted stable pseudonym), remove.",
+                                     default: "tag", enumeration: Policy.allCases.map(\.rawValue))),
+            ("policies", Schema.map("Per-kind policy overrides, e.g. {\"email\": \"hash\"}.",
+                                    value: Schema.string("A policy.", enumeration: Policy.allCases.map(\.rawValue)), keyPattern: "^(" + allKinds.joined(separator: "|") + ")$", minProperties: 0)),
+            ("salt", Schema.string("Salt of the hash policy; empty: the spec's seed.", default: "")),
+            ("keep_private_ips", Schema.boolean("Leave private, loopback, link-local and documentation IP ranges alone.", default: false)),
+            ("drop_document_over", Schema.integer("Drop documents with more findings than this; 0: never.", default: 0, minimum: 0)),
+        ],
+        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        build: { spec, context in
+            let p = try spec.decodeParameters(Parameters.self)
+            return .document(PIIScrubber(name: spec.effectiveName, kinds: Set(p.kinds), policy: p.policy, policies: p.policies,
+                                         salt: p.salt.isEmpty ? "winnow-\(context.seed)" : p.salt, keepPrivateIPs: p.keepPrivateIPs,
+                                         dropOver: p.dropDocumentOver))
+        })
+
+    init(name: String = "pii", kinds: Set<String> = Set(allKinds), policy: Policy = .tag, policies: [String: Policy] = [:],
+         salt: String = "winnow-0", keepPrivateIPs: Bool = false, dropOver: Int = 0) {
+        self.name = name; self.kinds = kinds; self.policy = policy; self.policies = policies; self.salt = salt; self.dropOver = dropOver
+        var d: [PIIDetector] = []
+        if kinds.contains("email") { d.append(EmailDetector()) }
+        if kinds.contains("ip") { d.append(IPDetector(keepPrivate: keepPrivateIPs)) }
+        if kinds.contains("credit_card") { d.append(CreditCardDetector()) }
+        if kinds.contains("iban") { d.append(IBANDetector()) }
+        if kinds.contains("us_ssn") { d.append(SSNDetector()) }
+        if kinds.contains("cpf") || kinds.contains("cnpj") { d.append(CPFCNPJDetector()) }
+        detectors = d
+    }
+
+    /// Findings in the text, sorted, without overlaps (the earlier, then the longer, wins).
+    func spans(_ text: String) -> [PIISpan] {
+        var t = text
+        var found: [PIISpan] = []
+        t.withUTF8 { buf in for d in detectors { d.find(buf, into: &found) } }
+        found = found.filter { kinds.contains($0.kind) }
+        found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+        var out: [PIISpan] = []
+        for s in found where out.last.map({ s.start >= $0.end }) ?? true { out.append(s) }
+        return out
+    }
+
+    func replacement(_ value: Substring, kind: String) -> String {
+        switch policies[kind] ?? policy {
+        case .tag: return "<\(kind.uppercased())>"
+        case .mask: return String(repeating: "*", count: value.unicodeScalars.count)
+        case .remove: return ""
+        case .hash:
+            let digest = SHA256.hash(Array((salt + "\u{0}" + kind + "\u{0}" + value).utf8)).hex
+            return "<\(kind.uppercased()):\(digest.prefix(8))>"
+        }
+    }
+
+    public func apply(_ doc: inout Document) -> StepResult {
+        let found = spans(doc.text)
+        var counts: [String: Int] = [:]
+        for s in found { counts[s.kind, default: 0] += 1 }
+        for k in PIIScrubber.allKinds where kinds.contains(k) { doc.annotations["pii_\(k)"] = .int(counts[k] ?? 0) }
+        doc.annotations["pii_total"] = .int(found.count)
+        if dropOver > 0 && found.count > dropOver { return .drop(reason: "too_much_pii") }
+        guard !found.isEmpty else { return .keep }
+        let text = doc.text
+        let u = text.utf8
+        var out = ""
+        var last = u.startIndex
+        for s in found {
+            let a = u.index(u.startIndex, offsetBy: s.start), b = u.index(u.startIndex, offsetBy: s.end)
+            out += text[last..<a]
+            out += replacement(text[a..<b], kind: s.kind)
+            last = b
+        }
+        out += text[last...]
+        doc.text = out
+        return .keep
+    }
+}

@@ -1,0 +1,78 @@
+import XCTest
+@testable import Winnow
+
+final class PIITests: XCTestCase {
+    private func found(_ text: String, _ scrubber: PIIScrubber = PIIScrubber()) -> [String] {
+        let u = text.utf8
+        return scrubber.spans(text).map { "\($0.kind):" + String(decoding: Array(u)[$0.start..<$0.end], as: UTF8.self) }
+    }
+
+    func testValidatedFindings() {
+        XCTAssertEqual(found("Write to john.doe@example.com or a+b@mail.co.uk."), ["email:john.doe@example.com", "email:a+b@mail.co.uk"])
+        XCTAssertEqual(found("cards 4111 1111 1111 1111, 5500-0000-0000-0004 and 378282246310005"),
+                       ["credit_card:4111 1111 1111 1111", "credit_card:5500-0000-0000-0004", "credit_card:378282246310005"])
+        XCTAssertEqual(found("IBAN DE89 3704 0044 0532 0130 00 or GB82WEST12345698765432."),
+                       ["iban:DE89 3704 0044 0532 0130 00", "iban:GB82WEST12345698765432"])
+        XCTAssertEqual(found("CPF 529.982.247-25, 52998224725; CNPJ 11.222.333/0001-81 e 11222333000181"),
+                       ["cpf:529.982.247-25", "cpf:52998224725", "cnpj:11.222.333/0001-81", "cnpj:11222333000181"])
+        XCTAssertEqual(found("SSN 123-45-6789"), ["us_ssn:123-45-6789"])
+        XCTAssertEqual(found("hosts 8.8.8.8 and 2001:4860:4860::8888, local 192.168.0.1"),
+                       ["ip:8.8.8.8", "ip:2001:4860:4860::8888", "ip:192.168.0.1"])
+        XCTAssertEqual(found("local 192.168.0.1 and 127.0.0.1, public 8.8.4.4", PIIScrubber(keepPrivateIPs: true)), ["ip:8.8.4.4"])
+    }
+
+    /// Hard negatives: nothing here is personal data.
+    func testHardNegativesSurvive() {
+        let negatives = [
+            "Changelog: version 1.2.3.4 fixes v2.0.1.7 and build 10.0.0.1; 1.2.3.4.5 is a long version",
+            "On 2024-01-15 at 10:30:00 it cost $1,234.56 (ISBN 978-3-16-148410-0), order #1234567890123",
+            "Card 4111 1111 1111 1112 fails Luhn; CPF 529.982.247-26 and 111.111.111-11 fail their check digits",
+            "CNPJ 11.222.333/0001-82; IBAN DE89 3704 0044 0532 0130 01; SSN 000-12-3456, 666-12-3456, 900-12-3456, 123-00-4567",
+            "uuid 123e4567-e89b-12d3-a456-426614174000, md5 d41d8cd98f00b204e9800998ecf8427e, std::vector, 999.1.1.1",
+            "user@localhost, @handle, a..b@example.com, name@domain",
+        ]
+        for n in negatives { XCTAssertEqual(found(n), [], n) }
+    }
+
+    func testPoliciesAndCounts() {
+        let text = "Mail ana@example.org, again ana@example.org; card 4111-1111-1111-1111. Olá!"
+        var doc = Document(id: "1", text: text, source: "s")
+        XCTAssertEqual(PIIScrubber().apply(&doc), .keep)
+        XCTAssertEqual(doc.text, "Mail <EMAIL>, again <EMAIL>; card <CREDIT_CARD>. Olá!")
+        XCTAssertEqual(doc.annotations["pii_email"], .int(2))
+        XCTAssertEqual(doc.annotations["pii_total"], .int(3))
+        var hashed = Document(id: "1", text: text, source: "s")
+        _ = PIIScrubber(policy: .hash, policies: ["credit_card": .mask], salt: "s1").apply(&hashed)
+        let pseudonyms = hashed.text.components(separatedBy: "<EMAIL:").dropFirst().map { $0.prefix(8) }
+        XCTAssertEqual(pseudonyms.count, 2)
+        XCTAssertEqual(pseudonyms[0], pseudonyms[1], "the same value gets the same pseudonym")
+        XCTAssertTrue(hashed.text.contains("card *******************."), hashed.text)
+        var other = Document(id: "1", text: text, source: "s")
+        _ = PIIScrubber(policy: .hash, salt: "s2").apply(&other)
+        XCTAssertNotEqual(other.text, hashed.text, "another salt, other pseudonyms")
+        var removed = Document(id: "1", text: text, source: "s")
+        _ = PIIScrubber(policy: .remove).apply(&removed)
+        XCTAssertEqual(removed.text, "Mail , again ; card . Olá!")
+        var many = Document(id: "1", text: text, source: "s")
+        XCTAssertEqual(PIIScrubber(dropOver: 2).apply(&many), .drop(reason: "too_much_pii"))
+    }
+
+    /// A planted value never reaches the lineage file or the run's output on the terminal.
+    func testValuesNeverReachLineageOrLogs() throws {
+        let dir = try makeTempDir(self)
+        let secret = "planted.person@example.com"
+        try writeFile("\(dir)/data/a.jsonl", jsonl("1", "Contact \(secret) or card 4111111111111111 today.") + jsonl("2", "Nothing here."))
+        try writeFile("\(dir)/spec.json", """
+        {"name": "pii", "sources": [{"name": "web", "paths": ["data/*.jsonl"]}], "steps": [{"type": "pii", "drop_document_over": 5}], "output": {"dir": "out"}}
+        """)
+        let run = try CLI.run(["run", "\(dir)/spec.json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse((run.stdout + run.stderr).contains(secret))
+        let db = String(decoding: try readFileBytes("\(dir)/out/lineage.db"), as: UTF8.self)
+        XCTAssertFalse(db.contains(secret))
+        XCTAssertFalse(db.contains("4111111111111111"))
+        let counts = try CLI.run(["lineage", "--spec", "\(dir)/spec.json", "--csv",
+                                  "select doc_id, json_extract(annotations, '$.pii_email') as e, json_extract(annotations, '$.pii_total') as t from documents order by doc_id"])
+        XCTAssertEqual(counts.stdout, "doc_id,e,t\n1,1,2\n2,0,0\n", counts.stderr)
+    }
+}
