@@ -7,7 +7,7 @@ import Foundation
 /// never written anywhere. `drop_document_over`: more findings than this drop the document (reason too_much_pii).
 public final class PIIScrubber: DocumentStep {
     public enum Policy: String, Codable, Sendable, CaseIterable { case tag, mask, hash, remove }
-    static let allKinds = ["email", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj"]
+    static let allKinds = ["email", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj"]
 
     struct Parameters: Decodable {
         var kinds: [String] = PIIScrubber.allKinds
@@ -40,7 +40,7 @@ public final class PIIScrubber: DocumentStep {
 
     static let descriptor = StepDescriptor(
         type: "pii", kind: .document,
-        summary: "Replaces validated personal data (email, ip, credit_card, iban, us_ssn, cpf, cnpj) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
+        summary: "Replaces validated personal data (email, phone, ip, credit_card, iban, us_ssn, cpf, cnpj) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
         parameters: [
             ("kinds", Schema.array("Kinds to look for.", items: Schema.string("A kind.", enumeration: allKinds), uniqueItems: true,
                                    default: .array(allKinds.map { .string($0) }))),
@@ -66,6 +66,7 @@ public final class PIIScrubber: DocumentStep {
         var d: [PIIDetector] = []
         if kinds.contains("email") { d.append(EmailDetector()) }
         if kinds.contains("ip") { d.append(IPDetector(keepPrivate: keepPrivateIPs)) }
+        if kinds.contains("phone") { d.append(PhoneDetector()) }
         if kinds.contains("credit_card") { d.append(CreditCardDetector()) }
         if kinds.contains("iban") { d.append(IBANDetector()) }
         if kinds.contains("us_ssn") { d.append(SSNDetector()) }

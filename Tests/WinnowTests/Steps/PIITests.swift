@@ -21,6 +21,24 @@ final class PIITests: XCTestCase {
         XCTAssertEqual(found("local 192.168.0.1 and 127.0.0.1, public 8.8.4.4", PIIScrubber(keepPrivateIPs: true)), ["ip:8.8.4.4"])
     }
 
+    func testPhonesOfEachCountry() {
+        let phones = [
+            "+55 11 98765-4321", "(11) 98765-4321", "(21) 3456-7890",                 // BR
+            "+1 415-555-2671", "(415) 555-2671", "415.555.2671", "1-800-555-0199",     // US/CA
+            "+44 20 7946 0958", "020 7946 0958", "07700 900123",                       // UK
+            "+49 30 1234567", "030 1234567", "+49 151 23456789",                       // DE
+            "+33 1 23 45 67 89", "01 23 45 67 89",                                     // FR
+            "+351 912 345 678", "912 345 678",                                         // PT
+            "+34 612 345 678", "912 34 56 78",                                         // ES
+            "+91 98765 43210", "98765 43210",                                          // IN
+        ]
+        for p in phones { XCTAssertEqual(found("Call \(p) now."), ["phone:\(p)"], p) }
+        for n in ["on 2024-01-15 and 15-01-2024", "order 1234567890 shipped", "+0 123 456", "call 555-0199", "ISBN 978-3-16-148410-0",
+                  "+1 015-555-2671", "(11) 08765-4321", "1.2.3.4 and 10.0.0.1.5"] {
+            XCTAssertEqual(found(n).filter { $0.hasPrefix("phone") }, [], n)
+        }
+    }
+
     /// Hard negatives: nothing here is personal data.
     func testHardNegativesSurvive() {
         let negatives = [
