@@ -1,11 +1,12 @@
-/// `email`: local@domain.tld — the local part of letters, digits and `._%+-` (not starting or ending with a
-/// dot, no two dots in a row, at most 64 bytes), a domain of at least two labels, the last of 2+ letters.
+/// `email`: local@domain.tld — the local part of letters (any script: internationalised addresses), digits and
+/// `._%+-` (not starting or ending with a dot, no two dots in a row, at most 64 bytes), a domain of at least two
+/// labels (letters of any script, digits, hyphens), the last of 2+ ASCII letters.
 struct EmailDetector: PIIDetector {
     let kind = "email"
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        @inline(__always) func localChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x2E || b == 0x5F || b == 0x25 || b == 0x2B || b == 0x2D }
-        @inline(__always) func domainChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x2D || b == 0x2E }
+        @inline(__always) func localChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b >= 0x80 || b == 0x2E || b == 0x5F || b == 0x25 || b == 0x2B || b == 0x2D }
+        @inline(__always) func domainChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b >= 0x80 || b == 0x2D || b == 0x2E }
         var i = 0
         var lastEnd = 0
         while i < t.count {

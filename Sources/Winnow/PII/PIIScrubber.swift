@@ -7,7 +7,7 @@ import Foundation
 /// never written anywhere. `drop_document_over`: more findings than this drop the document (reason too_much_pii).
 public final class PIIScrubber: DocumentStep {
     public enum Policy: String, Codable, Sendable, CaseIterable { case tag, mask, hash, remove }
-    static let allKinds = ["email", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj"]
+    static let allKinds = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret"]
 
     struct Parameters: Decodable {
         var kinds: [String] = PIIScrubber.allKinds
@@ -40,7 +40,7 @@ public final class PIIScrubber: DocumentStep {
 
     static let descriptor = StepDescriptor(
         type: "pii", kind: .document,
-        summary: "Replaces validated personal data (email, phone, ip, credit_card, iban, us_ssn, cpf, cnpj) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
+        summary: "Replaces validated personal data and secrets (email, url_credentials, phone, ip, credit_card, iban, us_ssn, cpf, cnpj, secret) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
         parameters: [
             ("kinds", Schema.array("Kinds to look for.", items: Schema.string("A kind.", enumeration: allKinds), uniqueItems: true,
                                    default: .array(allKinds.map { .string($0) }))),
@@ -64,6 +64,8 @@ public final class PIIScrubber: DocumentStep {
          salt: String = "winnow-0", keepPrivateIPs: Bool = false, dropOver: Int = 0) {
         self.name = name; self.kinds = kinds; self.policy = policy; self.policies = policies; self.salt = salt; self.dropOver = dropOver
         var d: [PIIDetector] = []
+        if kinds.contains("url_credentials") { d.append(URLCredentialsDetector()) }
+        if kinds.contains("secret") { d.append(SecretDetector()) }
         if kinds.contains("email") { d.append(EmailDetector()) }
         if kinds.contains("ip") { d.append(IPDetector(keepPrivate: keepPrivateIPs)) }
         if kinds.contains("phone") { d.append(PhoneDetector()) }
@@ -73,6 +75,20 @@ public final class PIIScrubber: DocumentStep {
         if kinds.contains("cpf") || kinds.contains("cnpj") { d.append(CPFCNPJDetector()) }
         detectors = d
     }
+
+    /// What `winnow pii scan` prints: findings with offsets in Unicode scalars (end exclusive).
+    public static func scan(_ text: String, kinds: Set<String>? = nil, keepPrivateIPs: Bool = false) -> [(start: Int, end: Int, kind: String)] {
+        let s = PIIScrubber(kinds: kinds ?? Set(allKinds), keepPrivateIPs: keepPrivateIPs)
+        // starts[i]: how many scalars begin before UTF-8 byte i (spans always begin and end on scalar boundaries).
+        var starts = [Int](repeating: 0, count: text.utf8.count + 1)
+        var c = 0, i = 0
+        for b in text.utf8 { starts[i] = c; if b & 0xC0 != 0x80 { c += 1 }; i += 1 }
+        starts[i] = c
+        return s.spans(text).map { (starts[$0.start], starts[$0.end], $0.kind) }
+    }
+
+    /// The kinds the step knows.
+    public static var kindNames: [String] { allKinds }
 
     /// Findings in the text, sorted, without overlaps (the earlier, then the longer, wins).
     func spans(_ text: String) -> [PIISpan] {

@@ -129,6 +129,19 @@ struct InputReader {
 
 /// The texts of a JSONL file, for tools (bad lines are skipped).
 public enum JSONLTexts {
+    /// Every line of a JSONL file (.gz/.zst too), parsed; nil for a line that is not JSON. Streams the file.
+    public static func forEachRecord(_ path: String, _ body: (_ line: Int, _ record: JSONValue?) throws -> Void) throws {
+        var n = 0
+        try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
+            n += 1
+            if case .text(let l) = line {
+                let record = try? JSONParser.parse(Array(UnsafeRawBufferPointer(l)))
+                try body(n, record)
+            }
+            return true
+        }
+    }
+
     public static func read(_ path: String, field: String = "text") throws -> [String] {
         var parser = DocumentLineParser(textField: field, idField: "id")
         var out: [String] = []

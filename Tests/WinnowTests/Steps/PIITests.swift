@@ -7,6 +7,17 @@ final class PIITests: XCTestCase {
         return scrubber.spans(text).map { "\($0.kind):" + String(decoding: Array(u)[$0.start..<$0.end], as: UTF8.self) }
     }
 
+    /// `winnow pii scan`: offsets in Unicode scalars, no values unless asked.
+    func testScanPrintsScalarOffsetsAndNoValues() throws {
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/in.jsonl", #"{"id": "a", "text": "Olá! Mail josé@exemplo.com.br — card 4111 1111 1111 1111."}"# + "\n" + #"{"id": 7, "text": "none"}"# + "\n")
+        let r = try CLI.run(["pii", "scan", "\(dir)/in.jsonl"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, #"{"id":"a","spans":[{"start":10,"end":29,"kind":"email"},{"start":37,"end":56,"kind":"credit_card"}]}"# + "\n" + #"{"id":7,"spans":[]}"# + "\n")
+        let shown = try CLI.run(["pii", "scan", "\(dir)/in.jsonl", "--show-values", "--kinds", "email"])
+        XCTAssertTrue(shown.stdout.contains(#""value":"josé@exemplo.com.br""#), shown.stdout)
+    }
+
     func testValidatedFindings() {
         XCTAssertEqual(found("Write to john.doe@example.com or a+b@mail.co.uk."), ["email:john.doe@example.com", "email:a+b@mail.co.uk"])
         XCTAssertEqual(found("cards 4111 1111 1111 1111, 5500-0000-0000-0004 and 378282246310005"),
@@ -36,6 +47,30 @@ final class PIITests: XCTestCase {
         for n in ["on 2024-01-15 and 15-01-2024", "order 1234567890 shipped", "+0 123 456", "call 555-0199", "ISBN 978-3-16-148410-0",
                   "+1 015-555-2671", "(11) 08765-4321", "1.2.3.4 and 10.0.0.1.5"] {
             XCTAssertEqual(found(n).filter { $0.hasPrefix("phone") }, [], n)
+        }
+    }
+
+    func testSecretsAndURLCredentials() {
+        let gh = "ghp_" + String(repeating: "aB3dE5fG7h", count: 4).prefix(36)
+        let google = "AIza" + String(repeating: "Sy_9-AbCdE", count: 4).prefix(35)
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq\n-----END RSA PRIVATE KEY-----"
+        let cases: [(String, String)] = [
+            ("key AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE"),
+            ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            ("export GITHUB_TOKEN=\(gh)", gh),
+            ("slack xoxb-1234567890-abcdefghijkl done", "xoxb-1234567890-abcdefghijkl"),
+            ("maps key \(google).", google),
+            ("Authorization: Bearer \(jwt)", jwt),
+            ("before\n\(pem)\nafter", pem),
+            ("{\"password\": \"Xk9#mQ2$vL7p\"}", "Xk9#mQ2$vL7p"),
+            ("db.password: Tr0ub4dor&3x!", "Tr0ub4dor&3x!"),
+        ]
+        for (text, value) in cases { XCTAssertEqual(found(text), ["secret:\(value)"], text) }
+        XCTAssertEqual(found("clone https://admin:s3cr3t@git.example.com/repo.git"), ["url_credentials:admin:s3cr3t"])
+        for n in ["password = changeme", "token: true", "sha = d41d8cd98f00b204e9800998ecf8427e", "see https://example.com:8080/a@b",
+                  "ghp_short", "AKIA1234", "The secret: always test"] {
+            XCTAssertEqual(found(n).filter { $0.hasPrefix("secret") || $0.hasPrefix("url_credentials") }, [], n)
         }
     }
 

@@ -1,0 +1,116 @@
+import Foundation
+
+/// `secret`: credentials by their published shapes — AWS access key ids (`AKIA…`, `ASIA…`: 20 characters),
+/// GitHub tokens (`ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` + 36, `github_pat_` + 82), Slack tokens (`xox[abprs]-`),
+/// Google API keys (`AIza` + 35), JSON Web Tokens (three base64url parts, the first two JSON objects),
+/// PEM private-key blocks — and values assigned to credential names (`password`, `api_key`, `token`,
+/// `aws_secret_access_key`, …: `name = value`, `name: value`, quoted or not) that are at least 8 characters
+/// with a Shannon entropy of at least 3.0 bits per character (so `password = changeme` is left, a random
+/// string is not).
+struct SecretDetector: PIIDetector {
+    let kind = "secret"
+    static let names = ["password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "token", "access_token", "auth_token",
+                        "client_secret", "secret_key", "private_key", "aws_secret_access_key", "secret_access_key"]
+    static let minEntropy = 3.0
+
+    @inline(__always) static func tokenChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
+    @inline(__always) static func base64url(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
+
+    static func entropy(_ s: ArraySlice<UInt8>) -> Double {
+        var counts = [Int](repeating: 0, count: 256)
+        for b in s { counts[Int(b)] += 1 }
+        let n = Double(s.count)
+        return counts.reduce(0.0) { c, k in k == 0 ? c : c - Double(k) / n * log2(Double(k) / n) }
+    }
+
+    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+        let bytes = Array(t)
+        func at(_ i: Int, _ s: String) -> Bool { let u = Array(s.utf8); return i + u.count <= bytes.count && Array(bytes[i..<(i + u.count)]) == u }
+        func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
+        func boundary(_ i: Int) -> Bool { i == 0 || !Self.tokenChar(bytes[i - 1]) }
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            var span: (Int, Int)? = nil
+            if b == 0x41 && boundary(i) && (at(i, "AKIA") || at(i, "ASIA")) {
+                let e = runEnd(i, { ($0 >= 0x41 && $0 <= 0x5A) || PIIBytes.isDigit($0) })
+                if e - i == 20 && (e == bytes.count || !Self.tokenChar(bytes[e])) { span = (i, e) }
+            }
+            if span == nil && b == 0x41 && boundary(i) && at(i, "AIza") {
+                let e = runEnd(i, Self.base64url)
+                if e - i == 39 { span = (i, e) }
+            }
+            if span == nil && b == 0x67 && boundary(i) {
+                if at(i, "github_pat_") { let e = runEnd(i, Self.tokenChar); if e - i == 93 { span = (i, e) } }
+                else if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].contains(where: { at(i, $0) }) {
+                    let e = runEnd(i + 4, PIIBytes.isAlnum); if e - i == 40 && (e == bytes.count || !Self.tokenChar(bytes[e])) { span = (i, e) }
+                }
+            }
+            if span == nil && b == 0x78 && boundary(i) && at(i, "xox") && i + 4 < bytes.count && "abprs".utf8.contains(bytes[i + 3]) && bytes[i + 4] == 0x2D {
+                let e = runEnd(i + 5, Self.tokenChar); if e - i >= 15 { span = (i, e) }
+            }
+            if span == nil && b == 0x65 && boundary(i) && at(i, "eyJ") {
+                let p1 = runEnd(i, Self.base64url)
+                if p1 < bytes.count && bytes[p1] == 0x2E && at(p1 + 1, "eyJ") {
+                    let p2 = runEnd(p1 + 1, Self.base64url)
+                    if p2 < bytes.count && bytes[p2] == 0x2E {
+                        let p3 = runEnd(p2 + 1, Self.base64url)
+                        if p3 - p2 > 8 { span = (i, p3) }
+                    }
+                }
+            }
+            if span == nil && b == 0x2D && at(i, "-----BEGIN ") {
+                let lineEnd = bytes[i...].firstIndex(of: 0x0A) ?? bytes.count
+                let header = String(decoding: bytes[i..<lineEnd], as: UTF8.self)
+                if header.hasSuffix("PRIVATE KEY-----") {
+                    let footer = Array("-----END ".utf8)
+                    var k = lineEnd
+                    while k + footer.count <= bytes.count && Array(bytes[k..<(k + footer.count)]) != footer { k += 1 }
+                    if k + footer.count <= bytes.count {
+                        let close = bytes[k...].firstIndex(of: 0x0A) ?? bytes.count
+                        var e = close
+                        while e > k && (bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20) { e -= 1 }
+                        span = (i, e)
+                    }
+                }
+            }
+            if span == nil && (b == 0x3D || b == 0x3A) {
+                // name = value: the name just before (after quotes and spaces), the value after.
+                var n = i
+                while n > 0 && (bytes[n - 1] == 0x20 || bytes[n - 1] == 0x22 || bytes[n - 1] == 0x27) { n -= 1 }
+                var s = n
+                while s > 0 && (Self.tokenChar(bytes[s - 1]) || bytes[s - 1] == 0x2E) { s -= 1 }
+                let name = String(decoding: bytes[s..<n], as: UTF8.self).lowercased()
+                if !name.isEmpty, Self.names.contains(where: { name == $0 || name.hasSuffix("_" + $0) || name.hasSuffix("." + $0) }) {
+                    var v = i + 1
+                    while v < bytes.count && (bytes[v] == 0x20 || bytes[v] == 0x22 || bytes[v] == 0x27) { v += 1 }
+                    let e = runEnd(v, { $0 > 0x20 && $0 != 0x22 && $0 != 0x27 && $0 != 0x2C && $0 != 0x3B && $0 < 0x7F })
+                    if e - v >= 8 && Self.entropy(bytes[v..<e]) >= Self.minEntropy { span = (v, e) }
+                }
+            }
+            if let (a, e) = span { out.append(PIISpan(start: a, end: e, kind: kind)); i = e } else { i += 1 }
+        }
+    }
+}
+
+/// `url_credentials`: the `user:password` of `scheme://user:password@host`.
+struct URLCredentialsDetector: PIIDetector {
+    let kind = "url_credentials"
+
+    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+        var i = 0
+        while i + 3 < t.count {
+            guard t[i] == 0x3A, t[i + 1] == 0x2F, t[i + 2] == 0x2F, i > 0, PIIBytes.isAlpha(t[i - 1]) else { i += 1; continue }
+            let start = i + 3
+            var j = start, colon = -1
+            while j < t.count && t[j] > 0x20 && t[j] != 0x2F && t[j] != 0x40 && t[j] != 0x3F && t[j] != 0x23 {
+                if t[j] == 0x3A && colon < 0 { colon = j }
+                j += 1
+            }
+            if j < t.count && t[j] == 0x40 && colon > start && j > colon + 1 && j + 1 < t.count && PIIBytes.isAlnum(t[j + 1]) {
+                out.append(PIISpan(start: start, end: j, kind: kind))
+            }
+            i = j
+        }
+    }
+}

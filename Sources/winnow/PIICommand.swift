@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Winnow
+
+struct PIICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pii", abstract: "Personal-data tools.", subcommands: [Scan.self])
+
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Audit a JSONL file: one JSON line per document, {\"id\": …, \"spans\": [{\"start\", \"end\", \"kind\"}]}, offsets in Unicode scalars (end exclusive); no values unless --show-values.")
+
+        @Argument(help: "A JSONL file (.gz/.zst too).") var input: String
+        @Option(help: "The field holding the text.") var textField = "text"
+        @Option(help: "The field holding the id.") var idField = "id"
+        @Option(help: "Comma-separated kinds (default: all).") var kinds: String?
+        @Flag(help: "Leave private, loopback and documentation IP ranges alone.") var keepPrivateIPs = false
+        @Flag(help: "Also print each found value (careful: this prints the personal data).") var showValues = false
+
+        func run() throws {
+            let wanted = kinds.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
+            if let wanted, let unknown = wanted.first(where: { !PIIScrubber.kindNames.contains($0) }) {
+                throw ValidationError("unknown kind \"\(unknown)\"; known: \(PIIScrubber.kindNames.joined(separator: ", "))")
+            }
+            try JSONLTexts.forEachRecord(input) { line, record in
+                guard let record, let text = record[textField]?.stringValue else {
+                    FileHandle.standardError.write(Data("\(input):\(line): no \"\(textField)\" string; skipped\n".utf8))
+                    return
+                }
+                let id: JSONValue = record[idField] ?? .null
+                let scalars = Array(text.unicodeScalars)
+                let spans: [JSONValue] = PIIScrubber.scan(text, kinds: wanted, keepPrivateIPs: keepPrivateIPs).map { s in
+                    var o: [(String, JSONValue)] = [("start", .number(Double(s.start))), ("end", .number(Double(s.end))), ("kind", .string(s.kind))]
+                    if showValues { o.append(("value", .string(String(String.UnicodeScalarView(scalars[s.start..<s.end]))))) }
+                    return .object(JSONObject(o))
+                }
+                print(JSONWriter.compact(.object(JSONObject([("id", id), ("spans", .array(spans))]))))
+            }
+        }
+    }
+}
