@@ -11,3 +11,4 @@ bench/engine.sh /tmp/winnow-bench/c1g
 bench/quality.sh /tmp/c220
 bench/langid.sh /tmp/c1000
 bench/minhash.sh /tmp/c1000
+bench/pii.sh /tmp/c1000

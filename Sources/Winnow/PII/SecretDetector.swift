@@ -24,8 +24,14 @@ struct SecretDetector: PIIDetector {
     }
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        let bytes = Array(t)
-        func at(_ i: Int, _ s: String) -> Bool { let u = Array(s.utf8); return i + u.count <= bytes.count && Array(bytes[i..<(i + u.count)]) == u }
+        let bytes = t
+        func at(_ i: Int, _ s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard i + n <= bytes.count else { return false }
+            let p = s.utf8Start
+            for k in 0..<n where bytes[i + k] != p[k] { return false }
+            return true
+        }
         func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
         func boundary(_ i: Int) -> Bool { i == 0 || !Self.tokenChar(bytes[i - 1]) }
         var i = 0
@@ -42,7 +48,7 @@ struct SecretDetector: PIIDetector {
             }
             if span == nil && b == 0x67 && boundary(i) {
                 if at(i, "github_pat_") { let e = runEnd(i, Self.tokenChar); if e - i == 93 { span = (i, e) } }
-                else if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].contains(where: { at(i, $0) }) {
+                else if at(i, "gh") && i + 3 < bytes.count && "pousr".utf8.contains(bytes[i + 2]) && bytes[i + 3] == 0x5F {
                     let e = runEnd(i + 4, PIIBytes.isAlnum); if e - i == 40 && (e == bytes.count || !Self.tokenChar(bytes[e])) { span = (i, e) }
                 }
             }
@@ -61,12 +67,11 @@ struct SecretDetector: PIIDetector {
             }
             if span == nil && b == 0x2D && at(i, "-----BEGIN ") {
                 let lineEnd = bytes[i...].firstIndex(of: 0x0A) ?? bytes.count
-                let header = String(decoding: bytes[i..<lineEnd], as: UTF8.self)
+                let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<lineEnd]), as: UTF8.self)
                 if header.hasSuffix("PRIVATE KEY-----") {
-                    let footer = Array("-----END ".utf8)
                     var k = lineEnd
-                    while k + footer.count <= bytes.count && Array(bytes[k..<(k + footer.count)]) != footer { k += 1 }
-                    if k + footer.count <= bytes.count {
+                    while k + 9 <= bytes.count && !at(k, "-----END ") { k += 1 }
+                    if k + 9 <= bytes.count {
                         let close = bytes[k...].firstIndex(of: 0x0A) ?? bytes.count
                         var e = close
                         while e > k && (bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20) { e -= 1 }
@@ -80,12 +85,12 @@ struct SecretDetector: PIIDetector {
                 while n > 0 && (bytes[n - 1] == 0x20 || bytes[n - 1] == 0x22 || bytes[n - 1] == 0x27) { n -= 1 }
                 var s = n
                 while s > 0 && (Self.tokenChar(bytes[s - 1]) || bytes[s - 1] == 0x2E) { s -= 1 }
-                let name = String(decoding: bytes[s..<n], as: UTF8.self).lowercased()
+                let name = n - s > 40 ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<n]), as: UTF8.self).lowercased()
                 if !name.isEmpty, Self.names.contains(where: { name == $0 || name.hasSuffix("_" + $0) || name.hasSuffix("." + $0) }) {
                     var v = i + 1
                     while v < bytes.count && (bytes[v] == 0x20 || bytes[v] == 0x22 || bytes[v] == 0x27) { v += 1 }
                     let e = runEnd(v, { $0 > 0x20 && $0 != 0x22 && $0 != 0x27 && $0 != 0x2C && $0 != 0x3B && $0 < 0x7F })
-                    if e - v >= 8 && Self.entropy(bytes[v..<e]) >= Self.minEntropy { span = (v, e) }
+                    if e - v >= 8 && Self.entropy(Array(bytes[v..<e])[...]) >= Self.minEntropy { span = (v, e) }
                 }
             }
             if let (a, e) = span { out.append(PIISpan(start: a, end: e, kind: kind)); i = e } else { i += 1 }
