@@ -22,6 +22,7 @@ struct PIICommand: ParsableCommand {
             if let wanted, let unknown = wanted.first(where: { !PIIScrubber.kindNames.contains($0) }) {
                 throw ValidationError("unknown kind \"\(unknown)\"; known: \(PIIScrubber.kindNames.joined(separator: ", "))")
             }
+            let scanner = PIIScrubber.scanner(kinds: wanted, keepPrivateIPs: keepPrivateIPs)
             try JSONLTexts.forEachRecord(input) { line, record in
                 guard let record, let text = record[textField]?.stringValue else {
                     FileHandle.standardError.write(Data("\(input):\(line): no \"\(textField)\" string; skipped\n".utf8))
@@ -29,7 +30,7 @@ struct PIICommand: ParsableCommand {
                 }
                 let id: JSONValue = record[idField] ?? .null
                 let scalars = Array(text.unicodeScalars)
-                let spans: [JSONValue] = PIIScrubber.scan(text, kinds: wanted, keepPrivateIPs: keepPrivateIPs).map { s in
+                let spans: [JSONValue] = scanner.scalarSpans(text).map { s in
                     var o: [(String, JSONValue)] = [("start", .number(Double(s.start))), ("end", .number(Double(s.end))), ("kind", .string(s.kind))]
                     if showValues { o.append(("value", .string(String(String.UnicodeScalarView(scalars[s.start..<s.end]))))) }
                     return .object(JSONObject(o))

@@ -214,9 +214,8 @@ public final class Executor: @unchecked Sendable {
         var consumed = 0
         let decisions: [Int: BarrierDecision]
         if let stagedStep = step as? StagedBarrier, stagedStep.staged {
-            for p in partitions { try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { _ in consumed += 1 } }
-            decisions = try stagedStep.reduceStaged(keyFiles: partitions.map { ($0.index, workFiles.keys(barrier, $0.index)) },
-                                                    workDir: workFiles.dir)
+            (decisions, consumed) = try stagedStep.reduceStaged(keyFiles: partitions.map { ($0.index, workFiles.keys(barrier, $0.index)) },
+                                                                workDir: workFiles.dir)
         } else {
             let reducer = step.makeReducer()
             for p in partitions {

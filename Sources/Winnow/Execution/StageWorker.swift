@@ -90,22 +90,23 @@ struct StageWorker {
             if stage == 1 { sourceStat.docsIn += 1 }
             if let d = decisions[ordinal] {
                 for (k, v) in d.annotations.items { doc.annotations[k] = v }
-                var dropReason = d.reason
+                // A rewriting barrier changes the document and lets it go on; any other decision drops it.
+                var dropReason: String? = d.reason
                 if let payload = d.rewrite, case .barrier(let step) = plan.barriers[stage - 2].step, let rewriting = step as? RewritingBarrier {
-                    if case .drop(let r) = rewriting.rewrite(&doc, payload: payload) { dropReason = r } else { dropReason = "" }
+                    if case .drop(let r) = rewriting.rewrite(&doc, payload: payload) { dropReason = r } else { dropReason = nil }
                 }
-            if !dropReason.isEmpty {
-                prevBarrierStat!.dropped += 1
-                if record {
-                    annotationBytes.removeAll(keepingCapacity: true)
-                    doc.annotations.appendJSON(to: &annotationBytes)
-                    rows.append(DocumentRow(source: source.name, docID: doc.id, input: partition.input, line: line, status: .dropped,
-                                            step: plan.barriers[stage - 2].step.name, reason: dropReason, annotations: annotationBytes,
-                                            shard: nil, position: nil, dupOf: d.dupOf, stage: stage, partition: p))
-                    flushRows(force: false)
+                if let dropReason {
+                    prevBarrierStat!.dropped += 1
+                    if record {
+                        annotationBytes.removeAll(keepingCapacity: true)
+                        doc.annotations.appendJSON(to: &annotationBytes)
+                        rows.append(DocumentRow(source: source.name, docID: doc.id, input: partition.input, line: line, status: .dropped,
+                                                step: plan.barriers[stage - 2].step.name, reason: dropReason, annotations: annotationBytes,
+                                                shard: nil, position: nil, dupOf: d.dupOf, stage: stage, partition: p))
+                        flushRows(force: false)
+                    }
+                    return
                 }
-                return
-            }
             }
             for entry in active {
                 guard case .document(let step) = entry.step else { continue }

@@ -12,7 +12,6 @@ struct FastTextDictionary: Sendable {
         return UnsafeBufferPointer(p)
     }()
 
-    let entries: [[UInt8]]
     let counts: [Int64]
     let isLabel: [Bool]
     let nwords: Int
@@ -53,7 +52,7 @@ struct FastTextDictionary: Sendable {
             try r.need(Int(pruneSize) * 8, "dictionary prune map")
             for _ in 0..<Int(pruneSize) { prune[try r.int32("prune key")] = try r.int32("prune value") }
         }
-        self.entries = entries; self.counts = counts; self.isLabel = isLabel; self.prune = prune
+        self.counts = counts; self.isLabel = isLabel; self.prune = prune
         minn = args.minn; maxn = args.maxn; bucket = args.bucket; wordNgrams = args.wordNgrams
         var cap = 16
         while cap < size * 2 { cap <<= 1 }
@@ -195,6 +194,8 @@ struct FastTextDictionary: Sendable {
         return rows
     }
 
-    func label(_ i: Int) -> String { String(decoding: entries[nwords + i], as: UTF8.self) }
+    func label(_ i: Int) -> String {
+        String(decoding: entryBytes[Int(entryStart[nwords + i])..<Int(entryStart[nwords + i + 1])], as: UTF8.self)
+    }
     var labelCounts: [Int64] { Array(counts[nwords...]) }
 }

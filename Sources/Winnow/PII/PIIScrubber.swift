@@ -76,15 +76,19 @@ public final class PIIScrubber: DocumentStep {
         detectors = d
     }
 
+    /// A scrubber for `winnow pii scan` (the kinds given, or all).
+    public static func scanner(kinds: Set<String>? = nil, keepPrivateIPs: Bool = false) -> PIIScrubber {
+        PIIScrubber(kinds: kinds ?? Set(allKinds), keepPrivateIPs: keepPrivateIPs)
+    }
+
     /// What `winnow pii scan` prints: findings with offsets in Unicode scalars (end exclusive).
-    public static func scan(_ text: String, kinds: Set<String>? = nil, keepPrivateIPs: Bool = false) -> [(start: Int, end: Int, kind: String)] {
-        let s = PIIScrubber(kinds: kinds ?? Set(allKinds), keepPrivateIPs: keepPrivateIPs)
+    public func scalarSpans(_ text: String) -> [(start: Int, end: Int, kind: String)] {
         // starts[i]: how many scalars begin before UTF-8 byte i (spans always begin and end on scalar boundaries).
         var starts = [Int](repeating: 0, count: text.utf8.count + 1)
         var c = 0, i = 0
         for b in text.utf8 { starts[i] = c; if b & 0xC0 != 0x80 { c += 1 }; i += 1 }
         starts[i] = c
-        return s.spans(text).map { (starts[$0.start], starts[$0.end], $0.kind) }
+        return spans(text).map { (starts[$0.start], starts[$0.end], $0.kind) }
     }
 
     /// The kinds the step knows.

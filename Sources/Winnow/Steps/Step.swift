@@ -33,8 +33,8 @@ public struct BarrierDecision: Sendable, Equatable {
 protocol StagedBarrier: BarrierStep {
     var staged: Bool { get }
     /// Decisions from the map half's key files (in the global order of partitions), using `workDir` for the
-    /// intermediate files of the stages.
-    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> [Int: BarrierDecision]
+    /// intermediate files of the stages, and how many documents the key files held.
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> (decisions: [Int: BarrierDecision], documents: Int)
 }
 
 /// A barrier whose decisions can change documents instead of dropping them (`line_dedup`).

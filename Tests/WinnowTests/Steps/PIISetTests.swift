@@ -9,11 +9,12 @@ final class PIISetTests: XCTestCase {
         let path = "\(repoRoot)/Tests/WinnowTests/Fixtures/pii/pii_set.jsonl"
         var tp: [String: Int] = [:], fn: [String: Int] = [:], fp: [String: Int] = [:]
         var negatives = 0, cleanNegatives = 0
+        let scanner = PIIScrubber.scanner()
         for line in String(decoding: try readFileBytes(path), as: UTF8.self).split(separator: "\n") {
             let r = try JSONParser.parse(String(line))
             struct Span: Hashable { let start: Int, end: Int, kind: String }
             let truth = Set(r["spans"]!.arrayValue!.map { Span(start: $0["start"]!.intValue!, end: $0["end"]!.intValue!, kind: $0["kind"]!.stringValue!) })
-            let found = Set(PIIScrubber.scan(r["text"]!.stringValue!).map { Span(start: $0.start, end: $0.end, kind: $0.kind) })
+            let found = Set(scanner.scalarSpans(r["text"]!.stringValue!).map { Span(start: $0.start, end: $0.end, kind: $0.kind) })
             for s in truth.intersection(found) { tp[s.kind, default: 0] += 1 }
             for s in truth.subtracting(found) { fn[s.kind, default: 0] += 1 }
             for s in found.subtracting(truth) { fp[s.kind, default: 0] += 1 }

@@ -372,7 +372,7 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
     /// an earlier document: (band, document, earlier document or -1 - earlier run's). Stage 3 loads the
     /// documents without bucketing and replays those hits in band-range order — the same pairs, so the same
     /// clusters, survivors and annotations as the one-pass reduce.
-    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> [Int: BarrierDecision] {
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> (decisions: [Int: BarrierDecision], documents: Int) {
         let ranges: [Range<Int>] = stride(from: 0, to: bands, by: max(1, (bands + bandTasks - 1) / bandTasks)).map {
             $0..<min(bands, $0 + max(1, (bands + bandTasks - 1) / bandTasks))
         }
@@ -387,8 +387,10 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
         if let firstError { throw firstError }
         let reducer = Reducer(self)
         reducer.bucketing = false
+        var documents = 0
         for (p, path) in keyFiles {
             try RecordReader(path: path).forEach { d in
+                documents += 1
                 let ordinal = d.u32()
                 let id = d.string()
                 reducer.consume(order: p << 32 | ordinal, docID: id, key: d.blobSlice())
@@ -402,7 +404,7 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
             }
             try? FileManager.default.removeItem(atPath: path)
         }
-        return try reducer.finish()
+        return (try reducer.finish(), documents)
     }
 
     /// Stage 2 for one band range: bucket keys in the global order; earlier runs' documents first.
