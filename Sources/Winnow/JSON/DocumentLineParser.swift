@@ -138,7 +138,10 @@ enum JSONScan {
                 let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
                 let q = w ^ (lo &* 0x22), bs = w ^ (lo &* 0x5C)
-                if ((w &- lo &* 0x20) & ~w & hi) | ((q &- lo) & ~q & hi) | ((bs &- lo) & ~bs & hi) == 0 { i += 8; continue }
+                let special = ((w &- lo &* 0x20) & ~w & hi) | ((q &- lo) & ~q & hi) | ((bs &- lo) & ~bs & hi)
+                if special == 0 { i += 8; continue }
+                // The lowest flagged byte is exact (borrows only disturb bytes above it): go straight to it.
+                i += special.trailingZeroBitCount >> 3
             }
             let b = p[i]
             if b == 0x22 {

@@ -9,8 +9,9 @@ struct EmailDetector: PIIDetector {
         @inline(__always) func domainChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b >= 0x80 || b == 0x2D || b == 0x2E }
         var i = 0
         var lastEnd = 0
-        while i < t.count {
-            guard t[i] == 0x40 else { i += 1; continue }
+        while true {
+            i = PIIBytes.next(0x40, in: t, from: i)          // every address holds an "@"
+            guard i < t.count else { break }
             var a = i
             while a > lastEnd && localChar(t[a - 1]) { a -= 1 }
             while a < i && t[a] == 0x2E { a += 1 }                 // a local part does not start with a dot

@@ -21,10 +21,13 @@ struct IBANDetector: PIIDetector {
     }
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        var i = 0
-        while i + 15 <= t.count {
-            guard t[i] >= 0x41, t[i] <= 0x5A, t[i + 1] >= 0x41, t[i + 1] <= 0x5A, PIIBytes.isDigit(t[i + 2]), PIIBytes.isDigit(t[i + 3]),
-                  i == 0 || !PIIBytes.isAlnum(t[i - 1]) else { i += 1; continue }
+        var d = 2                                            // the candidate's first check digit
+        while true {
+            d = PIIBytes.nextDigit(in: t, from: d)
+            let i = d - 2
+            guard i + 15 <= t.count else { break }
+            guard i >= 0, t[i] >= 0x41, t[i] <= 0x5A, t[i + 1] >= 0x41, t[i + 1] <= 0x5A, PIIBytes.isDigit(t[i + 3]),
+                  i == 0 || !PIIBytes.isAlnum(t[i - 1]) else { d += 1; continue }
             // Letters and digits, single spaces allowed between groups.
             var j = i, compact: [UInt8] = []
             while j < t.count {
@@ -40,11 +43,11 @@ struct IBANDetector: PIIDetector {
                 while taken < n { if t[end] != 0x20 { taken += 1 }; end += 1 }
                 if end == t.count || !PIIBytes.isAlnum(t[end]) {
                     out.append(PIISpan(start: i, end: end, kind: kind))
-                    i = end
+                    d = end + 2
                     continue
                 }
             }
-            i += 1
+            d += 1
         }
     }
 }

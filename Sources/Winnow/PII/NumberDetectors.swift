@@ -5,15 +5,18 @@ enum DigitRuns {
     static func runs(_ t: UnsafeBufferPointer<UInt8>, separators: Set<UInt8>) -> [(Int, Int)] {
         var out: [(Int, Int)] = []
         var i = 0
-        while i < t.count {
-            guard PIIBytes.isDigit(t[i]), i == 0 || !PIIBytes.isAlnum(t[i - 1]) else { i += 1; continue }
+        while true {
+            i = PIIBytes.nextDigit(in: t, from: i)
+            guard i < t.count else { break }
+            guard i == 0 || !PIIBytes.isAlnum(t[i - 1]) else { i += 1; continue }
             var j = i
             while j < t.count {
                 if PIIBytes.isDigit(t[j]) { j += 1; continue }
                 if separators.contains(t[j]), j + 1 < t.count, PIIBytes.isDigit(t[j + 1]) { j += 1; continue }
                 break
             }
-            if j == t.count || !PIIBytes.isAlpha(t[j]) { out.append((i, j)) }
+            // Not glued to letters after, and not a URL path segment ("/web/20060524042422/").
+            if (j == t.count || !PIIBytes.isAlpha(t[j])) && (i == 0 || t[i - 1] != 0x2F) { out.append((i, j)) }
             i = j
         }
         return out

@@ -22,6 +22,30 @@ enum PIIBytes {
     @inline(__always) static func isHex(_ b: UInt8) -> Bool { isDigit(b) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) }
 
     /// The digits of t[a..<b], skipping the separators given.
+    /// The offset of the next `byte` at or after `from`, or `t.count` (memchr: vectorised in libc).
+    @inline(__always) static func next(_ byte: UInt8, in t: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        guard from < t.count, let base = t.baseAddress, let hit = memchr(base + from, Int32(byte), t.count - from) else { return t.count }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The offset of the next ASCII digit at or after `from`, or `t.count`; 8 bytes at a time while none is one.
+    @inline(__always) static func nextDigit(in t: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var i = from
+        if let base = t.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= t.count {
+                // Bit-twiddling "has a byte between 0x2F and 0x3A exclusive" (bytes ≥ 0x80 never count).
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), x = w & (ones &* 0x7F)
+                let between = ((ones &* (127 + 0x3A)) &- x) & ~w & (x &+ ones &* (127 - 0x2F)) & high
+                if between != 0 { i += between.trailingZeroBitCount >> 3; break }
+                i += 8
+            }
+        }
+        while i < t.count && !isDigit(t[i]) { i += 1 }
+        return i
+    }
+
     static func digits(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> [Int] {
         var out: [Int] = []
         for i in a..<b where isDigit(t[i]) { out.append(Int(t[i] - 0x30)) }

@@ -7,14 +7,15 @@ struct PhoneDetector: PIIDetector {
     let kind = "phone"
 
     /// A candidate: its byte range, digits, and digit-group lengths (groups split by separators).
-    struct Candidate { let start: Int; let end: Int; let plus: Bool; let digits: [Int]; let groups: [Int]; let paren: Bool }
+    struct Candidate { let start: Int; let end: Int; let plus: Bool; let digits: [Int]; let groups: [Int]; let paren: Bool
+        let dots: Bool }
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
         var i = 0
         while i < t.count {
             let b = t[i]
             guard b == 0x2B || b == 0x28 || PIIBytes.isDigit(b), i == 0 || !(PIIBytes.isAlnum(t[i - 1]) || t[i - 1] == 0x2B || t[i - 1] == 0x2E || t[i - 1] == 0x2D || t[i - 1] == 0x2F) else { i += 1; continue }
-            var j = i, digits: [Int] = [], groups: [Int] = [], current = 0, paren = false
+            var j = i, digits: [Int] = [], groups: [Int] = [], current = 0, paren = false, dots = false
             var lastSep: UInt8? = 0x20                 // the previous byte when it was a separator
             while j < t.count {
                 let c = t[j]
@@ -25,6 +26,7 @@ struct PhoneDetector: PIIDetector {
                 let allowed = lastSep == nil || c == 0x28 || lastSep == 0x29 || (lastSep == 0x2B && c == 0x20)
                 if isSep && allowed && j + 1 < t.count {
                     if c == 0x28 || c == 0x29 { paren = true }
+                    if c == 0x2E { dots = true }
                     if current > 0 { groups.append(current); current = 0 }
                     lastSep = c
                     j += 1
@@ -38,7 +40,7 @@ struct PhoneDetector: PIIDetector {
             if end < t.count && (PIIBytes.isAlnum(t[end]) || t[end] == 0x2F) || digits.count < 7 {
                 i = max(i + 1, j); continue
             }
-            let cand = Candidate(start: i, end: end, plus: t[i] == 0x2B, digits: digits, groups: groups, paren: paren)
+            let cand = Candidate(start: i, end: end, plus: t[i] == 0x2B, digits: digits, groups: groups, paren: paren, dots: dots)
             if valid(cand) { out.append(PIISpan(start: i, end: end, kind: kind)) }
             i = max(i + 1, j)
         }
@@ -65,8 +67,9 @@ struct PhoneDetector: PIIDetector {
         if g == [2, 2, 2, 2, 2] && d[0] == 0 && d[1] != 0 { return true }
         // DE: 0XXX XXXXXXX and the like (7–13 digits from 0, area then subscriber).
         if d[0] == 0 && d[1] != 0 && (7...13).contains(d.count) && g.count == 2 && (2...5).contains(g[0] - 0) && g[1] >= 4 && g[0] >= 3 { return true }
-        // PT: 2XX XXX XXX or 9XX XXX XXX; ES: 6/7/8/9XX XXX XXX or 9XX XX XX XX.
-        if g == [3, 3, 3] && [2, 6, 7, 8, 9].contains(d[0]) { return true }
+        // PT: 2XX XXX XXX or 9XX XXX XXX; ES: 6/7/8/9XX XXX XXX or 9XX XX XX XX (not with dots: "200.000.000"
+        // is a number grouped in thousands).
+        if g == [3, 3, 3] && [2, 6, 7, 8, 9].contains(d[0]) && !c.dots { return true }
         if g == [3, 2, 2, 2] && [6, 7, 8, 9].contains(d[0]) { return true }
         // IN: XXXXX XXXXX mobile, 6–9 first.
         if g == [5, 5] && (6...9).contains(d[0]) { return true }

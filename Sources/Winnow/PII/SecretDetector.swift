@@ -12,9 +12,47 @@ struct SecretDetector: PIIDetector {
     static let names = ["password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "token", "access_token", "auth_token",
                         "client_secret", "secret_key", "private_key", "aws_secret_access_key", "secret_access_key"]
     static let minEntropy = 3.0
+    static let nameBytes = names.map { Array($0.utf8) }
+    /// The bytes a finding can start at (A: AKIA/ASIA/AIza, g: gh…, x: xox…, e: eyJ…, -: -----BEGIN) or that
+    /// separate a name from its value (=, :); every other byte is passed over.
+    static let triggers: [Bool] = (0..<256).map { "Agxe-=:".utf8.contains(UInt8($0)) }
+
+    /// Whether bytes[s..<n] is a credential name, or ends in "_name" / ".name" (ASCII case ignored).
+    static func isCredentialName(_ t: UnsafeBufferPointer<UInt8>, _ s: Int, _ n: Int) -> Bool {
+        nameBytes.contains { name in
+            let k = name.count
+            guard n - s == k || (n - s > k && (t[n - k - 1] == 0x5F || t[n - k - 1] == 0x2E)) else { return false }
+            for j in 0..<k where (t[n - k + j] | (PIIBytes.isAlpha(t[n - k + j]) ? 0x20 : 0)) != name[j] { return false }
+            return true
+        }
+    }
 
     @inline(__always) static func tokenChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
     @inline(__always) static func base64url(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
+
+    /// Bytes that end an assigned value: quotes, separators and brackets (and a backtick: reST's
+    /// ":token:`name`" is markup).
+    static let valueStops: Set<UInt8> = Set("\"',;()[]{}`".utf8)
+
+    /// A value that is one lower-case or capitalised word ("Authentication" in "passwd: Authentication token
+    /// manipulation error") is prose, not a credential.
+    static func plainWord(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Bool {
+        (a..<b).allSatisfy { PIIBytes.isAlpha(t[$0]) && ($0 == a || t[$0] >= 0x61) }
+    }
+
+    /// A PEM block holds base64 lines (64 characters in the standard; at least 40 in a row here), not a
+    /// placeholder like "... (private key in base64 encoding) ...".
+    static func hasKeyBody(_ t: UnsafeBufferPointer<UInt8>, _ from: Int) -> Bool {
+        var run = 0, i = from
+        while i < t.count && i - from < 8192 {
+            let b = t[i]
+            if PIIBytes.isAlnum(b) || b == 0x2B || b == 0x2F || b == 0x3D { run += 1; if run >= 40 { return true } }
+            else if b == 0x2D { return false }              // reached "-----END" without a key line
+            else { run = 0 }
+            i += 1
+        }
+        return false
+    }
 
     static func entropy(_ s: ArraySlice<UInt8>) -> Double {
         var counts = [Int](repeating: 0, count: 256)
@@ -34,9 +72,11 @@ struct SecretDetector: PIIDetector {
         }
         func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
         func boundary(_ i: Int) -> Bool { i == 0 || !Self.tokenChar(bytes[i - 1]) }
+        let triggers = Self.triggers
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
+            guard triggers[Int(b)] else { i += 1; continue }
             var span: (Int, Int)? = nil
             if b == 0x41 && boundary(i) && (at(i, "AKIA") || at(i, "ASIA")) {
                 let e = runEnd(i, { ($0 >= 0x41 && $0 <= 0x5A) || PIIBytes.isDigit($0) })
@@ -68,7 +108,7 @@ struct SecretDetector: PIIDetector {
             if span == nil && b == 0x2D && at(i, "-----BEGIN ") {
                 let lineEnd = bytes[i...].firstIndex(of: 0x0A) ?? bytes.count
                 let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<lineEnd]), as: UTF8.self)
-                if header.hasSuffix("PRIVATE KEY-----") {
+                if header.hasSuffix("PRIVATE KEY-----"), Self.hasKeyBody(bytes, lineEnd) {
                     var k = lineEnd
                     while k + 9 <= bytes.count && !at(k, "-----END ") { k += 1 }
                     if k + 9 <= bytes.count {
@@ -85,12 +125,17 @@ struct SecretDetector: PIIDetector {
                 while n > 0 && (bytes[n - 1] == 0x20 || bytes[n - 1] == 0x22 || bytes[n - 1] == 0x27) { n -= 1 }
                 var s = n
                 while s > 0 && (Self.tokenChar(bytes[s - 1]) || bytes[s - 1] == 0x2E) { s -= 1 }
-                let name = n - s > 40 ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<n]), as: UTF8.self).lowercased()
-                if !name.isEmpty, Self.names.contains(where: { name == $0 || name.hasSuffix("_" + $0) || name.hasSuffix("." + $0) }) {
+                if n - s <= 40, Self.isCredentialName(bytes, s, n) {
+                    // A literal: quoted (and closed right after the value) or bare (not a call: `var.set(`).
                     var v = i + 1
-                    while v < bytes.count && (bytes[v] == 0x20 || bytes[v] == 0x22 || bytes[v] == 0x27) { v += 1 }
-                    let e = runEnd(v, { $0 > 0x20 && $0 != 0x22 && $0 != 0x27 && $0 != 0x2C && $0 != 0x3B && $0 < 0x7F })
-                    if e - v >= 8 && Self.entropy(Array(bytes[v..<e])[...]) >= Self.minEntropy { span = (v, e) }
+                    while v < bytes.count && bytes[v] == 0x20 { v += 1 }
+                    let quote: UInt8? = v < bytes.count && (bytes[v] == 0x22 || bytes[v] == 0x27) ? bytes[v] : nil
+                    if quote != nil { v += 1 }
+                    let e = runEnd(v, { $0 > 0x20 && $0 < 0x7F && !Self.valueStops.contains($0) })
+                    let closed = quote.map { e < bytes.count && bytes[e] == $0 } ?? !(e < bytes.count && bytes[e] == 0x28)
+                    if closed && e - v >= 8 && !Self.plainWord(bytes, v, e) && Self.entropy(Array(bytes[v..<e])[...]) >= Self.minEntropy {
+                        span = (v, e)
+                    }
                 }
             }
             if let (a, e) = span { out.append(PIISpan(start: a, end: e, kind: kind)); i = e } else { i += 1 }
@@ -104,8 +149,10 @@ struct URLCredentialsDetector: PIIDetector {
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
         var i = 0
-        while i + 3 < t.count {
-            guard t[i] == 0x3A, t[i + 1] == 0x2F, t[i + 2] == 0x2F, i > 0, PIIBytes.isAlpha(t[i - 1]) else { i += 1; continue }
+        while true {
+            i = PIIBytes.next(0x3A, in: t, from: i)
+            guard i + 3 < t.count else { break }
+            guard t[i + 1] == 0x2F, t[i + 2] == 0x2F, i > 0, PIIBytes.isAlpha(t[i - 1]) else { i += 1; continue }
             let start = i + 3
             var j = start, colon = -1
             while j < t.count && t[j] > 0x20 && t[j] != 0x2F && t[j] != 0x40 && t[j] != 0x3F && t[j] != 0x23 {

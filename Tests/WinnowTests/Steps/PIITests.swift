@@ -30,6 +30,14 @@ final class PIITests: XCTestCase {
         XCTAssertEqual(found("hosts 8.8.8.8 and 2001:4860:4860::8888, local 192.168.0.1"),
                        ["ip:8.8.8.8", "ip:2001:4860:4860::8888", "ip:192.168.0.1"])
         XCTAssertEqual(found("local 192.168.0.1 and 127.0.0.1, public 8.8.4.4", PIIScrubber(keepPrivateIPs: true)), ["ip:8.8.4.4"])
+        // Seen in real documentation: reStructuredText's "::" after a hex-looking word, bare "::", netmasks.
+        XCTAssertEqual(found("this would be::\n\n  code, or in C::\n  and ::, ::1 and a::b; mask 255.255.255.0, net 0.0.0.0"), [])
+        XCTAssertEqual(found("ff02::1 ip6-allnodes, fe80::1ff:fe23:4567:890a"), ["ip:ff02::1", "ip:fe80::1ff:fe23:4567:890a"])
+        XCTAssertEqual(found("ff02::1 ip6-allnodes, 224.0.0.251", PIIScrubber(keepPrivateIPs: true)), [])
+        XCTAssertEqual(found("6.2.4.1. The configuration\n  6.2.4.2) SASL\nsee Section 6.2.4.3, Sezione\u{a0}6.2.4.4, revision 1.17.2.7"), [])
+        XCTAssertEqual(found("novas-3.1.1.3.tar.gz, novas==3.1.1.3, 7.165.77.213.IN-ADDR.ARPA, /web/20060524042422/, 200.000.000 di"), [])
+        XCTAssertEqual(found(":token:`~python-grammar:expression_list` is omitted"), [])
+        XCTAssertEqual(found("from IP 201.129.66.3. Then\n201.129.66.4 logged in"), ["ip:201.129.66.3", "ip:201.129.66.4"])
     }
 
     func testPhonesOfEachCountry() {
@@ -54,7 +62,7 @@ final class PIITests: XCTestCase {
         let gh = "ghp_" + String(repeating: "aB3dE5fG7h", count: 4).prefix(36)
         let google = "AIza" + String(repeating: "Sy_9-AbCdE", count: 4).prefix(35)
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
-        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq\n-----END RSA PRIVATE KEY-----"
+        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq9xLzP2vJ1kQ8mN3wR5tY6uI7oP8aS9dF0gH1jK2lZ3xC4\nvB5nM6==\n-----END RSA PRIVATE KEY-----"
         let cases: [(String, String)] = [
             ("key AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE"),
             ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
@@ -69,7 +77,10 @@ final class PIITests: XCTestCase {
         for (text, value) in cases { XCTAssertEqual(found(text), ["secret:\(value)"], text) }
         XCTAssertEqual(found("clone https://admin:s3cr3t@git.example.com/repo.git"), ["url_credentials:admin:s3cr3t"])
         for n in ["password = changeme", "token: true", "sha = d41d8cd98f00b204e9800998ecf8427e", "see https://example.com:8080/a@b",
-                  "ghp_short", "AKIA1234", "The secret: always test"] {
+                  "ghp_short", "AKIA1234", "The secret: always test",
+                  "password = ''.join(secrets.choice(alphabet) for i in range(8))", "token = var.set('new value')",
+                  "passwd: Authentication token manipulation error",
+                  "-----BEGIN RSA PRIVATE KEY-----\n   ... (private key in base64 encoding) ...\n   -----END RSA PRIVATE KEY-----"] {
             XCTAssertEqual(found(n).filter { $0.hasPrefix("secret") || $0.hasPrefix("url_credentials") }, [], n)
         }
     }

@@ -162,7 +162,7 @@ def main():
             if kind == "secret":
                 value, prefix = secret()
                 planted = (prefix or "") + value
-                text = template.format(planted) + ('"' if prefix and prefix.endswith('"') else "")
+                text = template.format(planted + ('"' if prefix and prefix.endswith('"') else ""))
                 start = len(template.split("{}")[0]) + len(prefix or "")
             elif kind == "url_credentials":
                 cred, scheme, rest = url_credentials()
