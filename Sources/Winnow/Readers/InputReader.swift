@@ -143,12 +143,25 @@ public enum JSONLTexts {
     }
 
     public static func read(_ path: String, field: String = "text") throws -> [String] {
-        var parser = DocumentLineParser(textField: field, idField: "id")
         var out: [String] = []
+        try forEachText(path, field: field) { out.append($0) }
+        return out
+    }
+
+    /// The `field` string of each JSONL line, streamed; lines without one are skipped.
+    public static func forEachText(_ path: String, field: String = "text", _ body: (String) throws -> Void) throws {
+        var parser = DocumentLineParser(textField: field, idField: "id")
         try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
-            if case .text(let l) = line, parser.parse(l) == nil, case .success(let t) = parser.makeText() { out.append(t) }
+            if case .text(let l) = line, parser.parse(l) == nil, case .success(let t) = parser.makeText() { try body(t) }
             return true
         }
-        return out
+    }
+
+    /// Each line's bytes (without its newline), streamed; .gz/.zst are decompressed; "/dev/stdin" works.
+    public static func forEachLine(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
+            if case .text(let l) = line { try body(l) }
+            return true
+        }
     }
 }
