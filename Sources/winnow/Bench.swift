@@ -1,10 +1,52 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import Winnow
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self])
+        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self, Encode.self])
+
+    struct Encode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load the texts of JSONL FILES, then time encoding them all with TOKENIZER on --threads threads; print one JSON line with MB/s, tokens and the SHA-256 of every id (uint32 little-endian, in document order).")
+
+        @Argument(help: "tokenizer.json") var tokenizer: String
+        @Argument(help: "JSONL files.") var files: [String]
+        @Option(help: "The field holding the text.") var textField = "text"
+        @Option(help: "Threads.") var threads = 1
+
+        func run() throws {
+            let model = try TokenizerFile.load(tokenizer)
+            var texts: [String] = []
+            for f in files { try JSONLTexts.forEachText(f, field: textField) { texts.append($0) } }
+            let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+            var results = [[Int32]](repeating: [], count: texts.count)
+            let n = max(1, threads), chunk = 256
+            let start = Date()
+            results.withUnsafeMutableBufferPointer { res in
+                let r = res
+                let next = NSLock()
+                nonisolated(unsafe) var cursor = 0
+                DispatchQueue.concurrentPerform(iterations: n) { _ in
+                    var enc = BPEEncoder(model: model)
+                    while true {
+                        next.lock(); let a = cursor; cursor += chunk; next.unlock()
+                        guard a < texts.count else { return }
+                        for k in a..<min(a + chunk, texts.count) { r[k] = enc.encode(texts[k]) }
+                    }
+                }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            var sha = SHA256(), tokens = 0
+            for ids in results {
+                tokens += ids.count
+                ids.map { UInt32(bitPattern: $0).littleEndian }.withUnsafeBytes { sha.update($0) }
+            }
+            print(String(format: #"{"tool": "winnow", "what": "encode", "threads": %d, "docs": %d, "mb": %.1f, "wall_s": %.3f, "mb_per_s": %.2f, "tokens": %d, "tokens_per_s": %.0f, "ids_sha256": "%@"}"#,
+                         n, texts.count, Double(bytes) / 1e6, seconds, Double(bytes) / 1e6 / seconds, tokens, Double(tokens) / seconds, sha.finalize().hex))
+        }
+    }
 
     struct Decide: ParsableCommand {
         static let configuration = CommandConfiguration(
