@@ -51,6 +51,13 @@ public struct BPEEncoder {
         PreTokenizer.split(t, from: from, to: to) { a, b in encodePiece(t, a, b, into: &out) }
     }
 
+    /// The ids of one piece's bytes, merged by the rescanning loop (heapFrom: Int.max) or the heap (0).
+    mutating func mergePiece(_ bytes: [UInt8], heapFrom: Int) -> [Int32] {
+        symbols = bytes.map { model.byteToken[Int($0)] }
+        mergeSymbols(heapFrom: heapFrom)
+        return symbols
+    }
+
     /// The ids of one piece (bytes a..<b of t).
     @inline(__always)
     mutating func encodePiece(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, into out: inout [Int32]) {
@@ -68,8 +75,10 @@ public struct BPEEncoder {
     }
 
     /// Applies merges to `symbols` until none applies: each round merges the lowest-rank adjacent pair
-    /// (the leftmost of equals).
-    private mutating func mergeSymbols() {
+    /// (the leftmost of equals). Short pieces rescan their pairs each round; long ones (a run of letters with
+    /// no space can be megabytes) use a heap, so a piece costs n log n, not n².
+    mutating func mergeSymbols(heapFrom: Int = 64) {
+        if symbols.count > heapFrom { mergeWithHeap(); return }
         let pairs = model.pairs
         ranks.removeAll(keepingCapacity: true)
         for k in 0..<(symbols.count - 1) { ranks.append(pairs.lookup(symbols[k], symbols[k + 1])?.rank ?? Int32.max) }
@@ -83,6 +92,60 @@ public struct BPEEncoder {
             if at > 0 { ranks[at - 1] = pairs.lookup(symbols[at - 1], symbols[at])?.rank ?? Int32.max }
             if at < ranks.count { ranks[at] = pairs.lookup(symbols[at], symbols[at + 1])?.rank ?? Int32.max }
         }
+    }
+}
+
+extension BPEEncoder {
+    /// The same merges as the rescanning loop, through a min-heap of (rank, position) with stale entries skipped
+    /// — Hugging Face's way; a position is the left symbol's original index, so equal ranks go leftmost first.
+    fileprivate mutating func mergeWithHeap() {
+        let pairs = model.pairs
+        let n = symbols.count
+        var next = Array(1...n), prev = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = RankHeap()
+        for i in 0..<(n - 1) { if let m = pairs.lookup(symbols[i], symbols[i + 1]) { heap.push(m.rank, Int32(i)) } }
+        while let (rank, p) = heap.pop() {
+            let i = Int(p)
+            guard alive[i], next[i] < n, let m = pairs.lookup(symbols[i], symbols[next[i]]), m.rank == rank else { continue }
+            let j = next[i]
+            symbols[i] = m.merged
+            alive[j] = false
+            next[i] = next[j]
+            if next[j] < n { prev[next[j]] = i }
+            if prev[i] >= 0, let l = pairs.lookup(symbols[prev[i]], symbols[i]) { heap.push(l.rank, Int32(prev[i])) }
+            if next[i] < n, let r = pairs.lookup(symbols[i], symbols[next[i]]) { heap.push(r.rank, Int32(i)) }
+        }
+        var k = 0, out = 0
+        while k < n { symbols[out] = symbols[k]; out += 1; k = next[k] }
+        symbols.removeLast(n - out)
+    }
+}
+
+/// A min-heap of (rank, position), packed into one integer each.
+struct RankHeap {
+    private var items: [UInt64] = []
+    mutating func push(_ rank: Int32, _ pos: Int32) {
+        items.append(UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: pos)))
+        var i = items.count - 1
+        while i > 0 { let p = (i - 1) / 2; guard items[i] < items[p] else { break }; items.swapAt(i, p); i = p }
+    }
+    mutating func pop() -> (Int32, Int32)? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && items[l] < items[m] { m = l }
+                if r < items.count && items[r] < items[m] { m = r }
+                if m == i { break }
+                items.swapAt(i, m); i = m
+            }
+        }
+        return (Int32(truncatingIfNeeded: top >> 32), Int32(truncatingIfNeeded: top))
     }
 }
 

@@ -77,6 +77,19 @@ final class TokenizerParityTests: XCTestCase {
         XCTAssertEqual(model.decode(enc.encode("a <|endoftext|> b")), Array("a <|endoftext|> b".utf8))
     }
 
+    /// Long pieces go through a heap; it merges exactly as the rescanning loop does.
+    func testLongPiecesMergeAlikeAndFast() throws {
+        let model = try TokenizerFile.load("\(dir)/hf_tokenizer.json")
+        var enc = BPEEncoder(model: model)
+        for text in try rows().prefix(200).map(\.bytes) where text.count > 1 {
+            XCTAssertEqual(enc.mergePiece(text, heapFrom: Int.max), enc.mergePiece(text, heapFrom: 0))
+        }
+        let word = Array(String(repeating: "abracadabraquickbrownfox", count: 20_000).utf8)   // 480 KB, one piece
+        var ids: [Int32] = []   // quadratic merging would not finish this in hours
+        word.withUnsafeBufferPointer { enc.encode(bytes: $0, into: &ids) }
+        XCTAssertEqual(model.decode(ids), word)
+    }
+
     /// Training is deterministic and its tokenizer encodes what it was trained on compactly.
     func testTrainingIsDeterministic() throws {
         let texts = try rows().compactMap { String(validating: $0.bytes, as: UTF8.self) }
