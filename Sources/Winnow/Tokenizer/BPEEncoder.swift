@@ -103,18 +103,18 @@ extension BPEEncoder {
         let n = symbols.count
         var next = Array(1...n), prev = Array(-1..<(n - 1))
         var alive = [Bool](repeating: true, count: n)
-        var heap = RankHeap()
-        for i in 0..<(n - 1) { if let m = pairs.lookup(symbols[i], symbols[i + 1]) { heap.push(m.rank, Int32(i)) } }
-        while let (rank, p) = heap.pop() {
-            let i = Int(p)
+        var heap = BinaryHeap<RankEntry>()
+        for i in 0..<(n - 1) { if let m = pairs.lookup(symbols[i], symbols[i + 1]) { heap.push(RankEntry(m.rank, Int32(i))) } }
+        while let e = heap.pop() {
+            let i = Int(e.pos), rank = e.rank
             guard alive[i], next[i] < n, let m = pairs.lookup(symbols[i], symbols[next[i]]), m.rank == rank else { continue }
             let j = next[i]
             symbols[i] = m.merged
             alive[j] = false
             next[i] = next[j]
             if next[j] < n { prev[next[j]] = i }
-            if prev[i] >= 0, let l = pairs.lookup(symbols[prev[i]], symbols[i]) { heap.push(l.rank, Int32(prev[i])) }
-            if next[i] < n, let r = pairs.lookup(symbols[i], symbols[next[i]]) { heap.push(r.rank, Int32(i)) }
+            if prev[i] >= 0, let l = pairs.lookup(symbols[prev[i]], symbols[i]) { heap.push(RankEntry(l.rank, Int32(prev[i]))) }
+            if next[i] < n, let r = pairs.lookup(symbols[i], symbols[next[i]]) { heap.push(RankEntry(r.rank, Int32(i))) }
         }
         var k = 0, out = 0
         while k < n { symbols[out] = symbols[k]; out += 1; k = next[k] }
@@ -122,15 +122,34 @@ extension BPEEncoder {
     }
 }
 
-/// A min-heap of (rank, position), packed into one integer each.
-struct RankHeap {
-    private var items: [UInt64] = []
-    mutating func push(_ rank: Int32, _ pos: Int32) {
-        items.append(UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: pos)))
+/// (rank, position) packed into one integer: the smaller comes first.
+struct RankEntry: HeapOrdered {
+    let packed: UInt64
+    init(_ rank: Int32, _ pos: Int32) { packed = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: pos)) }
+    var rank: Int32 { Int32(truncatingIfNeeded: packed >> 32) }
+    var pos: Int32 { Int32(truncatingIfNeeded: packed) }
+    static func before(_ a: Self, _ b: Self) -> Bool { a.packed < b.packed }
+}
+
+/// Elements that know which of two comes out of a `BinaryHeap` first.
+protocol HeapOrdered { static func before(_ a: Self, _ b: Self) -> Bool }
+
+/// A binary heap: `pop` gives the element that comes before all others.
+struct BinaryHeap<Element: HeapOrdered> {
+    private var items: [Element] = []
+
+    mutating func push(_ e: Element) {
+        items.append(e)
         var i = items.count - 1
-        while i > 0 { let p = (i - 1) / 2; guard items[i] < items[p] else { break }; items.swapAt(i, p); i = p }
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard Element.before(items[i], items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
     }
-    mutating func pop() -> (Int32, Int32)? {
+
+    mutating func pop() -> Element? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
         if !items.isEmpty {
@@ -139,13 +158,14 @@ struct RankHeap {
             while true {
                 let l = 2 * i + 1, r = l + 1
                 var m = i
-                if l < items.count && items[l] < items[m] { m = l }
-                if r < items.count && items[r] < items[m] { m = r }
+                if l < items.count && Element.before(items[l], items[m]) { m = l }
+                if r < items.count && Element.before(items[r], items[m]) { m = r }
                 if m == i { break }
-                items.swapAt(i, m); i = m
+                items.swapAt(i, m)
+                i = m
             }
         }
-        return (Int32(truncatingIfNeeded: top >> 32), Int32(truncatingIfNeeded: top))
+        return top
     }
 }
 

@@ -83,14 +83,14 @@ public struct BPETrainer {
                 if pairWords[p]?.last != Int32(w) { pairWords[p, default: []].append(Int32(w)) }
             }
         }
-        var heap = MergeHeap()
-        for (p, n) in pairCount where n > 0 { heap.push(MergeHeap.Entry(count: n, pair: p)) }
+        var heap = BinaryHeap<MergeEntry>()
+        for (p, n) in pairCount where n > 0 { heap.push(MergeEntry(count: n, pair: p)) }
 
         var merges: [(left: Int32, right: Int32, merged: Int32)] = []
         while tokens.count < vocabSize, let top = heap.pop() {
             let current = pairCount[top.pair] ?? 0
             if top.count != current {                       // stale: counts changed since it was pushed
-                if current > 0 { heap.push(MergeHeap.Entry(count: current, pair: top.pair)) }
+                if current > 0 { heap.push(MergeEntry(count: current, pair: top.pair)) }
                 continue
             }
             if current < max(1, minFrequency) { break }
@@ -131,46 +131,15 @@ public struct BPETrainer {
             }
             pairCount[top.pair] = 0
             pairWords[top.pair] = nil
-            for p in touched.keys.sorted() where (pairCount[p] ?? 0) > 0 { heap.push(MergeHeap.Entry(count: pairCount[p]!, pair: p)) }
+            for p in touched.keys.sorted() where (pairCount[p] ?? 0) > 0 { heap.push(MergeEntry(count: pairCount[p]!, pair: p)) }
         }
         return try BPEModel(tokens: tokens, merges: merges, specials: specialList, addPrefixSpace: addPrefixSpace)
     }
 }
 
-/// A max-heap of candidate merges: the higher count first, then the pair of smaller ids.
-struct MergeHeap {
-    struct Entry { let count: Int; let pair: UInt64 }
-    private var items: [Entry] = []
-
-    @inline(__always) private static func before(_ a: Entry, _ b: Entry) -> Bool { a.count != b.count ? a.count > b.count : a.pair < b.pair }
-
-    mutating func push(_ e: Entry) {
-        items.append(e)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard Self.before(items[i], items[parent]) else { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && Self.before(items[l], items[m]) { m = l }
-                if r < items.count && Self.before(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+/// A candidate merge: the higher count comes first, then the pair of smaller ids.
+struct MergeEntry: HeapOrdered {
+    let count: Int
+    let pair: UInt64
+    static func before(_ a: Self, _ b: Self) -> Bool { a.count != b.count ? a.count > b.count : a.pair < b.pair }
 }
