@@ -31,10 +31,11 @@ build: setup
 run: build
 	$(BIN) run pipelines/quickstart.json
 
-## test: the whole test suite (debug build)
+## test: the whole test suite (debug build), then token shards read back as llm.c and Megatron read them
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	scripts/check-token-shards.sh
 
 ## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
 bench: build

@@ -93,6 +93,37 @@ CREATE TABLE IF NOT EXISTS shards (
   PRIMARY KEY (run_id, shard)
 );
 
+-- Token shards (output.formats llmc, megatron): one row per format, split and shard. The same documents in
+-- the same order are in shard N of every format.
+CREATE TABLE IF NOT EXISTS token_shards (
+  run_id      TEXT NOT NULL,
+  format      TEXT NOT NULL,               -- llmc | megatron
+  split       TEXT NOT NULL,               -- train | val
+  shard       INTEGER NOT NULL,
+  path        TEXT NOT NULL,               -- the .bin, relative to the output folder
+  docs        INTEGER NOT NULL,
+  tokens      INTEGER NOT NULL,            -- end-of-text tokens included
+  bytes       INTEGER NOT NULL,            -- all its files
+  sha256      TEXT NOT NULL,               -- of the .bin
+  files       TEXT NOT NULL,               -- JSON array: path, bytes, sha256 of each file (.bin, .idx)
+  sources     TEXT NOT NULL,               -- JSON object: tokens per source
+  PRIMARY KEY (run_id, format, split, shard)
+);
+
+-- Where each kept document's tokens are: split, token shard (the same number in every format), its
+-- sequence (document) number in that shard — Megatron's sequence index — and, in the llm.c shard, the
+-- offset of its first token (after its end-of-text token) and its token count (end-of-text not counted).
+CREATE TABLE IF NOT EXISTS document_tokens (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  doc_id      TEXT NOT NULL,
+  split       TEXT NOT NULL,
+  shard       INTEGER NOT NULL,
+  sequence    INTEGER NOT NULL,
+  token_offset INTEGER NOT NULL,
+  tokens      INTEGER NOT NULL
+);
+
 -- Documents read and written per source (kept even when per-document rows are switched off).
 CREATE TABLE IF NOT EXISTS source_stats (
   run_id      TEXT NOT NULL,
@@ -143,6 +174,11 @@ CREATE VIEW IF NOT EXISTS shard_sources AS
   SELECT run_id, shard, source, count(*) AS documents
   FROM documents WHERE status = 'kept'
   GROUP BY run_id, shard, source;
+
+-- Documents and tokens per run, source and split (end-of-text tokens not counted).
+CREATE VIEW IF NOT EXISTS token_counts AS
+  SELECT run_id, source, split, count(*) AS documents, sum(tokens) AS tokens
+  FROM document_tokens GROUP BY run_id, source, split;
 
 -- The funnel per source: read, kept, dropped, bad lines.
 CREATE VIEW IF NOT EXISTS source_summary AS

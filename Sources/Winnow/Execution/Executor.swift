@@ -33,7 +33,7 @@ public final class Executor: @unchecked Sendable {
     private(set) var keptFeeder: KeptRowFeeder!
     private(set) var workFiles: WorkFiles!
     private(set) var runID = ""
-    private var db: SQLiteDatabase!
+    private(set) var db: SQLiteDatabase!
     private var partitions: [Partition] = []
     private var inputs: [InputFile] = []
     private var doneTasks: Set<String> = []
@@ -85,8 +85,10 @@ public final class Executor: @unchecked Sendable {
             }
             let shards = try ShardPhase(run: self).execute()
             phaseDone("shards")
+            let tokens = try TokenPhase(run: self).execute(shards)
+            if tokens != nil { phaseDone("token shards") }
             try lineage.sync()
-            let summary = try finish(shards: shards, resumed: resumed)
+            let summary = try finish(shards: shards, tokens: tokens, resumed: resumed)
             try lineage.close()
             try? fm.removeItem(atPath: workFiles.dir)
             try? db.exec(LineageSchema.indexes)
@@ -174,6 +176,9 @@ public final class Executor: @unchecked Sendable {
             try fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent(f))
         }
         try? fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent("manifest.json"))
+        for name in TokenShardFormat.allCases.map(\.rawValue) + ["tokenizer.json"] {
+            try? fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent(name))
+        }
     }
 
     private func workDir(_ id: String) -> String { (pipeline.outputDir as NSString).appendingPathComponent(".winnow/\(id)") }
@@ -264,8 +269,8 @@ public final class Executor: @unchecked Sendable {
 
     // MARK: - Finish
 
-    private func finish(shards: [ShardInfo], resumed: Bool) throws -> RunSummary {
-        let manifest = Manifest(pipeline: pipeline, shards: shards, sourceStats: try sourceStats())
+    private func finish(shards: [ShardInfo], tokens: TokenOutput?, resumed: Bool) throws -> RunSummary {
+        let manifest = Manifest(pipeline: pipeline, shards: shards, tokens: tokens, sourceStats: try sourceStats())
         try writeFileAtomically((pipeline.outputDir as NSString).appendingPathComponent("manifest.json"), Array(manifest.json().utf8))
         let srcs = try sourceStats()
         let docsIn = srcs.reduce(0) { $0 + $1.docsIn }

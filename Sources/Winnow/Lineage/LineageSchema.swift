@@ -100,6 +100,37 @@ CREATE TABLE IF NOT EXISTS shards (
   PRIMARY KEY (run_id, shard)
 );
 
+-- Token shards (output.formats llmc, megatron): one row per format, split and shard. The same documents in
+-- the same order are in shard N of every format.
+CREATE TABLE IF NOT EXISTS token_shards (
+  run_id      TEXT NOT NULL,
+  format      TEXT NOT NULL,               -- llmc | megatron
+  split       TEXT NOT NULL,               -- train | val
+  shard       INTEGER NOT NULL,
+  path        TEXT NOT NULL,               -- the .bin, relative to the output folder
+  docs        INTEGER NOT NULL,
+  tokens      INTEGER NOT NULL,            -- end-of-text tokens included
+  bytes       INTEGER NOT NULL,            -- all its files
+  sha256      TEXT NOT NULL,               -- of the .bin
+  files       TEXT NOT NULL,               -- JSON array: path, bytes, sha256 of each file (.bin, .idx)
+  sources     TEXT NOT NULL,               -- JSON object: tokens per source
+  PRIMARY KEY (run_id, format, split, shard)
+);
+
+-- Where each kept document's tokens are: split, token shard (the same number in every format), its
+-- sequence (document) number in that shard — Megatron's sequence index — and, in the llm.c shard, the
+-- offset of its first token (after its end-of-text token) and its token count (end-of-text not counted).
+CREATE TABLE IF NOT EXISTS document_tokens (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  doc_id      TEXT NOT NULL,
+  split       TEXT NOT NULL,
+  shard       INTEGER NOT NULL,
+  sequence    INTEGER NOT NULL,
+  token_offset INTEGER NOT NULL,
+  tokens      INTEGER NOT NULL
+);
+
 -- Documents read and written per source (kept even when per-document rows are switched off).
 CREATE TABLE IF NOT EXISTS source_stats (
   run_id      TEXT NOT NULL,
@@ -151,6 +182,11 @@ CREATE VIEW IF NOT EXISTS shard_sources AS
   FROM documents WHERE status = 'kept'
   GROUP BY run_id, shard, source;
 
+-- Documents and tokens per run, source and split (end-of-text tokens not counted).
+CREATE VIEW IF NOT EXISTS token_counts AS
+  SELECT run_id, source, split, count(*) AS documents, sum(tokens) AS tokens
+  FROM document_tokens GROUP BY run_id, source, split;
+
 -- The funnel per source: read, kept, dropped, bad lines.
 CREATE VIEW IF NOT EXISTS source_summary AS
   SELECT run_id, source, count(*) AS documents,
@@ -180,6 +216,8 @@ CREATE VIEW IF NOT EXISTS duplicate_clusters AS
     public static let indexes = """
 CREATE INDEX IF NOT EXISTS documents_doc_id ON documents(doc_id);
 CREATE INDEX IF NOT EXISTS documents_dup_of ON documents(dup_of) WHERE dup_of IS NOT NULL;
+CREATE INDEX IF NOT EXISTS document_tokens_doc_id ON document_tokens(doc_id);
+CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, split, shard);
 """
 
     /// Applies the schema (idempotent) and records the version; refuses files from a newer Winnow.

@@ -54,6 +54,15 @@ public enum LineageStore {
             switch s(7) {
             case "kept":
                 out += "  kept        shard \(s(12) ?? "?") (\(s(13) ?? "")), position \(s(14) ?? "?")\n"
+                if let run = s(0), let source = s(4),
+                   let t = try? db.query("SELECT split, shard, sequence, token_offset, tokens FROM document_tokens WHERE run_id = ? AND source = ? AND doc_id = ?",
+                                         [.text(run), .text(source), .text(docID)]), let tr = t.rows.first {
+                    let split = tr[0].text ?? "", shard = tr[1].integer ?? 0
+                    let files = (try? db.query("SELECT format, path FROM token_shards WHERE run_id = ? AND split = ? AND shard = ? ORDER BY format",
+                                               [.text(run), .text(split), .integer(shard)]))?.rows.map { "\($0[1].text ?? "")" } ?? []
+                    out += "  tokens      \(tr[4].integer ?? 0) tokens, \(split) shard \(shard) (\(files.joined(separator: ", "))): "
+                    out += "document \(tr[2].integer ?? 0) of the shard, llm.c token offset \(tr[3].integer ?? 0)\n"
+                }
             case "dropped":
                 out += "  dropped     by step \(s(8) ?? "?"), reason \(s(9) ?? "?")\n"
             default:

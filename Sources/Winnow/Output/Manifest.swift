@@ -3,6 +3,7 @@
 struct Manifest {
     let pipeline: Pipeline
     let shards: [ShardInfo]
+    let tokens: TokenOutput?
     let sourceStats: [RunSummary.SourceLine]
 
     func json() -> String {
@@ -30,6 +31,7 @@ struct Manifest {
                 ("sources", .object(JSONObject(s.sources.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))),
             ]))
         })
+        if let t = tokens { root["tokens"] = t.json() }
         return JSONWriter.pretty(.object(root))
     }
 }

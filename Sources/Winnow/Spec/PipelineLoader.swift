@@ -115,6 +115,26 @@ public enum PipelineLoader {
                 issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(p)\" matches no file (resolved against \(baseDir))"))
             }
         }
+        let tokenFormats = (json["output"]?["formats"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0 != "jsonl" }
+        let tok = json["tokenizer"]
+        if !tokenFormats.isEmpty && tok == nil {
+            issues.append(SpecIssue("/output/formats", "\(tokenFormats.joined(separator: " and ")) shards need a \"tokenizer\": {\"file\": …} or {\"train\": {…}}"))
+        }
+        if let tok {
+            if (tok["file"] == nil) == (tok["train"] == nil) {
+                issues.append(SpecIssue("/tokenizer", "give exactly one of \"file\" and \"train\""))
+            }
+            if let f = tok["file"]?.stringValue, checkInputs, !FileManager.default.fileExists(atPath: resolve(f, baseDir)) {
+                issues.append(SpecIssue("/tokenizer/file", "\"\(f)\" does not exist (resolved against \(baseDir))"))
+            }
+            if let train = tok["train"] {
+                let specials = (train["special_tokens"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let eot = tok["end_of_text"]?.stringValue ?? TokenizerSpec.defaultEndOfText
+                if !(specials.isEmpty ? TokenizerSpec.TrainSpec.Defaults.specialTokens : specials).contains(eot) {
+                    issues.append(SpecIssue("/tokenizer/end_of_text", "\"\(eot)\" is not one of /tokenizer/train/special_tokens"))
+                }
+            }
+        }
         if let level = json["output"]?["compression_level"]?.intValue {
             switch json["output"]?["compression"]?.stringValue ?? OutputSpec.Defaults.compression.rawValue {
             case "gzip" where level > 9: issues.append(SpecIssue("/output/compression_level", "\(level) is not in 1…9 for gzip"))

@@ -32,11 +32,32 @@ public enum PipelineSchema {
             ("compression_level", Schema.integer("Compression level (zstd 1–19, default 3; gzip 1–9, default 6).", minimum: 1, maximum: 19)),
             ("shard_bytes", Schema.integer("A shard is closed once it holds this many uncompressed bytes.", default: O.shardBytes, minimum: 1)),
             ("shard_docs", Schema.integer("A shard is closed once it holds this many documents; no limit when absent.", minimum: 1)),
+            ("shard_tokens", Schema.integer("A token shard (`llmc`, `megatron`) is closed before a document would take it past this many tokens (a longer document gets a shard of its own).",
+                                            default: O.shardTokens, minimum: 1)),
+            ("val_fraction", Schema.number("Share of documents that go to the validation split of the token shards, chosen by a hash of the seed and the document id.",
+                                           default: O.valFraction, minimum: 0, maximum: 1)),
         ], required: ["dir"])
+
+        typealias T = TokenizerSpec.TrainSpec.Defaults
+        let train = Schema.object("Train a byte-level BPE on the kept documents, before the token shards are written.", properties: [
+            ("vocab_size", Schema.integer("Vocabulary size: special tokens, the 256 bytes and the merges.", default: T.vocabSize, minimum: 257)),
+            ("min_frequency", Schema.integer("A pair must occur this often to be merged.", default: T.minFrequency, minimum: 0)),
+            ("special_tokens", Schema.array("Special tokens, ids 0, 1, …", items: Schema.string("A special token.", minLength: 1), minItems: 1, uniqueItems: true,
+                                            default: .array(T.specialTokens.map { .string($0) }))),
+            ("sample_bytes", Schema.integer("Train on the kept documents in shard order until this many bytes of text.", default: T.sampleBytes, minimum: 1)),
+            ("add_prefix_space", Schema.boolean("Put a space before a text that does not start with one (GPT-2's option).", default: false)),
+        ])
+        let tokenizer = Schema.object("The tokenizer of the token shards: a file, or one trained on the kept documents.", properties: [
+            ("file", Schema.string("Hugging Face `tokenizer.json` (byte-level BPE) or GPT-2 `vocab.json` with `merges.txt` beside it, relative to the spec file.", minLength: 1)),
+            ("train", Schema.ref("tokenizer_train")),
+            ("end_of_text", Schema.string("The special token written between documents.", default: TokenizerSpec.defaultEndOfText, minLength: 1)),
+        ])
 
         var defs = JSONObject()
         defs["source"] = source
         defs["output"] = output
+        defs["tokenizer"] = tokenizer
+        defs["tokenizer_train"] = train
         var stepRefs: [JSONValue] = []
         for d in StepRegistry.all {
             var props: [(String, JSONValue)] = [
@@ -65,6 +86,7 @@ public enum PipelineSchema {
                                    items: .object(JSONObject([("oneOf", .array(stepRefs)), ("description", "A step; `type` picks its parameters.")])),
                                    default: .array([]))),
             ("output", Schema.ref("output")),
+            ("tokenizer", Schema.ref("tokenizer")),
             ("lineage", Schema.string("SQLite lineage file, relative to the spec file.", default: "<output.dir>/\(P.lineageFile)", minLength: 1)),
             ("on_error", Schema.string("A bad input line: `skip` records it in lineage and goes on; `stop` ends the run with the error.",
                                        default: P.onError.rawValue, enumeration: PipelineSpec.OnError.allCases.map(\.rawValue))),

@@ -7,6 +7,7 @@ public struct PipelineSpec: Codable, Sendable {
     public var sources: [SourceSpec]
     public var steps: [StepSpec]
     public var output: OutputSpec
+    public var tokenizer: TokenizerSpec?
     public var lineage: String?
     public var onError: OnError
     public var seed: Int
@@ -26,7 +27,7 @@ public struct PipelineSpec: Codable, Sendable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case schema = "$schema", name, description, sources, steps, output, lineage
+        case schema = "$schema", name, description, sources, steps, output, tokenizer, lineage
         case onError = "on_error", seed
         case maxLineBytes = "max_line_bytes", partitionBytes = "partition_bytes"
     }
@@ -39,6 +40,7 @@ public struct PipelineSpec: Codable, Sendable {
         sources = try c.decode([SourceSpec].self, forKey: .sources)
         steps = try c.decodeIfPresent([StepSpec].self, forKey: .steps) ?? []
         output = try c.decode(OutputSpec.self, forKey: .output)
+        tokenizer = try c.decodeIfPresent(TokenizerSpec.self, forKey: .tokenizer)
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         onError = try c.decodeIfPresent(OnError.self, forKey: .onError) ?? Defaults.onError
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? Defaults.seed
@@ -131,18 +133,29 @@ public struct OutputSpec: Codable, Sendable {
     public var compressionLevel: Int?
     public var shardBytes: Int
     public var shardDocs: Int?
+    public var shardTokens: Int
+    public var valFraction: Double
 
-    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl }
+    /// `jsonl`: text shards (always written: lineage and `winnow explain` point into them); `llmc`, `megatron`:
+    /// token shards (need a `tokenizer`).
+    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, llmc, megatron }
 
     public enum Defaults {
         public static let formats: [Format] = [.jsonl]
         public static let compression = Compression.zstd
         /// 256 MiB of uncompressed JSONL per shard.
         public static let shardBytes = 256 << 20
+        /// 100 M tokens per token shard, as llm.c's own data scripts write.
+        public static let shardTokens = 100_000_000
+        public static let valFraction = 0.0
     }
+
+    /// The token shard formats asked for.
+    public var tokenFormats: [TokenShardFormat] { formats.compactMap { TokenShardFormat(rawValue: $0.rawValue) } }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case dir, formats, compression, compressionLevel = "compression_level", shardBytes = "shard_bytes", shardDocs = "shard_docs"
+        case shardTokens = "shard_tokens", valFraction = "val_fraction"
     }
 
     public init(from decoder: Decoder) throws {
@@ -153,5 +166,55 @@ public struct OutputSpec: Codable, Sendable {
         compressionLevel = try c.decodeIfPresent(Int.self, forKey: .compressionLevel)
         shardBytes = try c.decodeIfPresent(Int.self, forKey: .shardBytes) ?? Defaults.shardBytes
         shardDocs = try c.decodeIfPresent(Int.self, forKey: .shardDocs)
+        shardTokens = try c.decodeIfPresent(Int.self, forKey: .shardTokens) ?? Defaults.shardTokens
+        valFraction = try c.decodeIfPresent(Double.self, forKey: .valFraction) ?? Defaults.valFraction
+    }
+}
+
+/// The tokenizer token shards are written with: a file, or one trained on the cleaned documents.
+public struct TokenizerSpec: Codable, Sendable {
+    /// `tokenizer.json` (or `vocab.json` with `merges.txt` beside it), relative to the spec file.
+    public var file: String?
+    public var train: TrainSpec?
+    /// The special token that separates documents in token shards.
+    public var endOfText: String
+
+    public struct TrainSpec: Codable, Sendable {
+        public var vocabSize: Int
+        public var minFrequency: Int
+        public var specialTokens: [String]
+        public var sampleBytes: Int
+        public var addPrefixSpace: Bool
+
+        public enum Defaults {
+            public static let vocabSize = 8192, minFrequency = 2, specialTokens = ["<|endoftext|>"]
+            /// 1 GB of kept text, taken in shard order (deterministic).
+            public static let sampleBytes = 1_000_000_000
+        }
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case vocabSize = "vocab_size", minFrequency = "min_frequency", specialTokens = "special_tokens"
+            case sampleBytes = "sample_bytes", addPrefixSpace = "add_prefix_space"
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? Defaults.vocabSize
+            minFrequency = try c.decodeIfPresent(Int.self, forKey: .minFrequency) ?? Defaults.minFrequency
+            specialTokens = try c.decodeIfPresent([String].self, forKey: .specialTokens) ?? Defaults.specialTokens
+            sampleBytes = try c.decodeIfPresent(Int.self, forKey: .sampleBytes) ?? Defaults.sampleBytes
+            addPrefixSpace = try c.decodeIfPresent(Bool.self, forKey: .addPrefixSpace) ?? false
+        }
+    }
+
+    public static let defaultEndOfText = "<|endoftext|>"
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case file, train, endOfText = "end_of_text" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        file = try c.decodeIfPresent(String.self, forKey: .file)
+        train = try c.decodeIfPresent(TrainSpec.self, forKey: .train)
+        endOfText = try c.decodeIfPresent(String.self, forKey: .endOfText) ?? Self.defaultEndOfText
     }
 }
