@@ -62,20 +62,24 @@ final class TokenShardWriter {
     /// Returns the offset of the document's first token in the shard (in tokens, header excluded).
     @discardableResult
     func add(_ ids: UnsafeBufferPointer<Int32>) throws -> Int64 {
-        scratch.removeAll(keepingCapacity: true)
         let offset = format == .llmc ? tokens + 1 : tokens
-        if format == .llmc { put(eot) }
-        for id in ids { put(id) }
-        if format == .megatron { put(eot) }
-        try scratch.withUnsafeBytes { try bin.write($0) }
+        let size = wide ? 4 : 2, n = ids.count + 1
+        if scratch.count < n * size { scratch = [UInt8](repeating: 0, count: n * size) }
+        scratch.withUnsafeMutableBytes { out in
+            var k = 0
+            func put(_ id: Int32) {
+                if wide { out.storeBytes(of: UInt32(bitPattern: id).littleEndian, toByteOffset: k, as: UInt32.self) }
+                else { out.storeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian, toByteOffset: k, as: UInt16.self) }
+                k += size
+            }
+            if format == .llmc { put(eot) }
+            for id in ids { put(id) }
+            if format == .megatron { put(eot) }
+        }
+        try scratch.withUnsafeBytes { try bin.write(UnsafeRawBufferPointer(rebasing: $0[0..<(n * size)])) }
         tokens += Int64(ids.count + 1)
         lengths.append(Int32(ids.count + 1))
         return offset
-    }
-
-    @inline(__always) private func put(_ id: Int32) {
-        if wide { withUnsafeBytes(of: UInt32(bitPattern: id).littleEndian) { scratch += $0 } }
-        else { withUnsafeBytes(of: UInt16(truncatingIfNeeded: id).littleEndian) { scratch += $0 } }
     }
 
     var documents: Int { lengths.count }

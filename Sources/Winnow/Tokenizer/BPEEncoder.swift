@@ -3,10 +3,10 @@
 /// One encoder per thread: it caches the ids of short pieces it has seen.
 public struct BPEEncoder {
     public let model: BPEModel
-    private var cache: [PieceKey: [Int32]] = [:]
+    private var cache = PieceCache()
+    private let pre = PreTokenizer()
     private var symbols: [Int32] = []
     private var ranks: [Int32] = []
-    private static let cacheLimit = 1 << 18
 
     public init(model: BPEModel) { self.model = model }
 
@@ -48,7 +48,7 @@ public struct BPEEncoder {
 
     private mutating func encodeOrdinary(_ t: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, into out: inout [Int32]) {
         guard from < to else { return }
-        PreTokenizer.split(t, from: from, to: to) { a, b in encodePiece(t, a, b, into: &out) }
+        pre.split(t, from: from, to: to) { a, b in encodePiece(t, a, b, into: &out) }
     }
 
     /// The ids of one piece's bytes, merged by the rescanning loop (heapFrom: Int.max) or the heap (0).
@@ -63,15 +63,12 @@ public struct BPEEncoder {
     mutating func encodePiece(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, into out: inout [Int32]) {
         if b - a == 1 { out.append(model.byteToken[Int(t[a])]); return }
         let key = b - a <= 16 ? PieceKey(t, a, b) : nil
-        if let key, let hit = cache[key] { out += hit; return }
+        if let key, cache.append(key, to: &out) { return }
         symbols.removeAll(keepingCapacity: true)
         for k in a..<b { symbols.append(model.byteToken[Int(t[k])]) }
         mergeSymbols()
         out += symbols
-        if let key {
-            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[key] = symbols
-        }
+        if let key { cache.insert(key, symbols) }
     }
 
     /// Applies merges to `symbols` until none applies: each round merges the lowest-rank adjacent pair
@@ -169,9 +166,53 @@ struct BinaryHeap<Element: HeapOrdered> {
     }
 }
 
+/// The ids of short pieces already encoded: an open-addressing table of keys into one arena of ids (no
+/// per-entry arrays, so no reference counting on the hot path). Emptied when full.
+struct PieceCache {
+    private static let slots = 1 << 18
+    private var keys = [PieceKey](repeating: PieceKey(lo: 0, hi: 0, count: 0), count: slots)
+    private var spans = [UInt64](repeating: 0, count: slots)           // arena offset << 16 | length
+    private var arena: [Int32] = []
+    private var used = 0
+
+    @inline(__always) private static func slot(_ k: PieceKey) -> Int {
+        Int(truncatingIfNeeded: ((k.lo &* 0x9E37_79B9_7F4A_7C15) ^ (k.hi &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(k.count)) >> 46) & (slots - 1)
+    }
+
+    /// Appends the cached ids of `k` to `out`; false when `k` is not cached.
+    @inline(__always) mutating func append(_ k: PieceKey, to out: inout [Int32]) -> Bool {
+        var s = Self.slot(k)
+        while keys[s].count != 0 {
+            if keys[s] == k {
+                let span = spans[s], start = Int(span >> 16), n = Int(span & 0xFFFF)
+                arena.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<(start + n)])) }
+                return true
+            }
+            s = (s + 1) & (Self.slots - 1)
+        }
+        return false
+    }
+
+    mutating func insert(_ k: PieceKey, _ ids: [Int32]) {
+        if used * 2 >= Self.slots || arena.count > 1 << 24 {
+            for i in 0..<Self.slots { keys[i] = PieceKey(lo: 0, hi: 0, count: 0) }
+            arena.removeAll(keepingCapacity: true)
+            used = 0
+        }
+        var s = Self.slot(k)
+        while keys[s].count != 0 { if keys[s] == k { return }; s = (s + 1) & (Self.slots - 1) }
+        keys[s] = k
+        spans[s] = UInt64(arena.count) << 16 | UInt64(ids.count)
+        arena += ids
+        used += 1
+    }
+}
+
 /// Up to 16 bytes of a piece and its length, as a cache key (no allocation).
 struct PieceKey: Hashable {
     let lo: UInt64, hi: UInt64, count: Int
+
+    init(lo: UInt64, hi: UInt64, count: Int) { self.lo = lo; self.hi = hi; self.count = count }
 
     @inline(__always) init(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) {
         var lo: UInt64 = 0, hi: UInt64 = 0

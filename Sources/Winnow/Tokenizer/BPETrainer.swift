@@ -32,7 +32,7 @@ public struct BPETrainer {
         }
 
         public mutating func add(bytes t: UnsafeBufferPointer<UInt8>) {
-            PreTokenizer.split(t) { a, b in
+            PreTokenizer().split(t) { a, b in
                 if b - a <= 16 {
                     let key = PieceKey(t, a, b)
                     if let n = short[key] { short[key] = n + 1 } else { short[key] = 1; shortBytes[key] = Array(t[a..<b]) }

@@ -5,14 +5,17 @@
 /// written out by hand over UTF-8 bytes (no regex engine): letters (L*), numbers (N*), whitespace (the
 /// Unicode White_Space property, as Oniguruma's `\s`) and everything else. A byte that does not start a valid
 /// UTF-8 sequence is a piece of "everything else" on its own, so any byte string splits — and round-trips.
-enum PreTokenizer {
+struct PreTokenizer: Sendable {
     enum Class: UInt8 { case letter, number, space, other }
 
     /// Classes of the Basic Multilingual Plane, computed once (64 KB).
-    static let bmp: [Class] = (0..<0x10000).map { v in
+    static let table: [Class] = (0..<0x10000).map { v in
         guard let u = Unicode.Scalar(UInt32(v)) else { return .other }   // surrogates never decode
         return classify(u)
     }
+
+    /// The table, held by each instance so the hot loop does not go through a global's lazy initialiser.
+    let bmp: [Class] = PreTokenizer.table
 
     static func classify(_ u: Unicode.Scalar) -> Class {
         let p = u.properties
@@ -26,7 +29,7 @@ enum PreTokenizer {
 
     /// The class and byte length of the scalar at `i` (an invalid byte: `.other`, length 1).
     @inline(__always)
-    static func scalar(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Class, Int) {
+    func scalar(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Class, Int) {
         let b0 = t[i]
         if b0 < 0x80 { return (bmp[Int(b0)], 1) }
         let n = t.count
@@ -44,13 +47,13 @@ enum PreTokenizer {
             guard i + 3 < n, t[i + 1] & 0xC0 == 0x80, t[i + 2] & 0xC0 == 0x80, t[i + 3] & 0xC0 == 0x80 else { return (.other, 1) }
             let v = UInt32(b0 & 0x07) << 18 | UInt32(t[i + 1] & 0x3F) << 12 | UInt32(t[i + 2] & 0x3F) << 6 | UInt32(t[i + 3] & 0x3F)
             guard v >= 0x10000, v <= 0x10FFFF, let u = Unicode.Scalar(v) else { return (.other, 1) }
-            return (classify(u), 4)
+            return (Self.classify(u), 4)
         }
         return (.other, 1)
     }
 
     /// Calls `piece` with the byte range of each piece of `t[from..<to]`, in order; together they cover it.
-    static func split(_ t: UnsafeBufferPointer<UInt8>, from: Int = 0, to: Int? = nil, _ piece: (Int, Int) -> Void) {
+    func split(_ t: UnsafeBufferPointer<UInt8>, from: Int = 0, to: Int? = nil, _ piece: (Int, Int) -> Void) {
         let n = to ?? t.count
         let u = UnsafeBufferPointer(rebasing: t[0..<n])
         var i = from
@@ -62,7 +65,7 @@ enum PreTokenizer {
     }
 
     @inline(__always)
-    static func pieceEnd(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+    func pieceEnd(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
         let n = t.count
         let b = t[i]
         if b == 0x27 && i + 1 < n {                            // 's 't 'm 'd 're 've 'll
