@@ -12,3 +12,4 @@ bench/quality.sh /tmp/c220
 bench/langid.sh /tmp/c1000
 bench/minhash.sh /tmp/c1000
 bench/pii.sh /tmp/c1000
+bench/tokenizer.sh

@@ -67,6 +67,9 @@ final class LineageWriter: @unchecked Sendable {
         case rows([DocumentRow], [ErrorRow])
         case taskDone(task: String, stats: [StepStat], sources: [String: SourceStat])
         case statement(String, [SQLValue])
+        /// Many rows through one prepared statement, inside the current transaction (committed with the next
+        /// task mark or every 200,000 rows).
+        case batch(String, [[SQLValue]])
         /// Insert the kept-document rows of one partition from its meta file, then mark `task` done.
         case keptRows(KeptRowsJob)
         case sync(DispatchSemaphore)
@@ -190,6 +193,15 @@ final class LineageWriter: @unchecked Sendable {
                 insertTask.bind(1, runID); insertTask.bind(2, task); insertTask.bind(3, isoNow())
                 try insertTask.runAndReset()
                 try commit()
+            case .batch(let sql, let rows):
+                try begin()
+                let st = try db.prepare(sql)
+                for r in rows {
+                    for (k, v) in r.enumerated() { st.bind(k + 1, v) }
+                    try st.runAndReset()
+                }
+                rowsInTransaction += rows.count
+                if rowsInTransaction >= 200_000 { try commit() }
             case .statement(let sql, let params):
                 try begin()
                 try db.run(sql, params)

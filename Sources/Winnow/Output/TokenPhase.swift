@@ -217,6 +217,11 @@ struct TokenPhase {
             open[split] = nil
         }
         var nextIndex: [String: Int] = [:]
+        var rows: [[SQLValue]] = []
+        func flushRows() {
+            run.lineage.send(.batch("INSERT INTO document_tokens (run_id, source, doc_id, split, shard, sequence, token_offset, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows))
+            rows.removeAll(keepingCapacity: true)
+        }
         for s in shards {
             let source = s.sources.keys.sorted().first ?? ""
             try RecordReader(path: encodedPath(s.shard)).forEach { d in
@@ -247,13 +252,13 @@ struct TokenPhase {
                 }
                 o.sources[source, default: 0] += Int64(n + 1)
                 open[split] = o
-                run.lineage.send(.statement("""
-                    INSERT INTO document_tokens (run_id, source, doc_id, split, shard, sequence, token_offset, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.text(run.runID), .text(source), .text(String(decoding: idBytes, as: UTF8.self)), .text(split), .integer(Int64(o.index)),
-                          .integer(Int64(sequence)), .integer(llmcOffset), .integer(Int64(n))]))
+                rows.append([.text(run.runID), .text(source), .text(String(decoding: idBytes, as: UTF8.self)), .text(split), .integer(Int64(o.index)),
+                             .integer(Int64(sequence)), .integer(llmcOffset), .integer(Int64(n))])
+                if rows.count >= 10_000 { flushRows() }
             }
         }
         for split in open.keys.sorted() { try close(split) }
+        if !rows.isEmpty { flushRows() }
         infos.sort { ($0.format, $0.split, $0.shard) < ($1.format, $1.split, $1.shard) }
         for i in infos {
             run.lineage.send(.statement("""

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// `winnow tokenizer train|encode|decode` and `winnow shards inspect` as a user types them.
+final class TokenizerCLITests: XCTestCase {
+    func testTrainEncodeDecodeRoundTrip() throws {
+        let dir = try makeTempDir(self)
+        let texts = ["The quick brown fox jumps over the lazy dog.", "Olá, coração! 日本語のテキスト 🎉", "It's what they're doing."]
+        try writeFile("\(dir)/docs.jsonl", String(repeating: texts.map { jsonl("x", $0) }.joined(), count: 20))
+        let train = try CLI.run(["tokenizer", "train", "\(dir)/docs.jsonl", "--vocab-size", "300", "-o", "\(dir)/tok.json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("60 texts"), train.stderr)
+        XCTAssertEqual(try TokenizerFile.load("\(dir)/tok.json").vocabularySize, 300)
+
+        let lines = texts.joined(separator: "\n") + "\n"
+        try writeFile("\(dir)/in.txt", Array(lines.utf8) + [0x61, 0xFF, 0xFE, 0x62, 0x0A])   // and a line of invalid UTF-8
+        let enc = try CLI.run(["tokenizer", "encode", "\(dir)/tok.json", "\(dir)/in.txt"])
+        XCTAssertEqual(enc.status, 0, enc.stderr)
+        let arrays = enc.stdout.split(separator: "\n")
+        XCTAssertEqual(arrays.count, 4)
+        XCTAssertTrue(arrays.allSatisfy { $0.hasPrefix("[") && $0.hasSuffix("]") })
+        try writeFile("\(dir)/ids.txt", enc.stdout)
+        let p = try CLI.start(["tokenizer", "decode", "\(dir)/tok.json", "\(dir)/ids.txt"])
+        let decoded = [UInt8](p.stdout.fileHandleForReading.readDataToEndOfFile())
+        p.process.waitUntilExit()
+        XCTAssertEqual(p.process.terminationStatus, 0)
+        XCTAssertEqual(decoded, try readFileBytes("\(dir)/in.txt"))          // the exact bytes, invalid UTF-8 included
+
+        try writeFile("\(dir)/bad.txt", "[1, 2, 999999]\n")
+        let bad = try CLI.run(["tokenizer", "decode", "\(dir)/tok.json", "\(dir)/bad.txt"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("bad.txt:1"), bad.stderr)
+    }
+
+    func testShardsInspectFindsACorruptedShard() throws {
+        let dir = try makeTempDir(self)
+        let data = "\(repoRoot)/examples/data"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "t", "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]}],
+         "tokenizer": {"train": {"vocab_size": 600}}, "output": {"dir": "out", "formats": ["jsonl", "llmc", "megatron"]}}
+        """)
+        XCTAssertEqual(try CLI.run(["run", "\(dir)/spec.json", "--quiet"]).status, 0)
+        let ok = try CLI.run(["shards", "inspect", "\(dir)/out"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("ok: every check passed"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("sample (first document"), ok.stdout)
+        // Flip one token in the llm.c shard.
+        let path = "\(dir)/out/llmc/train_000000.bin"
+        var bytes = try readFileBytes(path)
+        bytes[1024 + 10] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let broken = try CLI.run(["shards", "inspect", "\(dir)/out"])
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.stderr.contains("llmc/train_000000.bin: SHA-256 differs"), broken.stderr)
+        XCTAssertTrue(broken.stderr.contains("tokens differ from the other format"), broken.stderr)
+    }
+}
