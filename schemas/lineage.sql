@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS token_shards (
   format      TEXT NOT NULL,               -- llmc | megatron
   split       TEXT NOT NULL,               -- train | val
   shard       INTEGER NOT NULL,
+  bucket      TEXT,                        -- its curriculum bucket (NULL without a curriculum)
   path        TEXT NOT NULL,               -- the .bin, relative to the output folder
   docs        INTEGER NOT NULL,
   tokens      INTEGER NOT NULL,            -- end-of-text tokens included
@@ -121,7 +122,37 @@ CREATE TABLE IF NOT EXISTS document_tokens (
   shard       INTEGER NOT NULL,
   sequence    INTEGER NOT NULL,
   token_offset INTEGER NOT NULL,
-  tokens      INTEGER NOT NULL
+  tokens      INTEGER NOT NULL,
+  epoch       INTEGER NOT NULL DEFAULT 0,  -- 0 for the first copy; the mixture repeats documents as epochs 1, 2, …
+  bucket      TEXT,                        -- curriculum bucket it was written in
+  replay      INTEGER NOT NULL DEFAULT 0   -- 1: a copy replayed from an earlier bucket
+);
+
+-- The mixture and curriculum accounting of a run's training tokens: one row per source (bucket NULL), then
+-- one per source and bucket. target = normalised weight (NULL without a mixture); achieved = share of all
+-- training tokens written; tokens and documents count every copy, curriculum replays included; epochs = tokens
+-- of the mixture's own copies (replays left out) over the tokens the cleaned documents hold.
+CREATE TABLE IF NOT EXISTS mixture_rows (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  bucket      TEXT,
+  target      REAL,
+  achieved    REAL NOT NULL,
+  tokens      INTEGER NOT NULL,            -- end-of-text tokens included
+  documents   INTEGER NOT NULL,            -- copies written
+  epochs      REAL NOT NULL,
+  shortfall   TEXT                         -- "web: asked 70.0%, can give 61.2% at max_epochs=1"
+);
+
+-- Curriculum buckets in the order they were written, with the score range each holds.
+CREATE TABLE IF NOT EXISTS curriculum_buckets (
+  run_id      TEXT NOT NULL,
+  position    INTEGER NOT NULL,
+  bucket      TEXT NOT NULL,
+  score       TEXT NOT NULL,
+  lower       REAL,                        -- score ≥ lower (NULL: no lower edge)
+  upper       REAL,                        -- score < upper (NULL: no upper edge)
+  PRIMARY KEY (run_id, position)
 );
 
 -- Documents read and written per source (kept even when per-document rows are switched off).
@@ -179,6 +210,13 @@ CREATE VIEW IF NOT EXISTS shard_sources AS
 CREATE VIEW IF NOT EXISTS token_counts AS
   SELECT run_id, source, split, count(*) AS documents, sum(tokens) AS tokens
   FROM document_tokens GROUP BY run_id, source, split;
+
+-- Did we get the mix we asked for: target and achieved shares per source (and per source and bucket), in
+-- percentage points apart.
+CREATE VIEW IF NOT EXISTS mixture AS
+  SELECT run_id, source, bucket, target, achieved, round(100 * (achieved - target), 2) AS off_by_points,
+         tokens, documents, epochs, shortfall
+  FROM mixture_rows;
 
 -- The funnel per source: read, kept, dropped, bad lines.
 CREATE VIEW IF NOT EXISTS source_summary AS

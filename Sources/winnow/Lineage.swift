@@ -56,6 +56,25 @@ struct Explain: ParsableCommand {
     }
 }
 
+struct MixtureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mixture",
+        abstract: "Did we get the mix we asked for: per source (and per source and curriculum bucket) the target and achieved shares of the training tokens, tokens, documents and epochs.")
+
+    @OptionGroup var location: LineageLocation
+    @Argument(help: "A run id (default: the newest run that wrote token shards).") var runID: String?
+    @Flag(help: "Print a JSON array of {source, bucket, target, achieved, tokens, documents, epochs} (shares as fractions).") var json = false
+
+    func run() throws {
+        do {
+            let (id, rows) = try MixtureRow.load(try location.path(), runID: runID)
+            if json { print(JSONWriter.compact(.array(rows.map { $0.json() }))) } else { print("run \(id)\n" + MixtureRow.table(rows), terminator: "") }
+        } catch let e as LineageError {
+            throw fail(e.description)
+        }
+    }
+}
+
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the runs in a lineage file, newest first.")
 

@@ -288,10 +288,12 @@ public final class Executor: @unchecked Sendable {
         }
         let dropped = try db.query("SELECT doc_id FROM documents WHERE run_id = ? AND status = 'dropped' AND doc_id IS NOT NULL ORDER BY dup_of IS NULL, part, line LIMIT 1",
                                    [.text(runID)]).rows.first?.first?.text
-        return RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: resumed, outputDir: pipeline.outputDir,
-                          lineagePath: pipeline.lineagePath, documentsIn: docsIn, documentsOut: kept, badLines: errors,
-                          steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
-                          documentRows: options.recordDocuments, exampleDroppedID: dropped)
+        var summary = RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: resumed, outputDir: pipeline.outputDir,
+                                 lineagePath: pipeline.lineagePath, documentsIn: docsIn, documentsOut: kept, badLines: errors,
+                                 steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
+                                 documentRows: options.recordDocuments, exampleDroppedID: dropped)
+        summary.mixture = tokens?.mixture ?? []
+        return summary
     }
 
     func sourceStats() throws -> [RunSummary.SourceLine] {

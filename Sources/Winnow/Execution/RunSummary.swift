@@ -32,6 +32,8 @@ public struct RunSummary: Sendable {
     public let documentRows: Bool
     /// A document this run dropped, for the example queries (nil when none was dropped).
     public let exampleDroppedID: String?
+    /// The training tokens per source (and per source and bucket), when token shards were written.
+    public var mixture: [MixtureRow] = []
 
     /// A plain-text report: the funnel per step and source, the shards, where lineage is, queries to try.
     /// `command` is how the user invokes winnow (e.g. `.build/release/winnow`).
@@ -42,6 +44,7 @@ public struct RunSummary: Sendable {
         out += TextTable.render(header: ["step", "kind", "in", "out", "dropped", "seconds"], rows: stepRows) + "\n"
         out += TextTable.render(header: ["source", "in", "bad lines", "out"],
                                 rows: sources.map { [$0.source, String($0.docsIn), String($0.errors), String($0.docsOut)] }) + "\n"
+        if !mixture.isEmpty { out += "training tokens:\n" + MixtureRow.table(mixture) + "\n" }
         let bytes = shards.reduce(Int64(0)) { $0 + $1.bytes }
         out += "shards: \(shards.count) in \(outputDir) (\(bytes) bytes on disk), manifest.json beside them\n"
         out += "lineage: \(lineagePath)\(documentRows ? "" : " (per-document rows off)")\n\n"
@@ -79,5 +82,38 @@ extension String {
         var s = self
         while s.last == " " { s.removeLast() }
         return s
+    }
+}
+
+
+extension MixtureRow {
+    /// The accounting as an aligned table: target and achieved shares in percent, the gap in points.
+    public static func table(_ rows: [MixtureRow]) -> String {
+        func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", 100 * $0) } ?? "" }
+        let body = rows.map { r -> [String] in
+            [r.bucket == nil ? r.source : "  " + r.source, r.bucket ?? "", pct(r.target), pct(r.achieved),
+             r.target.map { String(format: "%+.1f", 100 * (r.achieved - $0)) } ?? "", String(r.tokens), String(r.documents), String(format: "%.2f", r.epochs),
+             r.shortfall.map { "short: " + $0 } ?? ""]
+        }
+        return TextTable.render(header: ["source", "bucket", "target", "achieved", "points", "tokens", "documents", "epochs", ""], rows: body)
+    }
+
+    /// The rows of one run (the newest run with token shards when `runID` is nil), from a lineage file.
+    public static func load(_ path: String, runID: String?) throws -> (runID: String, rows: [MixtureRow]) {
+        let db = try LineageStore.openReadOnly(path)
+        let id: String
+        if let runID { id = runID } else {
+            guard let newest = try db.query("SELECT m.run_id FROM mixture_rows m JOIN runs r ON r.run_id = m.run_id ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1").rows.first?.first?.text else {
+                throw LineageError("\(path): no run with token shards (output.formats llmc or megatron)")
+            }
+            id = newest
+        }
+        let rows = try db.query("SELECT source, bucket, target, achieved, tokens, documents, epochs, shortfall FROM mixture_rows WHERE run_id = ? ORDER BY rowid",
+                                [.text(id)]).rows.map { r in
+            MixtureRow(source: r[0].text ?? "", bucket: r[1].text, target: r[2].real, achieved: r[3].real ?? 0, tokens: r[4].integer ?? 0,
+                       documents: Int(r[5].integer ?? 0), epochs: r[6].real ?? 0, shortfall: r[7].text)
+        }
+        guard !rows.isEmpty else { throw LineageError("\(path): run \(id) wrote no token shards") }
+        return (id, rows)
     }
 }

@@ -13,6 +13,10 @@ public enum SQLValue: Equatable, Sendable {
 
     public var text: String? { if case .text(let s) = self { return s }; return nil }
     public var integer: Int64? { if case .integer(let i) = self { return i }; return nil }
+    /// A REAL, or an INTEGER as a Double (SQLite stores whole reals as integers in some paths).
+    public var real: Double? {
+        switch self { case .real(let d): return d; case .integer(let i): return Double(i); default: return nil }
+    }
 }
 
 private let SQLITE_TRANSIENT_PTR = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

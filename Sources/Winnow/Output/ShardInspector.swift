@@ -118,7 +118,9 @@ public struct ShardInspector {
             }
             r.lines.append("\(split): \(t.docs) documents, \(t.tokens) tokens")
         }
-        if totals.values.reduce(0, { $0 + $1.docs }) != textDocs { r.problems.append("token shards hold \(totals.values.reduce(0) { $0 + $1.docs }) documents, text shards \(textDocs)") }
+        let resampled = tokens["curriculum"].map { $0 != .null } == true
+            || (tokens["mixture"]?.arrayValue ?? []).contains { $0["target"] != nil && $0["target"] != .null }
+        if !resampled && totals.values.reduce(0, { $0 + $1.docs }) != textDocs { r.problems.append("token shards hold \(totals.values.reduce(0) { $0 + $1.docs }) documents, text shards \(textDocs)") }
         return r
     }
 

@@ -7,6 +7,8 @@ public struct TokenShardInfo: Sendable {
     public let format: String
     public let split: String
     public let shard: Int
+    /// The curriculum bucket the shard belongs to (nil without a curriculum).
+    public let bucket: String?
     /// Paths relative to the output folder: `llmc/train_000000.bin`; Megatron's `.bin` then `.idx`.
     public let files: [FileEntry]
     public let documents: Int
@@ -14,6 +16,26 @@ public struct TokenShardInfo: Sendable {
     public let tokens: Int64
     /// Tokens per source (end-of-text tokens included).
     public let sources: [String: Int64]
+}
+
+/// One line of the mixture accounting: a source (bucket nil) or a source within a curriculum bucket.
+public struct MixtureRow: Sendable, Equatable {
+    public let source: String
+    public let bucket: String?
+    /// The source's normalised weight (nil without a `mixture`, and on bucket rows).
+    public let target: Double?
+    /// Share of all training tokens written.
+    public let achieved: Double
+    public let tokens: Int64
+    public let documents: Int
+    /// Output tokens over the tokens the cleaned documents hold: below 1 when down-sampled, above when repeated.
+    public let epochs: Double
+    public let shortfall: String?
+
+    public func json() -> JSONValue {
+        .object(JSONObject([("source", .string(source)), ("bucket", bucket.map { .string($0) } ?? .null), ("target", target.map { .number($0) } ?? .null),
+                            ("achieved", .number(achieved)), ("tokens", .number(Double(tokens))), ("documents", .number(Double(documents))), ("epochs", .number(epochs))]))
+    }
 }
 
 /// What the token phase wrote: the tokenizer and the token shards.
@@ -24,6 +46,9 @@ public struct TokenOutput: Sendable {
     public let endOfText: String
     public let endOfTextID: Int32
     public let shards: [TokenShardInfo]
+    public let mixture: [MixtureRow]
+    /// The curriculum: score name and buckets in write order with their score ranges.
+    public let curriculum: (score: String, buckets: [(name: String, lower: Double?, upper: Double?)])?
 
     func json() -> JSONValue {
         func n(_ v: some BinaryInteger) -> JSONValue { .number(Double(v)) }
@@ -42,9 +67,13 @@ public struct TokenOutput: Sendable {
             ("tokenizer", .object(JSONObject([("file", .string(tokenizerFile)), ("sha256", .string(tokenizerSHA256)),
                                              ("vocab_size", n(vocabularySize)), ("end_of_text", .string(endOfText)), ("end_of_text_id", n(endOfTextID))]))),
             ("splits", .object(splits)),
+            ("mixture", .array(mixture.map { $0.json() })),
+            ("curriculum", curriculum.map { c in .object(JSONObject([("score", .string(c.score)), ("order", .array(c.buckets.map { b in
+                .object(JSONObject([("bucket", .string(b.name)), ("lower", b.lower.map { .number($0) } ?? .null), ("upper", b.upper.map { .number($0) } ?? .null)]))
+            }))])) } ?? .null),
             ("shards", .array(shards.map { s in
                 .object(JSONObject([
-                    ("format", .string(s.format)), ("split", .string(s.split)), ("shard", n(s.shard)),
+                    ("format", .string(s.format)), ("split", .string(s.split)), ("shard", n(s.shard)), ("bucket", s.bucket.map { .string($0) } ?? .null),
                     ("documents", n(s.documents)), ("tokens", n(s.tokens)),
                     ("tokens_per_source", .object(JSONObject(s.sources.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) }))),
                     ("files", .array(s.files.map { f in .object(JSONObject([("path", .string(f.name)), ("bytes", n(f.bytes)), ("sha256", .string(f.sha256))])) })),
@@ -77,8 +106,16 @@ struct TokenPhase {
         try encode(model, shards)
         let written = try write(formats: formats, vocabularySize: model.vocabularySize, eot: eot, shards: shards)
         let tokPath = (outDir as NSString).appendingPathComponent("tokenizer.json")
+        try run.lineage.sync()
+        let mix = try run.db.query("SELECT source, bucket, target, achieved, tokens, documents, epochs, shortfall FROM mixture_rows WHERE run_id = ? ORDER BY rowid",
+                                   [.text(run.runID)]).rows.map { r in
+            MixtureRow(source: r[0].text ?? "", bucket: r[1].text, target: r[2].real, achieved: r[3].real ?? 0, tokens: r[4].integer ?? 0,
+                       documents: Int(r[5].integer ?? 0), epochs: r[6].real ?? 0, shortfall: r[7].text)
+        }
+        let buckets = try run.db.query("SELECT bucket, lower, upper, score FROM curriculum_buckets WHERE run_id = ? ORDER BY position", [.text(run.runID)]).rows
         return TokenOutput(tokenizerFile: "tokenizer.json", tokenizerSHA256: SHA256.hash(try readFileBytes(tokPath)).hex,
-                           vocabularySize: model.vocabularySize, endOfText: tspec.endOfText, endOfTextID: eot, shards: written)
+                           vocabularySize: model.vocabularySize, endOfText: tspec.endOfText, endOfTextID: eot, shards: written, mixture: mix,
+                           curriculum: buckets.isEmpty ? nil : (buckets[0][3].text ?? "", buckets.map { ($0[0].text ?? "", $0[1].real, $0[2].real) }))
     }
 
     // MARK: - Tokenizer
@@ -119,10 +156,47 @@ struct TokenPhase {
 
     // MARK: - Encoding
 
-    /// Each text shard's documents as (id, ids) records in a work file; one task per shard, on all workers.
+    func tokensPath(_ s: Int) -> String { (run.workFiles.dir as NSString).appendingPathComponent(String(format: "tokens-s%05d.tok", s)) }
+
+    /// The annotations of a text shard's documents, in shard order, from its partition's meta file (nil when
+    /// the run records no per-document rows).
+    private func annotations(of s: ShardInfo) throws -> [JSONValue]? {
+        let parts = (s.path as NSString).lastPathComponent.split(separator: "-")
+        guard parts.count >= 3, let p = Int(parts[1]), let k = Int(parts[2].prefix(4)), FileManager.default.fileExists(atPath: run.workFiles.finalMeta(p)) else { return nil }
+        var out: [JSONValue] = []
+        try RecordReader(path: run.workFiles.finalMeta(p)).forEach { d in
+            let local = d.u32(); _ = d.u32(); _ = d.u64(); _ = d.string()
+            let ann = d.blob()
+            if local == k { out.append((try? JSONParser.parse(ann)) ?? .object(JSONObject())) }
+        }
+        return out
+    }
+
+    /// The curriculum score of one document.
+    private func score(_ c: CurriculumSpec, text: [UInt8], tokens: Int, annotations: JSONValue?, id: [UInt8], shard: String) throws -> Double {
+        switch c.score {
+        case "length": return Double(tokens)
+        case "compression_ratio": return text.withUnsafeBufferPointer { DifficultyScore.compressionRatio($0) }
+        case "readability":
+            return DifficultyScore.readability(String(decoding: text, as: UTF8.self), english: annotations?["language"]?.stringValue == "en")
+        default:
+            guard let a = annotations else {
+                throw FileError(shard, "curriculum.score \"\(c.score)\" is an annotation, and this run keeps no per-document lineage to read it from (drop --no-lineage)")
+            }
+            guard let v = a[c.score]?.doubleValue else {
+                throw FileError(shard, "document \(String(decoding: id, as: UTF8.self)) has no numeric annotation \"\(c.score)\" for curriculum.score (built-in scores: \(CurriculumSpec.builtinScores.joined(separator: ", ")))")
+            }
+            return v
+        }
+    }
+
+    /// Each text shard's documents encoded: raw uint32 tokens in a `.tok` work file and (id, tokens, score)
+    /// records in a `.docs` one; one task per shard, on all workers.
     private func encode(_ model: BPEModel, _ shards: [ShardInfo]) throws {
         let todo = shards.filter { !run.isDone(Self.encodeTask($0.shard)) }
         guard !todo.isEmpty else { return }
+        let curriculum = run.pipeline.spec.curriculum
+        let needsAnnotations = curriculum.map { !["length", "compression_ratio"].contains($0.score) } ?? false
         let lock = NSLock()
         nonisolated(unsafe) var cursor = 0
         nonisolated(unsafe) var failure: Error?
@@ -133,7 +207,9 @@ struct TokenPhase {
                 guard k < todo.count, !stop else { return }
                 let s = todo[k]
                 do {
-                    let out = try RecordWriter(path: encodedPath(s.shard))
+                    let docs = try RecordWriter(path: encodedPath(s.shard))
+                    let toks = try AtomicCompressedWriter(path: tokensPath(s.shard), compression: .none, level: nil, checksum: false, durable: false)
+                    let notes = needsAnnotations ? try annotations(of: s) : nil
                     var parser = DocumentLineParser(textField: "text", idField: "id")
                     var ids: [Int32] = []
                     var line = 0
@@ -146,11 +222,14 @@ struct TokenPhase {
                         var e = RecordEncoder()
                         e.blob(parser.id)
                         e.u32(ids.count)
-                        ids.withUnsafeBytes { e.bytes += $0 }
-                        try out.append(e)
+                        let note = notes.flatMap { line - 1 < $0.count ? $0[line - 1] : nil }
+                        e.f64(try curriculum.map { try score($0, text: parser.text, tokens: ids.count, annotations: note, id: parser.id, shard: s.path) } ?? 0)
+                        try docs.append(e)
+                        try ids.map { UInt32(bitPattern: $0).littleEndian }.withUnsafeBytes { try toks.write($0) }
                         return true
                     }
-                    try out.commit()
+                    _ = try toks.commit()
+                    try docs.commit()
                     run.lineage.send(.taskDone(task: Self.encodeTask(s.shard), stats: [], sources: [:]))
                     try run.testDelay()
                 } catch {
@@ -161,112 +240,252 @@ struct TokenPhase {
         if let failure { throw failure }
     }
 
-    // MARK: - Writing
+    // MARK: - Planning
 
     /// The split of a document: `val` for a `val_fraction` share chosen by a hash of the seed and its id.
     static func split(id: [UInt8], seed: Int, valFraction: Double) -> String {
         guard valFraction > 0 else { return "train" }
-        var key = Array("split\u{0}\(seed)\u{0}".utf8)
-        key += id
-        let h = XXHash64.hash(key)
-        return Double(h >> 11) / Double(1 << 53) < valFraction ? "val" : "train"
+        return Double(hash(id, seed: seed, "split") >> 11) / Double(1 << 53) < valFraction ? "val" : "train"
     }
 
-    private struct Planned { var shards: [(docs: Int, tokens: Int64)] = [] }
+    static func hash(_ id: [UInt8], seed: Int, _ purpose: String, _ extra: Int = 0) -> UInt64 {
+        var key = Array("\(purpose)\u{0}\(seed)\u{0}\(extra)\u{0}".utf8)
+        key += id
+        return XXHash64.hash(key)
+    }
+
+    /// Every encoded document, as columns.
+    struct Docs {
+        var shard: [Int32] = [], tokenOffset: [Int64] = [], count: [Int32] = [], source: [Int32] = [], score: [Double] = []
+        var idStart: [Int] = [], idArena: [UInt8] = [], val: [Bool] = []
+        var n: Int { count.count }
+        func id(_ i: Int) -> [UInt8] { Array(idArena[idStart[i]..<idStart[i + 1]]) }
+        /// Output tokens of one copy (its end-of-text token included).
+        func tokens(_ i: Int) -> Int64 { Int64(count[i]) + 1 }
+    }
+
+    /// One document copy in the output: which document, which epoch, which bucket, replayed or not.
+    struct Copy { let doc: Int32; let epoch: Int32; let bucket: Int16; let replay: Bool }
+
+    private func loadDocs(_ shards: [ShardInfo], sourceIndex: [String: Int]) throws -> Docs {
+        var d = Docs()
+        d.idStart.append(0)
+        let out = run.pipeline.spec.output, seed = run.pipeline.spec.seed
+        for (k, s) in shards.enumerated() {
+            let src = Int32(sourceIndex[s.sources.keys.sorted().first ?? ""] ?? 0)
+            var offset: Int64 = 0
+            try RecordReader(path: encodedPath(s.shard)).forEach { r in
+                let id = r.blob(); let n = r.u32(); let sc = r.f64()
+                d.shard.append(Int32(k)); d.tokenOffset.append(offset); d.count.append(Int32(n)); d.source.append(src); d.score.append(sc)
+                d.idArena += id; d.idStart.append(d.idArena.count)
+                d.val.append(Self.split(id: id, seed: seed, valFraction: out.valFraction) == "val")
+                offset += Int64(n)
+            }
+        }
+        return d
+    }
+
+    /// What the mixture and curriculum decided, for the manifest and lineage.
+    struct Accounting {
+        var targets: [Double] = [], available: [Int64] = [], give: [Int64] = [], shortfalls: [String] = []
+        var edges: [Double] = []
+        /// Tokens the cleaned training documents hold per source and bucket position.
+        var availableInBucket: [Int: [Int: Int64]] = [:]
+    }
+
+    /// The training copies in write order, grouped by bucket (one group without a curriculum).
+    private func planTrain(_ d: Docs, acc: inout Accounting) throws -> [[Copy]] {
+        let spec = run.pipeline.spec, seed = spec.seed
+        let train = (0..<d.n).filter { !d.val[$0] }
+        var copies: [Int] = Array(repeating: 1, count: d.n)
+        if let mix = spec.mixture {
+            let sources = run.pipeline.sources.enumerated().map { i, s in
+                Mixture.Source(name: s.spec.name, weight: s.spec.weight, maxEpochs: s.spec.maxEpochs,
+                               available: train.filter { d.source[$0] == Int32(i) }.reduce(Int64(0)) { $0 + d.tokens($1) })
+            }
+            let plan = try Mixture.plan(sources, total: spec.output.totalTokens.map(Int64.init), onShortfall: mix.onShortfall)
+            for line in plan.shortfalls { run.observer?.log("mixture shortfall: \(line) — \(mix.onShortfall == .renormalize ? "renormalised" : "stopping")") }
+            acc.targets = plan.targetShares; acc.available = sources.map(\.available); acc.give = plan.give; acc.shortfalls = plan.shortfalls
+            for (i, _) in sources.enumerated() {
+                let docs = train.filter { d.source[$0] == Int32(i) }
+                let c = Mixture.copies(tokens: docs.map { d.tokens($0) }, keys: docs.map { Self.hash(d.id($0), seed: seed, "mix") }, give: plan.give[i])
+                for (k, doc) in docs.enumerated() { copies[doc] = c[k] }
+            }
+        }
+        var all: [Copy] = []
+        for doc in train { for e in 0..<copies[doc] { all.append(Copy(doc: Int32(doc), epoch: Int32(e), bucket: -1, replay: false)) } }
+        guard let cur = spec.curriculum else {
+            if spec.mixture != nil { return [shuffled(all, d, seed: seed, group: 0)] }
+            return [all]
+        }
+        // Buckets by score: explicit edges, or quantiles of the training documents' scores.
+        let edges: [Double]
+        if let e = cur.edges { edges = e } else {
+            let q = cur.quantiles ?? (1..<cur.buckets.count).map { Double($0) / Double(cur.buckets.count) }
+            let scores = train.map { d.score[$0] }.sorted()
+            edges = q.map { scores.isEmpty ? 0 : scores[min(scores.count - 1, Int((Double(scores.count) * $0).rounded(.down)))] }
+        }
+        acc.edges = edges
+        func bucket(_ score: Double) -> Int { edges.firstIndex { score < $0 } ?? edges.count }
+        var groups: [[Copy]] = Array(repeating: [], count: cur.buckets.count)
+        let position = Dictionary(uniqueKeysWithValues: cur.writeOrder.enumerated().map { ($1, $0) })
+        for doc in train {
+            acc.availableInBucket[Int(d.source[doc]), default: [:]][position[cur.buckets[bucket(d.score[doc])]]!, default: 0] += d.tokens(doc)
+        }
+        for c in all {
+            let b = position[cur.buckets[bucket(d.score[Int(c.doc)])]]!
+            groups[b].append(Copy(doc: c.doc, epoch: c.epoch, bucket: Int16(b), replay: false))
+        }
+        // Replay: each later bucket draws `replay` × its tokens from the buckets written before it.
+        if cur.replay > 0 {
+            for b in 1..<max(1, groups.count) {
+                let need = Int64((cur.replay * Double(groups[b].reduce(Int64(0)) { $0 + d.tokens(Int($1.doc)) })).rounded())
+                let earlier = groups[0..<b].joined().filter { !$0.replay }
+                let pool = earlier.sorted { (Self.hash(d.id(Int($0.doc)), seed: seed, "replay", b * 1_000_000 + Int($0.epoch)), $0.doc) < (Self.hash(d.id(Int($1.doc)), seed: seed, "replay", b * 1_000_000 + Int($1.epoch)), $1.doc) }
+                var got: Int64 = 0
+                for c in pool where got < need {
+                    let t = d.tokens(Int(c.doc))
+                    if 2 * (need - got) >= t { groups[b].append(Copy(doc: c.doc, epoch: c.epoch, bucket: Int16(b), replay: true)); got += t }
+                }
+            }
+        }
+        return groups.enumerated().map { shuffled($1, d, seed: seed, group: $0) }
+    }
+
+    private func shuffled(_ copies: [Copy], _ d: Docs, seed: Int, group: Int) -> [Copy] {
+        copies.map { c in (Self.hash(d.id(Int(c.doc)), seed: seed, "shuffle", (group * 1_000_000 + Int(c.epoch)) * 2 + (c.replay ? 1 : 0)), c) }
+            .sorted { ($0.0, $0.1.doc, $0.1.epoch) < ($1.0, $1.1.doc, $1.1.epoch) }.map(\.1)
+    }
+
+    // MARK: - Writing
 
     private func write(formats: [TokenShardFormat], vocabularySize: Int, eot: Int32, shards: [ShardInfo]) throws -> [TokenShardInfo] {
-        let out = run.pipeline.spec.output
-        let seed = run.pipeline.spec.seed
-        let limit = Int64(out.shardTokens)
+        let spec = run.pipeline.spec
+        let limit = Int64(spec.output.shardTokens)
         if run.isDone(Self.writeTask) { return try recorded() }
-        run.lineage.send(.statement("DELETE FROM token_shards WHERE run_id = ?", [.text(run.runID)]))
-        run.lineage.send(.statement("DELETE FROM document_tokens WHERE run_id = ?", [.text(run.runID)]))
+        for t in ["token_shards", "document_tokens", "mixture_rows", "curriculum_buckets"] { run.lineage.send(.statement("DELETE FROM \(t) WHERE run_id = ?", [.text(run.runID)])) }
         for f in formats {
             try FileManager.default.createDirectory(atPath: (outDir as NSString).appendingPathComponent(f.rawValue), withIntermediateDirectories: true)
         }
+        let sourceNames = run.pipeline.sources.map(\.spec.name)
+        let d = try loadDocs(shards, sourceIndex: Dictionary(uniqueKeysWithValues: sourceNames.enumerated().map { ($1, $0) }))
+        var acc = Accounting()
+        let train = try planTrain(d, acc: &acc)
+        let val = (0..<d.n).filter { d.val[$0] }.map { Copy(doc: Int32($0), epoch: 0, bucket: -1, replay: false) }
+        let bucketNames = spec.curriculum?.writeOrder ?? []
 
-        // Pass 1: place documents (sizes only), so every shard's token count is known before it is written.
-        var plan: [String: Planned] = [:]
-        func place(_ split: String, _ tokens: Int64) {
-            var p = plan[split] ?? Planned()
-            if let last = p.shards.last, last.docs > 0, last.tokens + tokens <= limit {
-                p.shards[p.shards.count - 1] = (last.docs + 1, last.tokens + tokens)
-            } else {
-                p.shards.append((1, tokens))
-            }
-            plan[split] = p
-        }
-        for s in shards {
-            try RecordReader(path: encodedPath(s.shard)).forEach { d in
-                let id = d.blob(); let n = d.u32(); d.i += 4 * n
-                place(Self.split(id: id, seed: seed, valFraction: out.valFraction), Int64(n + 1))
+        // Shard boundaries: at shard_tokens, and between buckets.
+        struct Planned { let split: String; let index: Int; let copies: ArraySlice<Copy>; let tokens: Int64; let bucket: Int16 }
+        var planned: [Planned] = []
+        for (split, groups) in [("train", train), ("val", [val])] {
+            var index = 0
+            for g in groups where !g.isEmpty {
+                var start = g.startIndex, tokens: Int64 = 0
+                for i in g.indices {
+                    let t = d.tokens(Int(g[i].doc))
+                    if i > start && tokens + t > limit {
+                        planned.append(Planned(split: split, index: index, copies: g[start..<i], tokens: tokens, bucket: g[start].bucket)); index += 1
+                        start = i; tokens = 0
+                    }
+                    tokens += t
+                }
+                planned.append(Planned(split: split, index: index, copies: g[start..<g.endIndex], tokens: tokens, bucket: g[start].bucket)); index += 1
             }
         }
 
-        // Pass 2: stream the tokens into each format's shards, recording where each document went.
-        struct Open { var index: Int; var writers: [TokenShardWriter]; var sources: [String: Int64] }
-        var open: [String: Open] = [:]
+        // The encoded tokens, mapped.
+        let maps = try shards.map { try Data(contentsOf: URL(fileURLWithPath: tokensPath($0.shard)), options: .alwaysMapped) }
         var infos: [TokenShardInfo] = []
-        func close(_ split: String) throws {
-            guard let o = open[split] else { return }
-            for w in o.writers {
-                let files = try w.commit().map { TokenShardInfo.FileEntry(name: "\(w.format.rawValue)/\($0.name)", bytes: $0.bytes, sha256: $0.sha256) }
-                infos.append(TokenShardInfo(format: w.format.rawValue, split: split, shard: o.index, files: files, documents: w.documents,
-                                            tokens: w.tokens, sources: o.sources))
-            }
-            open[split] = nil
-        }
-        var nextIndex: [String: Int] = [:]
         var rows: [[SQLValue]] = []
         func flushRows() {
-            run.lineage.send(.batch("INSERT INTO document_tokens (run_id, source, doc_id, split, shard, sequence, token_offset, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows))
+            run.lineage.send(.batch("INSERT INTO document_tokens (run_id, source, doc_id, split, shard, sequence, token_offset, tokens, epoch, bucket, replay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows))
             rows.removeAll(keepingCapacity: true)
         }
-        for s in shards {
-            let source = s.sources.keys.sorted().first ?? ""
-            try RecordReader(path: encodedPath(s.shard)).forEach { d in
-                let idBytes = d.blob(); let n = d.u32()
-                let split = Self.split(id: idBytes, seed: seed, valFraction: out.valFraction)
-                if let o = open[split], o.writers[0].documents == plan[split]!.shards[o.index].docs { try close(split) }
-                if open[split] == nil {
-                    let index = nextIndex[split, default: 0]
-                    nextIndex[split] = index + 1
-                    let planned = plan[split]!.shards[index].tokens
-                    let writers = try formats.map { f in
-                        try TokenShardWriter(base: (outDir as NSString).appendingPathComponent(String(format: "%@/%@_%06d", f.rawValue, split, index)),
-                                             format: f, wide: f.wide(vocabularySize: vocabularySize), eot: eot, plannedTokens: planned)
-                    }
-                    open[split] = Open(index: index, writers: writers, sources: [:])
+        var ids: [Int32] = []
+        for p in planned {
+            let bucket: SQLValue = p.bucket >= 0 ? .text(bucketNames[Int(p.bucket)]) : .null
+            let writers = try formats.map { f in
+                try TokenShardWriter(base: (outDir as NSString).appendingPathComponent(String(format: "%@/%@_%06d", f.rawValue, p.split, p.index)),
+                                     format: f, wide: f.wide(vocabularySize: vocabularySize), eot: eot, plannedTokens: p.tokens)
+            }
+            var sources: [String: Int64] = [:]
+            for (sequence, c) in p.copies.enumerated() {
+                let i = Int(c.doc), n = Int(d.count[i])
+                ids.removeAll(keepingCapacity: true)
+                maps[Int(d.shard[i])].withUnsafeBytes { raw in
+                    let base = Int(d.tokenOffset[i]) * 4
+                    for k in 0..<n { ids.append(Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * k, as: UInt32.self)))) }
                 }
-                let tokens = UnsafeRawBufferPointer(rebasing: d.p[d.i..<(d.i + 4 * n)])
-                d.i += 4 * n
-                var ids = [Int32](repeating: 0, count: n)
-                ids.withUnsafeMutableBytes { $0.copyMemory(from: tokens) }
-                for k in 0..<n { ids[k] = Int32(littleEndian: ids[k]) }
-                var o = open[split]!
-                let sequence = o.writers[0].documents
                 var llmcOffset: Int64 = 0
-                for w in o.writers {
+                for (k, w) in writers.enumerated() {
                     let at = try ids.withUnsafeBufferPointer { try w.add($0) }
-                    if w === o.writers[0] { llmcOffset = w.format == .llmc ? at : at + 1 }
+                    if k == 0 { llmcOffset = w.format == .llmc ? at : at + 1 }
                 }
-                o.sources[source, default: 0] += Int64(n + 1)
-                open[split] = o
-                rows.append([.text(run.runID), .text(source), .text(String(decoding: idBytes, as: UTF8.self)), .text(split), .integer(Int64(o.index)),
-                             .integer(Int64(sequence)), .integer(llmcOffset), .integer(Int64(n))])
+                let source = sourceNames[Int(d.source[i])]
+                sources[source, default: 0] += Int64(n + 1)
+                if run.options.recordDocuments { rows.append([.text(run.runID), .text(source), .text(String(decoding: d.id(i), as: UTF8.self)), .text(p.split), .integer(Int64(p.index)),
+                             .integer(Int64(sequence)), .integer(llmcOffset), .integer(Int64(n)), .integer(Int64(c.epoch)), bucket, .integer(c.replay ? 1 : 0)]) }
                 if rows.count >= 10_000 { flushRows() }
             }
+            for w in writers {
+                let files = try w.commit().map { TokenShardInfo.FileEntry(name: "\(w.format.rawValue)/\($0.name)", bytes: $0.bytes, sha256: $0.sha256) }
+                infos.append(TokenShardInfo(format: w.format.rawValue, split: p.split, shard: p.index, bucket: p.bucket >= 0 ? bucketNames[Int(p.bucket)] : nil,
+                                            files: files, documents: w.documents, tokens: w.tokens, sources: sources))
+            }
         }
-        for split in open.keys.sorted() { try close(split) }
         if !rows.isEmpty { flushRows() }
         infos.sort { ($0.format, $0.split, $0.shard) < ($1.format, $1.split, $1.shard) }
         for i in infos {
             run.lineage.send(.statement("""
-                INSERT INTO token_shards (run_id, format, split, shard, path, docs, tokens, bytes, sha256, files, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(run.runID), .text(i.format), .text(i.split), .integer(Int64(i.shard)), .text(i.files[0].name),
+                INSERT INTO token_shards (run_id, format, split, shard, bucket, path, docs, tokens, bytes, sha256, files, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(run.runID), .text(i.format), .text(i.split), .integer(Int64(i.shard)), i.bucket.map { .text($0) } ?? .null, .text(i.files[0].name),
                       .integer(Int64(i.documents)), .integer(i.tokens), .integer(i.files.reduce(0) { $0 + $1.bytes }), .text(i.files[0].sha256),
                       .text(JSONWriter.compact(.array(i.files.map { .object(JSONObject([("path", .string($0.name)), ("bytes", .number(Double($0.bytes))), ("sha256", .string($0.sha256))])) }))),
                       .text(JSONWriter.compact(.object(JSONObject(i.sources.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))))]))
+        }
+        // Accounting: per source, then per source and bucket — target share, achieved share of the training
+        // tokens, tokens and documents (copies, replayed ones included) and epochs (tokens of the mixture's own
+        // copies, replays left out, over the tokens the cleaned documents hold).
+        let trainCopies = train.joined()
+        let total = trainCopies.reduce(Int64(0)) { $0 + d.tokens(Int($1.doc)) }
+        var tokensOf: [String: Int64] = [:], docsOf: [String: Int] = [:], availableOf: [String: Int64] = [:], ownOf: [String: Int64] = [:]
+        func key(_ s: Int, _ b: Int16?) -> String { "\(s)|\(b.map(String.init) ?? "")" }
+        for c in trainCopies {
+            let s = Int(d.source[Int(c.doc)]), t = d.tokens(Int(c.doc))
+            tokensOf[key(s, nil), default: 0] += t; docsOf[key(s, nil), default: 0] += 1
+            if c.bucket >= 0 { tokensOf[key(s, c.bucket), default: 0] += t; docsOf[key(s, c.bucket), default: 0] += 1 }
+            if !c.replay {
+                ownOf[key(s, nil), default: 0] += t
+                if c.bucket >= 0 { ownOf[key(s, c.bucket), default: 0] += t }
+            }
+        }
+        for (s, byBucket) in acc.availableInBucket { for (b, t) in byBucket { availableOf[key(s, Int16(b))] = t } }
+        for (s, _) in sourceNames.enumerated() {
+            availableOf[key(s, nil)] = acc.available.isEmpty ? (0..<d.n).filter { !d.val[$0] && d.source[$0] == Int32(s) }.reduce(Int64(0)) { $0 + d.tokens($1) } : acc.available[s]
+        }
+        var accountRows: [MixtureRow] = []
+        for (s, name) in sourceNames.enumerated() {
+            for b in [Int16?.none] + (bucketNames.isEmpty ? [] : bucketNames.indices.map { Int16($0) }) {
+                let k = key(s, b)
+                let tokens = tokensOf[k] ?? 0
+                guard b == nil || tokens > 0 else { continue }
+                let available = availableOf[k] ?? 0
+                accountRows.append(MixtureRow(source: name, bucket: b.map { bucketNames[Int($0)] }, target: b == nil && !acc.targets.isEmpty ? acc.targets[s] : nil,
+                                              achieved: total > 0 ? Double(tokens) / Double(total) : 0, tokens: tokens, documents: docsOf[k] ?? 0,
+                                              epochs: available > 0 ? Double(ownOf[k] ?? 0) / Double(available) : 0,
+                                              shortfall: b == nil ? acc.shortfalls.first { $0.hasPrefix(name + ":") } : nil))
+            }
+        }
+        run.lineage.send(.batch("INSERT INTO mixture_rows (run_id, source, bucket, target, achieved, tokens, documents, epochs, shortfall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                accountRows.map { r in [.text(run.runID), .text(r.source), r.bucket.map { .text($0) } ?? .null, r.target.map { .real($0) } ?? .null,
+                                                        .real(r.achieved), .integer(r.tokens), .integer(Int64(r.documents)), .real(r.epochs), r.shortfall.map { .text($0) } ?? .null] }))
+        if let cur = spec.curriculum {
+            run.lineage.send(.batch("INSERT INTO curriculum_buckets (run_id, position, bucket, score, lower, upper) VALUES (?, ?, ?, ?, ?, ?)",
+                                    cur.writeOrder.enumerated().map { pos, name in
+                                        let k = cur.buckets.firstIndex(of: name)!
+                                        return [.text(run.runID), .integer(Int64(pos)), .text(name), .text(cur.score),
+                                                k > 0 ? .real(acc.edges[k - 1]) : .null, k < acc.edges.count ? .real(acc.edges[k]) : .null]
+                                    }))
         }
         run.lineage.send(.taskDone(task: Self.writeTask, stats: [], sources: [:]))
         return infos
@@ -275,11 +494,11 @@ struct TokenPhase {
     /// The shards a finished write task recorded (a resumed run that only lacked its manifest).
     private func recorded() throws -> [TokenShardInfo] {
         try run.lineage.sync()
-        return try run.db.query("SELECT format, split, shard, files, docs, tokens, sources FROM token_shards WHERE run_id = ? ORDER BY format, split, shard",
+        return try run.db.query("SELECT format, split, shard, files, docs, tokens, sources, bucket FROM token_shards WHERE run_id = ? ORDER BY format, split, shard",
                                 [.text(run.runID)]).rows.map { r in
             let files = (try? JSONParser.parse(r[3].text ?? "[]"))?.arrayValue ?? []
             let sources = (try? JSONParser.parse(r[6].text ?? "{}"))?.objectValue?.pairs ?? []
-            return TokenShardInfo(format: r[0].text ?? "", split: r[1].text ?? "", shard: Int(r[2].integer ?? 0),
+            return TokenShardInfo(format: r[0].text ?? "", split: r[1].text ?? "", shard: Int(r[2].integer ?? 0), bucket: r[7].text,
                                   files: files.map { .init(name: $0["path"]?.stringValue ?? "", bytes: Int64($0["bytes"]?.intValue ?? 0), sha256: $0["sha256"]?.stringValue ?? "") },
                                   documents: Int(r[4].integer ?? 0), tokens: r[5].integer ?? 0,
                                   sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.0, Int64($0.1.intValue ?? 0)) }))

@@ -135,6 +135,21 @@ public enum PipelineLoader {
                 }
             }
         }
+        for key in ["mixture", "curriculum"] where json[key] != nil && tokenFormats.isEmpty {
+            issues.append(SpecIssue("/\(key)", "works on token shards: add \"llmc\" or \"megatron\" to /output/formats (and a tokenizer)"))
+        }
+        if let c = json["curriculum"] {
+            let buckets = (c["buckets"]?.arrayValue ?? []).compactMap(\.stringValue)
+            for key in ["edges", "quantiles"] {
+                guard let v = c[key]?.arrayValue?.compactMap(\.doubleValue) else { continue }
+                if v.count != buckets.count - 1 { issues.append(SpecIssue("/curriculum/\(key)", "\(v.count) values for \(buckets.count) buckets; give one fewer than buckets")) }
+                if zip(v, v.dropFirst()).contains(where: { $0 >= $1 }) { issues.append(SpecIssue("/curriculum/\(key)", "must increase")) }
+            }
+            if c["edges"] != nil && c["quantiles"] != nil { issues.append(SpecIssue("/curriculum", "give edges or quantiles, not both")) }
+            if let order = c["order"]?.arrayValue?.compactMap(\.stringValue), Set(order) != Set(buckets) || order.count != buckets.count {
+                issues.append(SpecIssue("/curriculum/order", "must list every bucket once: \(buckets.joined(separator: ", "))"))
+            }
+        }
         if let level = json["output"]?["compression_level"]?.intValue {
             switch json["output"]?["compression"]?.stringValue ?? OutputSpec.Defaults.compression.rawValue {
             case "gzip" where level > 9: issues.append(SpecIssue("/output/compression_level", "\(level) is not in 1…9 for gzip"))

@@ -18,7 +18,8 @@ public enum PipelineSchema {
             ("id_field", Schema.string("JSONL field holding the document id (string or number); when absent the id is `<source>:<input>:<line>`.", default: S.idField, minLength: 1)),
             ("text_mode", Schema.string("Plain text: one document per file, or one per blank-line-separated block.",
                                         default: S.textMode.rawValue, enumeration: SourceSpec.TextMode.allCases.map(\.rawValue))),
-            ("weight", Schema.number("Relative weight of this source in the output mix.", default: S.weight, exclusiveMinimum: 0)),
+            ("weight", Schema.number("Relative weight of this source in the output mix: with `mixture`, its target share of the training tokens (weights are normalised to sum to 1).", default: S.weight, exclusiveMinimum: 0)),
+            ("max_epochs", Schema.number("With `mixture`: at most this many copies of each document (whole documents; a fraction repeats part of the source).", default: 1, minimum: 1)),
             ("skip_steps", Schema.array("Steps (by `name`, or `type` when unnamed) not applied to this source.",
                                         items: Schema.string("A step name.", minLength: 1), uniqueItems: true, default: .array([]))),
         ], required: ["name", "paths"])
@@ -34,6 +35,7 @@ public enum PipelineSchema {
             ("shard_docs", Schema.integer("A shard is closed once it holds this many documents; no limit when absent.", minimum: 1)),
             ("shard_tokens", Schema.integer("A token shard (`llmc`, `megatron`) is closed before a document would take it past this many tokens (a longer document gets a shard of its own).",
                                             default: O.shardTokens, minimum: 1)),
+            ("total_tokens", Schema.integer("With `mixture`: the training tokens to write (end-of-text tokens included); default: as many as the cleaned training documents hold.", minimum: 1)),
             ("val_fraction", Schema.number("Share of documents that go to the validation split of the token shards, chosen by a hash of the seed and the document id.",
                                            default: O.valFraction, minimum: 0, maximum: 1)),
         ], required: ["dir"])
@@ -57,6 +59,18 @@ public enum PipelineSchema {
         defs["source"] = source
         defs["output"] = output
         defs["tokenizer"] = tokenizer
+        defs["mixture"] = Schema.object("Mix the training token shards by source weight: down-sampling by a hash of the document id, up-sampling by whole-document repeats up to `max_epochs`.", properties: [
+            ("on_shortfall", Schema.string("A source that cannot give its share even at `max_epochs`: `renormalize` gives it all it has and shares the rest among the others by weight; `stop` ends the run before any token shard is written.",
+                                           default: "renormalize", enumeration: MixtureSpec.OnShortfall.allCases.map(\.rawValue))),
+        ])
+        defs["curriculum"] = Schema.object("Write the training token shards bucket by bucket, easy → hard.", properties: [
+            ("score", Schema.string("Difficulty score per document: `length` (tokens), `readability` (mean sentence length in words × mean word length in characters; Flesch–Kincaid grade for English), `compression_ratio` (zlib-compressed ÷ raw bytes), or a numeric annotation a step left (e.g. `fineweb_quality`'s `line_punct_ratio`).", minLength: 1)),
+            ("buckets", Schema.array("Bucket names, from the lowest score to the highest.", items: Schema.string("A bucket name.", minLength: 1), minItems: 1, uniqueItems: true)),
+            ("edges", Schema.array("Score edges between the buckets (one fewer than buckets, increasing): bucket k holds edges[k-1] ≤ score < edges[k].", items: Schema.number("An edge."))),
+            ("quantiles", Schema.array("Instead of edges: the score quantiles between buckets (increasing, in (0, 1)); default: equal shares.", items: Schema.number("A quantile.", minimum: 0, maximum: 1))),
+            ("order", Schema.array("The order buckets are written in (default: `buckets`).", items: Schema.string("A bucket name.", minLength: 1), uniqueItems: true)),
+            ("replay", Schema.number("Each later bucket also gets this fraction of its tokens as documents drawn from the buckets before it.", default: 0, minimum: 0, maximum: 1)),
+        ], required: ["score", "buckets"])
         defs["tokenizer_train"] = train
         var stepRefs: [JSONValue] = []
         for d in StepRegistry.all {
@@ -87,6 +101,8 @@ public enum PipelineSchema {
                                    default: .array([]))),
             ("output", Schema.ref("output")),
             ("tokenizer", Schema.ref("tokenizer")),
+            ("mixture", Schema.ref("mixture")),
+            ("curriculum", Schema.ref("curriculum")),
             ("lineage", Schema.string("SQLite lineage file, relative to the spec file.", default: "<output.dir>/\(P.lineageFile)", minLength: 1)),
             ("on_error", Schema.string("A bad input line: `skip` records it in lineage and goes on; `stop` ends the run with the error.",
                                        default: P.onError.rawValue, enumeration: PipelineSpec.OnError.allCases.map(\.rawValue))),

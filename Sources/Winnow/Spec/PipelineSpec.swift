@@ -8,6 +8,8 @@ public struct PipelineSpec: Codable, Sendable {
     public var steps: [StepSpec]
     public var output: OutputSpec
     public var tokenizer: TokenizerSpec?
+    public var mixture: MixtureSpec?
+    public var curriculum: CurriculumSpec?
     public var lineage: String?
     public var onError: OnError
     public var seed: Int
@@ -27,7 +29,7 @@ public struct PipelineSpec: Codable, Sendable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case schema = "$schema", name, description, sources, steps, output, tokenizer, lineage
+        case schema = "$schema", name, description, sources, steps, output, tokenizer, mixture, curriculum, lineage
         case onError = "on_error", seed
         case maxLineBytes = "max_line_bytes", partitionBytes = "partition_bytes"
     }
@@ -41,6 +43,8 @@ public struct PipelineSpec: Codable, Sendable {
         steps = try c.decodeIfPresent([StepSpec].self, forKey: .steps) ?? []
         output = try c.decode(OutputSpec.self, forKey: .output)
         tokenizer = try c.decodeIfPresent(TokenizerSpec.self, forKey: .tokenizer)
+        mixture = try c.decodeIfPresent(MixtureSpec.self, forKey: .mixture)
+        curriculum = try c.decodeIfPresent(CurriculumSpec.self, forKey: .curriculum)
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         onError = try c.decodeIfPresent(OnError.self, forKey: .onError) ?? Defaults.onError
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? Defaults.seed
@@ -58,6 +62,7 @@ public struct SourceSpec: Codable, Sendable {
     public var idField: String
     public var textMode: TextMode
     public var weight: Double
+    public var maxEpochs: Double
     public var skipSteps: [String]
 
     public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text }
@@ -74,6 +79,7 @@ public struct SourceSpec: Codable, Sendable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case name, paths, format, textField = "text_field", idField = "id_field", textMode = "text_mode", weight
+        case maxEpochs = "max_epochs"
         case skipSteps = "skip_steps"
     }
 
@@ -86,6 +92,7 @@ public struct SourceSpec: Codable, Sendable {
         idField = try c.decodeIfPresent(String.self, forKey: .idField) ?? Defaults.idField
         textMode = try c.decodeIfPresent(TextMode.self, forKey: .textMode) ?? Defaults.textMode
         weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? Defaults.weight
+        maxEpochs = try c.decodeIfPresent(Double.self, forKey: .maxEpochs) ?? 1
         skipSteps = try c.decodeIfPresent([String].self, forKey: .skipSteps) ?? []
     }
 }
@@ -135,6 +142,7 @@ public struct OutputSpec: Codable, Sendable {
     public var shardDocs: Int?
     public var shardTokens: Int
     public var valFraction: Double
+    public var totalTokens: Int?
 
     /// `jsonl`: text shards (always written: lineage and `winnow explain` point into them); `llmc`, `megatron`:
     /// token shards (need a `tokenizer`).
@@ -155,7 +163,7 @@ public struct OutputSpec: Codable, Sendable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case dir, formats, compression, compressionLevel = "compression_level", shardBytes = "shard_bytes", shardDocs = "shard_docs"
-        case shardTokens = "shard_tokens", valFraction = "val_fraction"
+        case shardTokens = "shard_tokens", valFraction = "val_fraction", totalTokens = "total_tokens"
     }
 
     public init(from decoder: Decoder) throws {
@@ -168,6 +176,7 @@ public struct OutputSpec: Codable, Sendable {
         shardDocs = try c.decodeIfPresent(Int.self, forKey: .shardDocs)
         shardTokens = try c.decodeIfPresent(Int.self, forKey: .shardTokens) ?? Defaults.shardTokens
         valFraction = try c.decodeIfPresent(Double.self, forKey: .valFraction) ?? Defaults.valFraction
+        totalTokens = try c.decodeIfPresent(Int.self, forKey: .totalTokens)
     }
 }
 
@@ -217,4 +226,44 @@ public struct TokenizerSpec: Codable, Sendable {
         train = try c.decodeIfPresent(TrainSpec.self, forKey: .train)
         endOfText = try c.decodeIfPresent(String.self, forKey: .endOfText) ?? Self.defaultEndOfText
     }
+}
+
+
+/// `mixture`: each source's `weight` becomes its target share of the training tokens.
+public struct MixtureSpec: Codable, Sendable {
+    public enum OnShortfall: String, Codable, Sendable, CaseIterable { case renormalize, stop }
+    public var onShortfall: OnShortfall
+    public enum CodingKeys: String, CodingKey, CaseIterable { case onShortfall = "on_shortfall" }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        onShortfall = try c.decodeIfPresent(OnShortfall.self, forKey: .onShortfall) ?? .renormalize
+    }
+}
+
+/// `curriculum`: documents scored, put in buckets, and the buckets written easy → hard.
+public struct CurriculumSpec: Codable, Sendable {
+    /// `length`, `readability`, `compression_ratio`, or the name of a numeric annotation a step left.
+    public var score: String
+    public var buckets: [String]
+    public var edges: [Double]?
+    public var quantiles: [Double]?
+    public var order: [String]?
+    public var replay: Double
+
+    public static let builtinScores = ["length", "readability", "compression_ratio"]
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case score, buckets, edges, quantiles, order, replay }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        score = try c.decode(String.self, forKey: .score)
+        buckets = try c.decode([String].self, forKey: .buckets)
+        edges = try c.decodeIfPresent([Double].self, forKey: .edges)
+        quantiles = try c.decodeIfPresent([Double].self, forKey: .quantiles)
+        order = try c.decodeIfPresent([String].self, forKey: .order)
+        replay = try c.decodeIfPresent(Double.self, forKey: .replay) ?? 0
+    }
+
+    /// Buckets in the order they are written.
+    public var writeOrder: [String] { order ?? buckets }
 }

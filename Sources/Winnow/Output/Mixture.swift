@@ -1,0 +1,117 @@
+import CZlib
+import Foundation
+
+/// The mixture arithmetic, kept free of files so it can be tested on its own: how many training tokens each
+/// source gives (targets from normalised weights, capped at `max_epochs` copies, shortfalls reported and
+/// renormalised or fatal), and which whole documents, in how many copies, make up each source's share.
+public enum Mixture {
+    public struct Source: Sendable {
+        public let name: String
+        public let weight: Double
+        public let maxEpochs: Double
+        /// Training tokens the cleaned documents hold (end-of-text tokens included).
+        public let available: Int64
+        public init(name: String, weight: Double, maxEpochs: Double, available: Int64) {
+            self.name = name; self.weight = weight; self.maxEpochs = maxEpochs; self.available = available
+        }
+    }
+
+    public struct Plan: Sendable, Equatable {
+        /// Normalised weights: each source's target share.
+        public let targetShares: [Double]
+        /// Tokens each source is to give.
+        public let give: [Int64]
+        /// One line per source that cannot give its share: "web: asked 70.0%, can give 61.2% at max_epochs=1".
+        public let shortfalls: [String]
+    }
+
+    public struct ShortfallError: Error, CustomStringConvertible {
+        public let lines: [String]
+        public var description: String {
+            "the mixture cannot be met (mixture.on_shortfall is \"stop\"; no token shard was written):\n  " + lines.joined(separator: "\n  ")
+        }
+    }
+
+    /// Tokens per source for a budget of `total` tokens (default: all available tokens).
+    public static func plan(_ sources: [Source], total: Int64?, onShortfall: MixtureSpec.OnShortfall) throws -> Plan {
+        let sum = sources.reduce(0.0) { $0 + $1.weight }
+        let shares = sources.map { $0.weight / sum }
+        let budget = Double(total ?? sources.reduce(Int64(0)) { $0 + $1.available })
+        let caps = sources.map { Double($0.available) * $0.maxEpochs }
+        var shortfalls: [String] = []
+        for (i, s) in sources.enumerated() where shares[i] * budget > caps[i] + 0.5 {
+            shortfalls.append(String(format: "%@: asked %.1f%%, can give %.1f%% at max_epochs=%@", s.name, 100 * shares[i], budget > 0 ? 100 * caps[i] / budget : 0,
+                                     s.maxEpochs == s.maxEpochs.rounded() ? String(Int(s.maxEpochs)) : String(s.maxEpochs)))
+        }
+        if !shortfalls.isEmpty && onShortfall == .stop { throw ShortfallError(lines: shortfalls) }
+        // Water-filling: a capped source gives all it can; the rest of the budget goes to the others by weight.
+        var give = [Double](repeating: 0, count: sources.count)
+        var open = Set(sources.indices)
+        var remaining = budget
+        while !open.isEmpty {
+            let w = open.reduce(0.0) { $0 + shares[$1] }
+            let capped = open.filter { w > 0 && remaining * shares[$0] / w > caps[$0] }
+            if capped.isEmpty {
+                for i in open { give[i] = w > 0 ? remaining * shares[i] / w : 0 }
+                break
+            }
+            for i in capped { give[i] = caps[i]; remaining -= caps[i]; open.remove(i) }
+        }
+        return Plan(targetShares: shares, give: give.map { Int64($0.rounded()) }, shortfalls: shortfalls)
+    }
+
+    /// Copies of each document of one source so that their tokens come to `give`: every document
+    /// floor(rate) times, then documents in the order of `keys` (a hash of seed and id: stable across runs and
+    /// machines) while a further copy brings the total closer to `give`.
+    public static func copies(tokens: [Int64], keys: [UInt64], give: Int64) -> [Int] {
+        let available = tokens.reduce(0, +)
+        guard available > 0, give > 0 else { return [Int](repeating: 0, count: tokens.count) }
+        let full = Int(give / available)
+        var out = [Int](repeating: full, count: tokens.count)
+        var need = give - Int64(full) * available
+        for i in tokens.indices.sorted(by: { (keys[$0], $0) < (keys[$1], $1) }) where need > 0 {
+            if 2 * need >= tokens[i] { out[i] += 1; need -= tokens[i] }
+        }
+        return out
+    }
+}
+
+/// Per-document difficulty scores for `curriculum.score`.
+public enum DifficultyScore {
+    /// Readability: the Flesch–Kincaid grade when the document is English (0.39 × words per sentence + 11.8 ×
+    /// syllables per word − 15.59, syllables as vowel groups), else the Automated Readability Index, which needs
+    /// no syllables and so works for any alphabetic language (4.71 × characters per word + 0.5 × words per
+    /// sentence − 21.43). Sentences end at . ! ? and their CJK forms.
+    public static func readability(_ text: String, english: Bool) -> Double {
+        var words = 0, chars = 0, syllables = 0, sentences = 0
+        var inWord = false, wordChars = 0, vowelRun = false, wordSyllables = 0
+        func endWord() {
+            if inWord && wordChars > 0 { words += 1; chars += wordChars; syllables += max(1, wordSyllables) }
+            inWord = false; wordChars = 0; wordSyllables = 0; vowelRun = false
+        }
+        for u in text.unicodeScalars {
+            if u.properties.isWhitespace { endWord(); continue }
+            if ".!?。！？".unicodeScalars.contains(u) { sentences += 1; endWord(); continue }
+            if u.properties.isAlphabetic || u.properties.numericType != nil {
+                inWord = true; wordChars += 1
+                let vowel = "aeiouyAEIOUY".unicodeScalars.contains(u)
+                if vowel && !vowelRun { wordSyllables += 1 }
+                vowelRun = vowel
+            }
+        }
+        endWord()
+        guard words > 0 else { return 0 }
+        let wps = Double(words) / Double(max(1, sentences))
+        if english { return 0.39 * wps + 11.8 * Double(syllables) / Double(words) - 15.59 }
+        return 4.71 * Double(chars) / Double(words) + 0.5 * wps - 21.43
+    }
+
+    /// zlib-compressed size over raw size (level 6): repetitive text scores low, dense text high.
+    public static func compressionRatio(_ bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        guard bytes.count > 0 else { return 0 }
+        var bound = compressBound(uLong(bytes.count))
+        var out = [UInt8](repeating: 0, count: Int(bound))
+        let rc = out.withUnsafeMutableBufferPointer { compress2($0.baseAddress, &bound, bytes.baseAddress, uLong(bytes.count), 6) }
+        return rc == Z_OK ? Double(bound) / Double(bytes.count) : 1
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// The mixture arithmetic, and runs with a mixture and a curriculum.
+final class MixtureTests: XCTestCase {
+    /// Property: whenever every source can supply its share, the achieved token shares are within 0.5
+    /// percentage points of the targets — over random source sizes, document sizes, weights and budgets.
+    func testAchievedSharesMatchTargetsWhenSupplyAllows() throws {
+        var state: UInt64 = 12345
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 17 }
+        var checked = 0
+        for _ in 0..<300 {
+            let k = 2 + Int(next() % 4)
+            let docs: [[Int64]] = (0..<k).map { _ in (0..<(200 + Int(next() % 3000))).map { _ in 20 + Int64(next() % 400) } }
+            let weights = (0..<k).map { _ in 0.05 + Double(next() % 1000) / 1000 }
+            let epochs = (0..<k).map { _ in 1 + Double(next() % 3) }
+            let sources = (0..<k).map { Mixture.Source(name: "s\($0)", weight: weights[$0], maxEpochs: epochs[$0], available: docs[$0].reduce(0, +)) }
+            let total: Int64? = next() % 2 == 0 ? nil : Int64(Double(sources.reduce(0) { $0 + $1.available }) * (0.3 + Double(next() % 100) / 100))
+            let plan = try Mixture.plan(sources, total: total, onShortfall: .renormalize)
+            guard plan.shortfalls.isEmpty else { continue }
+            var got: [Int64] = []
+            for i in 0..<k {
+                let keys = docs[i].indices.map { XXHash64.hash(Array("d\(i)-\($0)".utf8)) }
+                let copies = Mixture.copies(tokens: docs[i], keys: keys, give: plan.give[i])
+                XCTAssertTrue(copies.allSatisfy { Double($0) <= epochs[i].rounded(.up) })
+                got.append(zip(docs[i], copies).reduce(Int64(0)) { $0 + $1.0 * Int64($1.1) })
+            }
+            let sum = Double(got.reduce(0, +))
+            for i in 0..<k { XCTAssertEqual(Double(got[i]) / sum, plan.targetShares[i], accuracy: 0.005, "source \(i) of \(k), total \(String(describing: total))") }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 100)
+    }
+
+    func testShortfallIsReportedAndRenormalisedOrStops() throws {
+        let sources = [Mixture.Source(name: "web", weight: 0.7, maxEpochs: 1, available: 612),
+                       Mixture.Source(name: "books", weight: 0.3, maxEpochs: 1, available: 388)]
+        let plan = try Mixture.plan(sources, total: 1000, onShortfall: .renormalize)
+        XCTAssertEqual(plan.shortfalls, ["web: asked 70.0%, can give 61.2% at max_epochs=1"])
+        XCTAssertEqual(plan.give, [612, 388])
+        XCTAssertThrowsError(try Mixture.plan(sources, total: 1000, onShortfall: .stop)) { e in
+            XCTAssertTrue("\(e)".contains("web: asked 70.0%, can give 61.2% at max_epochs=1"), "\(e)")
+        }
+        // Up-sampling: whole documents repeated, epochs 0 and 1 and part of 2.
+        let copies = Mixture.copies(tokens: [10, 10, 10, 10], keys: [4, 3, 2, 1], give: 100)
+        XCTAssertEqual(copies.sorted(), [2, 2, 3, 3])
+        XCTAssertEqual(copies, [2, 2, 3, 3])       // the two with the smallest keys get the third copy
+    }
+
+    private func spec(in dir: String, mixture: String = #"{"on_shortfall": "renormalize"}"#, order: String = #"["easy", "medium", "hard"]"#, replay: Double = 0.2) throws -> String {
+        let data = "\(repoRoot)/examples/data"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "mix", "seed": 5, "sources": [
+          {"name": "web", "paths": ["\(data)/web/*.jsonl.gz"], "weight": 0.6},
+          {"name": "forum", "paths": ["\(data)/forum/*.jsonl.zst"], "text_field": "body", "id_field": "post_id", "weight": 0.4, "max_epochs": 3}],
+         "steps": [{"type": "length", "min_chars": 60, "min_words": 8}],
+         "tokenizer": {"train": {"vocab_size": 900}},
+         "mixture": \(mixture),
+         "curriculum": {"score": "length", "buckets": ["easy", "medium", "hard"], "order": \(order), "replay": \(replay)},
+         "output": {"dir": "out", "formats": ["jsonl", "llmc", "megatron"], "shard_tokens": 4000}}
+        """)
+        return "\(dir)/spec.json"
+    }
+
+    func testCurriculumOrderReplayAndMixtureInLineage() throws {
+        let dir = try makeTempDir(self)
+        try runSpec(try spec(in: dir, order: #"["hard", "easy", "medium"]"#))
+        let db = "\(dir)/out/lineage.db"
+        XCTAssertEqual(try ShardInspector(dir: "\(dir)/out").inspect().problems, [])
+        // Shards follow the order: every hard shard before every easy one, easy before medium.
+        let shards = try lineageRows(db, "select shard, bucket from token_shards where format = 'llmc' and split = 'train' order by shard")
+        let sequence = shards.map { $0[1] }
+        XCTAssertEqual(sequence.reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }, ["hard", "easy", "medium"])
+        // Bucket by length: every document of "hard" is at least as long as every non-replayed one of "easy".
+        let easyMax = Int(try lineageRows(db, "select max(tokens) from document_tokens where bucket = 'easy' and replay = 0")[0][0])!
+        let hardMin = Int(try lineageRows(db, "select min(tokens) from document_tokens where bucket = 'hard' and replay = 0")[0][0])!
+        XCTAssertLessThanOrEqual(easyMax, hardMin)
+        // Replay: the later buckets get about 20% of their tokens again from earlier ones; the first gets none.
+        for (b, expectReplay) in [("hard", false), ("easy", true), ("medium", true)] {
+            let r = try lineageRows(db, "select coalesce(sum(case when replay = 1 then tokens + 1 end), 0), sum(case when replay = 0 then tokens + 1 end) from document_tokens where bucket = '\(b)'")[0]
+            let replayed = Double(r[0])!, own = Double(r[1])!
+            if expectReplay { XCTAssertEqual(replayed / own, 0.2, accuracy: 0.05, b) } else { XCTAssertEqual(replayed, 0, b) }
+        }
+        // Forum is repeated to reach its share: epoch 1 copies exist and are separate lineage rows.
+        XCTAssertGreaterThan(Int(try lineageRows(db, "select count(*) from document_tokens where source = 'forum' and epoch = 1")[0][0])!, 0)
+        let mix = try lineageRows(db, "select source, target, achieved from mixture where bucket is null order by source")
+        XCTAssertEqual(mix.map { $0[0] }, ["forum", "web"])
+        // Replay copies come from all sources alike, so shares stay close to the targets.
+        for r in mix { XCTAssertEqual(Double(r[2])!, Double(r[1])!, accuracy: 0.03, r[0]) }
+        let manifest = try JSONParser.parse(readFileBytes("\(dir)/out/manifest.json"))
+        XCTAssertEqual(manifest["tokens"]?["curriculum"]?["order"]?.arrayValue?.compactMap { $0["bucket"]?.stringValue }, ["hard", "easy", "medium"])
+        XCTAssertEqual(manifest["tokens"]?["mixture"]?.arrayValue?.count, try lineageRows(db, "select count(*) from mixture_rows").first.map { Int($0[0])! })
+    }
+
+    func testSameSpecAndSeedGiveByteIdenticalShards() throws {
+        var manifests: [String] = []
+        for w in [1, 2] {
+            let dir = try makeTempDir(self, "mix\(w)")
+            try runSpec(try spec(in: dir), workers: w)
+            manifests.append(JSONWriter.compact(try JSONParser.parse(readFileBytes("\(dir)/out/manifest.json"))["tokens"]!))
+        }
+        XCTAssertEqual(manifests[0], manifests[1])
+    }
+
+    func testShortfallStopsBeforeAnyTokenShard() throws {
+        let dir = try makeTempDir(self)
+        let data = "\(repoRoot)/examples/data"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "mix", "sources": [
+          {"name": "web", "paths": ["\(data)/web/*.jsonl.gz"], "weight": 0.1},
+          {"name": "books", "paths": ["\(data)/books/*.txt"], "format": "text", "text_mode": "blocks", "weight": 0.9}],
+         "tokenizer": {"train": {"vocab_size": 600}}, "mixture": {"on_shortfall": "stop"},
+         "output": {"dir": "out", "formats": ["llmc"]}}
+        """)
+        XCTAssertThrowsError(try runSpec("\(dir)/spec.json")) { e in
+            XCTAssertTrue("\(e)".contains("books: asked 90.0%, can give"), "\(e)")
+            XCTAssertTrue("\(e)".contains("at max_epochs=1"), "\(e)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/out/llmc/train_000000.bin"))
+    }
+}
