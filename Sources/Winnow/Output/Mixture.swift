@@ -83,20 +83,51 @@ public enum DifficultyScore {
     /// no syllables and so works for any alphabetic language (4.71 × characters per word + 0.5 × words per
     /// sentence − 21.43). Sentences end at . ! ? and their CJK forms.
     public static func readability(_ text: String, english: Bool) -> Double {
+        var t = text
+        return t.withUTF8 { readability(bytes: $0, english: english) }
+    }
+
+    /// The same over UTF-8 bytes. Words are runs of letters and numbers (Unicode categories L and N), split at
+    /// White_Space — the classes the tokenizer's pre-tokenisation uses.
+    public static func readability(bytes t: UnsafeBufferPointer<UInt8>, english: Bool) -> Double {
         var words = 0, chars = 0, syllables = 0, sentences = 0
-        var inWord = false, wordChars = 0, vowelRun = false, wordSyllables = 0
-        func endWord() {
-            if inWord && wordChars > 0 { words += 1; chars += wordChars; syllables += max(1, wordSyllables) }
-            inWord = false; wordChars = 0; wordSyllables = 0; vowelRun = false
+        var wordChars = 0, vowelRun = false, wordSyllables = 0
+        let table = PreTokenizer.table                  // letter / number / space / other for the BMP
+        @inline(__always) func endWord() {
+            if wordChars > 0 { words += 1; chars += wordChars; syllables += max(1, wordSyllables) }
+            wordChars = 0; wordSyllables = 0; vowelRun = false
         }
-        for u in text.unicodeScalars {
-            if u.properties.isWhitespace { endWord(); continue }
-            if ".!?。！？".unicodeScalars.contains(u) { sentences += 1; endWord(); continue }
-            if u.properties.isAlphabetic || u.properties.numericType != nil {
-                inWord = true; wordChars += 1
-                let vowel = "aeiouyAEIOUY".unicodeScalars.contains(u)
-                if vowel && !vowelRun { wordSyllables += 1 }
-                vowelRun = vowel
+        var i = 0
+        while i < t.count {
+            let b = t[i]
+            if b < 0x80 {
+                i += 1
+                switch b {
+                case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: endWord()
+                case 0x2E, 0x21, 0x3F: sentences += 1; endWord()
+                case 0x30...0x39, 0x41...0x5A, 0x61...0x7A:
+                    wordChars += 1
+                    let l = b | 0x20
+                    let vowel = l == 0x61 || l == 0x65 || l == 0x69 || l == 0x6F || l == 0x75 || l == 0x79
+                    if vowel && !vowelRun { wordSyllables += 1 }
+                    vowelRun = vowel
+                default: break
+                }
+                continue
+            }
+            // Decode one scalar (an invalid byte counts as nothing).
+            var v: UInt32 = 0, n = 1
+            if b >= 0xF0 { v = UInt32(b & 0x07); n = 4 } else if b >= 0xE0 { v = UInt32(b & 0x0F); n = 3 } else if b >= 0xC0 { v = UInt32(b & 0x1F); n = 2 }
+            guard n > 1, i + n <= t.count else { i += 1; continue }
+            for k in 1..<n { v = v << 6 | UInt32(t[i + k] & 0x3F) }
+            i += n
+            if v == 0x3002 || v == 0xFF01 || v == 0xFF1F { sentences += 1; endWord(); continue }
+            let cls: PreTokenizer.Class
+            if v < 0x10000 { cls = table[Int(v)] } else if let u = Unicode.Scalar(v) { cls = PreTokenizer.classify(u) } else { continue }
+            switch cls {
+            case .space: endWord()
+            case .letter, .number: wordChars += 1; vowelRun = false
+            case .other: break
             }
         }
         endWord()

@@ -178,7 +178,7 @@ struct TokenPhase {
         case "length": return Double(tokens)
         case "compression_ratio": return text.withUnsafeBufferPointer { DifficultyScore.compressionRatio($0) }
         case "readability":
-            return DifficultyScore.readability(String(decoding: text, as: UTF8.self), english: annotations?["language"]?.stringValue == "en")
+            return text.withUnsafeBufferPointer { DifficultyScore.readability(bytes: $0, english: annotations?["language"]?.stringValue == "en") }
         default:
             guard let a = annotations else {
                 throw FileError(shard, "curriculum.score \"\(c.score)\" is an annotation, and this run keeps no per-document lineage to read it from (drop --no-lineage)")
@@ -341,7 +341,8 @@ struct TokenPhase {
             for b in 1..<max(1, groups.count) {
                 let need = Int64((cur.replay * Double(groups[b].reduce(Int64(0)) { $0 + d.tokens(Int($1.doc)) })).rounded())
                 let earlier = groups[0..<b].joined().filter { !$0.replay }
-                let pool = earlier.sorted { (Self.hash(d.id(Int($0.doc)), seed: seed, "replay", b * 1_000_000 + Int($0.epoch)), $0.doc) < (Self.hash(d.id(Int($1.doc)), seed: seed, "replay", b * 1_000_000 + Int($1.epoch)), $1.doc) }
+                let pool = earlier.map { (Self.hash(d.id(Int($0.doc)), seed: seed, "replay", b * 1_000_000 + Int($0.epoch)), $0) }
+                    .sorted { ($0.0, $0.1.doc, $0.1.epoch) < ($1.0, $1.1.doc, $1.1.epoch) }.map(\.1)
                 var got: Int64 = 0
                 for c in pool where got < need {
                     let t = d.tokens(Int(c.doc))
