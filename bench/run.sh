@@ -13,3 +13,4 @@ bench/langid.sh /tmp/c1000
 bench/minhash.sh /tmp/c1000
 bench/pii.sh /tmp/c1000
 bench/tokenizer.sh
+bench/mixture.sh /tmp/c220
