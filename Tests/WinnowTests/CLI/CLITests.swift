@@ -20,7 +20,24 @@ struct CLI {
         return Result(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
     }
 
-    struct Running { let process: Process; let stdout: Pipe; let stderr: Pipe }
+    struct Running {
+        let process: Process; let stdout: Pipe; let stderr: Pipe
+
+        /// Reads standard error until `enough` says so (or it ends, or a minute passes), then kills the
+        /// process with `signal` and waits for it; returns what was read.
+        func read(until enough: (String) -> Bool, thenSend signal: Int32) -> String {
+            var seen = ""
+            let deadline = Date().addingTimeInterval(60)
+            while !enough(seen) && Date() < deadline {
+                let chunk = stderr.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            return seen
+        }
+    }
 
     static func start(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Running {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
@@ -133,15 +150,7 @@ final class CLITests: XCTestCase {
 
         // Second run, slowed down between tasks, killed after a few partitions finished.
         let p = try CLI.start(["run", spec, "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "400"])
-        var seen = ""
-        let deadline = Date().addingTimeInterval(60)
-        while seen.components(separatedBy: "task finished").count - 1 < 4 && Date() < deadline {
-            let chunk = p.stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(p.process.processIdentifier, SIGKILL)
-        p.process.waitUntilExit()
+        _ = p.read(until: { $0.components(separatedBy: "task finished").count - 1 >= 4 }, thenSend: SIGKILL)
         XCTAssertEqual(p.process.terminationReason, .uncaughtSignal)
         let killedRun = try lineageRows(db, "select run_id, status from runs where run_id != '\(cleanRun)'")
         XCTAssertEqual(killedRun.count, 1)
@@ -172,14 +181,7 @@ final class CLITests: XCTestCase {
         let dir = try makeTempDir(self)
         let spec = try corpus(in: dir, files: 6)
         let p = try CLI.start(["run", spec, "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "500"])
-        var seen = ""
-        while !seen.contains("task finished") {
-            let chunk = p.stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(p.process.processIdentifier, SIGINT)
-        p.process.waitUntilExit()
+        _ = p.read(until: { $0.contains("task finished") }, thenSend: SIGINT)
         XCTAssertEqual(p.process.terminationStatus, 130)
         let db = "\(dir)/out/lineage.db"
         XCTAssertEqual(try lineageRows(db, "select status, error from runs"), [["interrupted", "run interrupted; start it again to resume"]])

@@ -88,16 +88,8 @@ final class TokenShardPipelineTests: XCTestCase {
         let cleanRun = try lineageRows(db, "select run_id from runs")[0][0]
 
         let p = try CLI.start(["run", path, "--workers", "1", "--fresh"], env: ["WINNOW_TEST_TASK_DELAY_MS": "300"])
-        var seen = ""
-        let deadline = Date().addingTimeInterval(60)
-        func encodedSoFar() -> Int { (seen.components(separatedBy: "tokenizer: training").dropFirst().first ?? "").components(separatedBy: "task finished").count - 1 }
-        while encodedSoFar() < 1 && Date() < deadline {
-            let chunk = p.stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(p.process.processIdentifier, SIGKILL)
-        p.process.waitUntilExit()
+        func encodedSoFar(_ seen: String) -> Int { (seen.components(separatedBy: "tokenizer: training").dropFirst().first ?? "").components(separatedBy: "task finished").count - 1 }
+        let seen = p.read(until: { encodedSoFar($0) >= 1 }, thenSend: SIGKILL)
         let killed = try lineageRows(db, "select run_id from runs where run_id != '\(cleanRun)'")[0][0]
         let encoded = Int(try lineageRows(db, "select count(*) from run_tasks where run_id = '\(killed)' and task like 'tokens/encode/%'")[0][0])!
         XCTAssertGreaterThanOrEqual(encoded, 1, seen)
