@@ -1,6 +1,6 @@
 # Winnow — `make run` then `make test` on a fresh Debian/Ubuntu machine with Swift.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev pkg-config python3 ca-certificates
+DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev libopenblas-dev pkg-config python3 ca-certificates
 BIN := .build/release/winnow
 
 .PHONY: setup packages build run test bench schema clean

@@ -23,7 +23,9 @@ let package = Package(
         .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal",
                        providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
-        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto", "CIsal", "CLinux"]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto", "CIsal", "CLinux", "COpenBLAS"]),
         .executableTarget(name: "winnow", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
