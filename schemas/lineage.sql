@@ -155,6 +155,35 @@ CREATE TABLE IF NOT EXISTS curriculum_buckets (
   PRIMARY KEY (run_id, position)
 );
 
+-- `winnow train` runs over this output's token shards, linked to the data run that wrote them.
+CREATE TABLE IF NOT EXISTS train_runs (
+  train_id    TEXT PRIMARY KEY,
+  data_run_id TEXT,                        -- the finished run whose spec wrote the shards
+  shard_dir   TEXT NOT NULL,
+  config      TEXT NOT NULL,               -- JSON: the training settings
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  status      TEXT NOT NULL,               -- running | finished
+  steps       INTEGER,
+  tokens_per_second REAL,                  -- median over steps after warm-up
+  train_loss  REAL,
+  val_loss    REAL,
+  checkpoint  TEXT
+);
+
+-- One row per training step (source NULL), plus one per source at each evaluation: loss curves in one query.
+CREATE TABLE IF NOT EXISTS train_metrics (
+  train_id    TEXT NOT NULL,
+  step        INTEGER NOT NULL,
+  tokens      INTEGER NOT NULL,            -- training tokens seen so far
+  source      TEXT,                        -- set on per-source validation rows
+  learning_rate REAL,
+  train_loss  REAL,
+  val_loss    REAL,
+  grad_norm   REAL,
+  seconds     REAL
+);
+
 -- Documents read and written per source (kept even when per-document rows are switched off).
 CREATE TABLE IF NOT EXISTS source_stats (
   run_id      TEXT NOT NULL,

@@ -207,6 +207,9 @@ public final class GPT {
     }
 
     public func zeroGradients() { grads.update(repeating: 0, count: config.parameterCount) }
+
+    /// Each position's loss from the last forward pass with targets.
+    public var lastLosses: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: acts!.losses, count: acts!.B * acts!.T) }
 }
 
 // MARK: - Layers (llm.c's, with CBLAS matmuls)

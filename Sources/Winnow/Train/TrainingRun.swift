@@ -1,0 +1,257 @@
+import Foundation
+
+/// A checkpoint: a versioned binary file — `WNWCKPT1`, a version, a JSON header (model and training config,
+/// step, data position, tokenizer hash), then the parameters and AdamW's two moments as little-endian floats.
+public struct Checkpoint {
+    public static let magic = Array("WNWCKPT1".utf8)
+    public static let version: UInt32 = 1
+
+    public var model: GPTConfig
+    public var train: TrainConfig
+    public var step: Int
+    public var tokenizerSHA256: String
+    public var shard: Int
+    public var offset: Int
+    public var parameters: [Float]
+    public var m: [Float]
+    public var v: [Float]
+
+    struct Header: Codable {
+        var model: GPTConfig; var train: TrainConfig; var step: Int; var tokenizer_sha256: String; var shard: Int; var offset: Int
+    }
+
+    public func write(_ path: String) throws {
+        var out = Self.magic
+        withUnsafeBytes(of: Self.version.littleEndian) { out += $0 }
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        let header = try enc.encode(Header(model: model, train: train, step: step, tokenizer_sha256: tokenizerSHA256, shard: shard, offset: offset))
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { out += $0 }
+        out += header
+        for a in [parameters, m, v] { a.map { $0.bitPattern.littleEndian }.withUnsafeBytes { out += $0 } }
+        try writeFileAtomically(path, out)
+    }
+
+    public static func read(_ path: String) throws -> Checkpoint {
+        let b = try readFileBytes(path)
+        guard b.count > 20, Array(b[0..<8]) == magic else { throw FileError(path, "not a Winnow checkpoint") }
+        let version = b[8..<12].withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        guard version == Self.version else { throw FileError(path, "checkpoint version \(version); this Winnow reads \(Self.version)") }
+        let hlen = Int(b[12..<20].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let h = try JSONDecoder().decode(Header.self, from: Data(b[20..<(20 + hlen)]))
+        let n = h.model.parameterCount
+        guard b.count == 20 + hlen + 3 * 4 * n else { throw FileError(path, "truncated: \(b.count) bytes for \(n) parameters") }
+        func floats(_ k: Int) -> [Float] {
+            b[(20 + hlen + k * 4 * n)..<(20 + hlen + (k + 1) * 4 * n)].withUnsafeBytes { p in
+                (0..<n).map { Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            }
+        }
+        return Checkpoint(model: h.model, train: h.train, step: h.step, tokenizerSHA256: h.tokenizer_sha256, shard: h.shard, offset: h.offset,
+                          parameters: floats(0), m: floats(1), v: floats(2))
+    }
+}
+
+/// One training run over a data run's llm.c shards.
+public final class TrainingRun {
+    public struct Summary: Sendable {
+        public let steps: Int
+        public let tokensPerSecond: Double
+        public let trainLoss: Float
+        public let valLoss: Float?
+        public let valLossBySource: [String: Float]
+        public let checkpoint: String?
+
+        public func json() -> String {
+            var o = JSONObject()
+            o["steps"] = .number(Double(steps))
+            o["tokens_per_second"] = .number(tokensPerSecond.rounded())
+            o["train_loss"] = .number(Double(trainLoss))
+            o["val_loss"] = valLoss.map { .number(Double($0)) } ?? .null
+            o["val_loss_by_source"] = .object(JSONObject(valLossBySource.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))
+            o["checkpoint"] = checkpoint.map { .string($0) } ?? .null
+            return JSONWriter.compact(.object(o))
+        }
+    }
+
+    let dir: String
+    public let config: TrainConfig
+    public let model: GPT
+    let optimizer: AdamW
+    let train: TokenStream
+    let val: TokenStream?
+    let tokenizerSHA256: String
+    /// For per-source validation loss: per val shard, document spans (start, end, source index) in llm.c offsets.
+    var valSpans: [[(Int, Int, Int)]] = []
+    var sourceNames: [String] = []
+    public private(set) var step = 0
+    let log: (String) -> Void
+
+    public init(dir: String, config: TrainConfig, resume: Checkpoint? = nil, shuffleBuckets: Bool = false, log: @escaping (String) -> Void = { _ in }) throws {
+        self.dir = dir
+        self.log = log
+        let manifest = try JSONParser.parse(readFileBytes((dir as NSString).appendingPathComponent("manifest.json")))
+        guard let vocab = manifest["tokens"]?["tokenizer"]?["vocab_size"]?.intValue else { throw FileError(dir, "manifest.json has no token shards") }
+        tokenizerSHA256 = manifest["tokens"]?["tokenizer"]?["sha256"]?.stringValue ?? ""
+        var cfg = config
+        if let r = resume {
+            guard r.tokenizerSHA256 == tokenizerSHA256 else { throw FileError(dir, "the checkpoint was trained with another tokenizer (sha256 \(r.tokenizerSHA256.prefix(12))…)") }
+            cfg = r.train
+            if config.steps != nil || config.maxTokens != nil { cfg.steps = config.steps; cfg.maxTokens = config.maxTokens }
+        }
+        self.config = cfg
+        setBLASThreads(cfg.threads)
+        guard cfg.dModel % cfg.heads == 0 else { throw FileError(dir, "d_model \(cfg.dModel) is not a multiple of heads \(cfg.heads)") }
+        let mc = GPTConfig(vocabSize: vocab, context: cfg.context, layers: cfg.layers, heads: cfg.heads, channels: cfg.dModel)
+        model = GPT(config: mc)
+        optimizer = AdamW(model: model)
+        // Training shards in manifest order, or (ablating a curriculum) in a seeded random order.
+        let count = (manifest["tokens"]?["shards"]?.arrayValue ?? []).filter { $0["format"]?.stringValue == "llmc" && $0["split"]?.stringValue == "train" }.count
+        var order: [Int]? = nil
+        if shuffleBuckets {
+            var rng = NormalRandom(seed: UInt64(cfg.seed) &+ 77)
+            order = Array(0..<count).map { ($0, rng.uniform()) }.sorted { $0.1 < $1.1 }.map(\.0)
+        }
+        train = try TokenStream(dir: dir, split: "train", order: order)
+        val = try? TokenStream(dir: dir, split: "val")
+        if let r = resume {
+            guard r.model == mc else { throw FileError(dir, "the checkpoint's model (\(r.model)) differs from \(mc)") }
+            model.parameters.baseAddress!.update(from: r.parameters, count: mc.parameterCount)
+            optimizer.restore(step: r.step, m: r.m, v: r.v)
+            train.seek(shard: r.shard, offset: r.offset)
+            step = r.step
+        } else {
+            model.initialize(seed: UInt64(cfg.seed))
+        }
+        loadValSpans(manifest)
+    }
+
+    /// Document spans of the validation shards from the data run's lineage, for per-source losses.
+    private func loadValSpans(_ manifest: JSONValue) {
+        let db = (dir as NSString).appendingPathComponent("lineage.db")
+        guard val != nil, FileManager.default.fileExists(atPath: db),
+              let rows = try? LineageStore.query(db, """
+                SELECT t.shard, t.token_offset, t.tokens, t.source FROM document_tokens t
+                JOIN runs r ON r.run_id = t.run_id
+                WHERE t.split = 'val' AND r.spec_sha256 = '\(manifest["spec_sha256"]?.stringValue ?? "")' AND r.status = 'finished'
+                  AND t.run_id = (SELECT run_id FROM runs WHERE spec_sha256 = r.spec_sha256 AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1)
+                ORDER BY t.shard, t.token_offset
+                """).rows else { return }
+        var names: [String: Int] = [:]
+        for r in rows {
+            guard case .integer(let shard) = r[0], case .integer(let off) = r[1], case .integer(let n) = r[2], let src = r[3].text else { continue }
+            let s = names[src] ?? { names[src] = names.count; sourceNames.append(src); return names.count - 1 }()
+            while valSpans.count <= Int(shard) { valSpans.append([]) }
+            valSpans[Int(shard)].append((Int(off) - 1, Int(off) + Int(n), s))   // the EOT before a document belongs to it
+        }
+    }
+
+    private func source(shard: Int, offset: Int) -> Int? {
+        guard shard < valSpans.count else { return nil }
+        let spans = valSpans[shard]
+        var lo = 0, hi = spans.count
+        while lo < hi { let mid = (lo + hi) / 2; if spans[mid].1 <= offset { lo = mid + 1 } else { hi = mid } }
+        return lo < spans.count && spans[lo].0 <= offset ? spans[lo].2 : nil
+    }
+
+    /// Validation loss over the first `eval_batches` batches of the validation split (the same tokens every time),
+    /// overall and per source.
+    public func evaluate() -> (Float, [String: Float])? {
+        guard let val else { return nil }
+        let B = config.batchSize, T = config.context
+        val.seek(shard: 0, offset: 0)
+        var sum: Double = 0, count = 0
+        var bySource = [Double](repeating: 0, count: sourceNames.count), nBySource = [Int](repeating: 0, count: sourceNames.count)
+        for _ in 0..<max(1, min(config.evalBatches, max(1, val.totalTokens / (B * T)))) {
+            let startShard = val.shardIndex, startOffset = val.offset
+            let toks = val.next(B * T + 1, advance: B * T)
+            model.forward(inputs: Array(toks[0..<(B * T)]), targets: Array(toks[1...]), B: B, T: T)
+            let losses = model.lastLosses
+            // Attribute each target token to the document (and source) it belongs to.
+            var s = startShard, o = startOffset
+            for i in 0..<(B * T) {
+                o += 1
+                while o >= val.shards[s].tokens { o -= val.shards[s].tokens; s = (s + 1) % val.shards.count }
+                if let src = source(shard: s, offset: o) { bySource[src] += Double(losses[i]); nBySource[src] += 1 }
+                sum += Double(losses[i]); count += 1
+            }
+        }
+        var per: [String: Float] = [:]
+        for (k, name) in sourceNames.enumerated() where nBySource[k] > 0 { per[name] = Float(bySource[k] / Double(nBySource[k])) }
+        return (Float(sum / Double(count)), per)
+    }
+
+    /// Trains to `totalSteps` (or stops after step `until`, as a killed run would after its last checkpoint);
+    /// logs progress; writes `checkpoint` at each evaluation and at the end.
+    public func run(checkpoint: String?, metrics: TrainMetrics? = nil, until: Int? = nil) throws -> Summary {
+        let B = config.batchSize, T = config.context, total = config.totalSteps
+        var rates: [Double] = []
+        var lastLoss: Float = 0, lastVal: (Float, [String: Float])? = nil
+        let clock = ContinuousClock()
+        while step < min(total, until ?? total) {
+            let t0 = clock.now
+            let toks = train.next(B * T + 1, advance: B * T)
+            model.zeroGradients()
+            model.forward(inputs: Array(toks[0..<(B * T)]), targets: Array(toks[1...]), B: B, T: T)
+            model.backward()
+            let lr = config.learningRate(at: step)
+            let norm = optimizer.step(model, lr: lr, config: config)
+            lastLoss = model.meanLoss
+            step += 1
+            let seconds = (clock.now - t0).seconds
+            let rate = Double(B * T) / seconds
+            if step > min(5, total / 4) { rates.append(rate) }
+            let evalNow = step % config.evalEvery == 0 || step == total
+            if evalNow { lastVal = evaluate() }
+            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  grad norm %.3f  %.0f tokens/s", step, total, lastLoss, lr, norm, rate)
+            if evalNow, let v = lastVal { line += String(format: "  val loss %.4f", v.0) }
+            log(line)
+            try metrics?.record(step: step, tokens: step * B * T, lr: lr, trainLoss: lastLoss, gradNorm: norm, seconds: seconds, val: evalNow ? lastVal : nil)
+            if evalNow, let checkpoint { try save(checkpoint) }
+        }
+        let sorted = rates.sorted()
+        return Summary(steps: step, tokensPerSecond: sorted.isEmpty ? 0 : sorted[sorted.count / 2], trainLoss: lastLoss,
+                       valLoss: lastVal?.0, valLossBySource: lastVal?.1 ?? [:], checkpoint: checkpoint)
+    }
+
+    public func save(_ path: String) throws {
+        let n = model.config.parameterCount
+        try Checkpoint(model: model.config, train: config, step: step, tokenizerSHA256: tokenizerSHA256, shard: train.shardIndex, offset: train.offset,
+                       parameters: Array(model.parameters), m: Array(UnsafeBufferPointer(start: optimizer.m, count: n)),
+                       v: Array(UnsafeBufferPointer(start: optimizer.v, count: n))).write(path)
+    }
+}
+
+/// Training metrics in the data run's lineage file: `train_runs` (one row per `winnow train`) and
+/// `train_metrics` (one per step), linked to the run that wrote the shards.
+public final class TrainMetrics {
+    let db: SQLiteDatabase
+    public let trainID: String
+
+    public init?(dir: String, config: TrainConfig) throws {
+        let path = (dir as NSString).appendingPathComponent("lineage.db")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        db = try LineageStore.openForWriting(path)
+        let manifest = try JSONParser.parse(readFileBytes((dir as NSString).appendingPathComponent("manifest.json")))
+        let dataRun = try db.query("SELECT run_id FROM runs WHERE spec_sha256 = ? AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                                   [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows.first?.first?.text
+        trainID = "train-" + isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "") + "-" + String(UInt32.random(in: 0...0xFFFF), radix: 16)
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        try db.run("INSERT INTO train_runs (train_id, data_run_id, shard_dir, config, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')",
+                   [.text(trainID), dataRun.map { .text($0) } ?? .null, .text(dir), .text(String(decoding: try enc.encode(config), as: UTF8.self)), .text(isoNow())])
+    }
+
+    func record(step: Int, tokens: Int, lr: Float, trainLoss: Float, gradNorm: Float, seconds: Double, val: (Float, [String: Float])?) throws {
+        try db.run("INSERT INTO train_metrics (train_id, step, tokens, learning_rate, train_loss, val_loss, grad_norm, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   [.text(trainID), .integer(Int64(step)), .integer(Int64(tokens)), .real(Double(lr)), .real(Double(trainLoss)),
+                    val.map { .real(Double($0.0)) } ?? .null, .real(Double(gradNorm)), .real(seconds)])
+        for (source, loss) in val?.1 ?? [:] {
+            try db.run("INSERT INTO train_metrics (train_id, step, tokens, source, val_loss) VALUES (?, ?, ?, ?, ?)",
+                       [.text(trainID), .integer(Int64(step)), .integer(Int64(tokens)), .text(source), .real(Double(loss))])
+        }
+    }
+
+    public func finish(_ s: TrainingRun.Summary) throws {
+        try db.run("UPDATE train_runs SET finished_at = ?, status = 'finished', steps = ?, tokens_per_second = ?, train_loss = ?, val_loss = ?, checkpoint = ? WHERE train_id = ?",
+                   [.text(isoNow()), .integer(Int64(s.steps)), .real(s.tokensPerSecond), .real(Double(s.trainLoss)), s.valLoss.map { .real(Double($0)) } ?? .null,
+                    s.checkpoint.map { .text($0) } ?? .null, .text(trainID)])
+    }
+}

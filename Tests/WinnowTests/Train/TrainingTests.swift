@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// Training on a real run's shards: the loss falls, metrics land in lineage, and a resumed run is bit for bit
+/// the run that never stopped.
+final class TrainingTests: XCTestCase {
+    private func shards() throws -> String {
+        let dir = try makeTempDir(self)
+        let data = "\(repoRoot)/examples/data"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "t", "seed": 2, "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]},
+          {"name": "books", "paths": ["\(data)/books/*.txt"], "format": "text", "text_mode": "blocks"}],
+         "tokenizer": {"train": {"vocab_size": 512}},
+         "output": {"dir": "out", "formats": ["jsonl", "llmc"], "val_fraction": 0.1}}
+        """)
+        try runSpec("\(dir)/spec.json")
+        return "\(dir)/out"
+    }
+
+    private func config(steps: Int) -> TrainConfig {
+        var c = TrainConfig()
+        c.layers = 2; c.heads = 2; c.dModel = 32; c.context = 32; c.batchSize = 4; c.steps = steps
+        c.warmupSteps = 5; c.evalEvery = 10; c.evalBatches = 100; c.learningRate = 3e-3; c.threads = 2
+        return c
+    }
+
+    func testLossFallsAndMetricsAreInLineage() throws {
+        let dir = try shards()
+        let run = try TrainingRun(dir: dir, config: config(steps: 60))
+        let before = run.evaluate()!.0
+        let metrics = try TrainMetrics(dir: dir, config: run.config)!
+        let summary = try run.run(checkpoint: "\(dir)/m.ckpt", metrics: metrics)
+        try metrics.finish(summary)
+        XCTAssertEqual(summary.steps, 60)
+        XCTAssertLessThan(summary.valLoss!, before - 0.5, "validation loss \(before) → \(summary.valLoss!)")
+        XCTAssertEqual(Set(summary.valLossBySource.keys), ["web", "books"])
+        let db = "\(dir)/lineage.db"
+        XCTAssertEqual(try lineageRows(db, "select count(*) from train_metrics where source is null"), [["60"]])
+        XCTAssertEqual(try lineageRows(db, "select count(*) from train_metrics where val_loss is not null and source is null"), [["6"]])
+        XCTAssertEqual(try lineageRows(db, "select status, steps, data_run_id = (select run_id from runs) from train_runs"), [["finished", "60", "1"]])
+        let ck = try Checkpoint.read("\(dir)/m.ckpt")
+        XCTAssertEqual(ck.step, 60)
+        XCTAssertTrue(ck.parameters == Array(run.model.parameters), "checkpoint parameters differ from the model's")
+    }
+
+    func testResumeIsBitForBitTheUninterruptedRun() throws {
+        let dir = try shards()
+        let straight = try TrainingRun(dir: dir, config: config(steps: 24))
+        _ = try straight.run(checkpoint: nil)
+        // The same run, stopped after its step-10 checkpoint (as a kill would leave it), then resumed.
+        let first = try TrainingRun(dir: dir, config: config(steps: 24))
+        _ = try first.run(checkpoint: "\(dir)/half.ckpt", until: 13)
+        var other = config(steps: 24)
+        other.learningRate = 99   // ignored: a resumed run keeps its checkpoint's settings, except the step budget
+        let second = try TrainingRun(dir: dir, config: other, resume: try Checkpoint.read("\(dir)/half.ckpt"))
+        XCTAssertEqual(second.step, 10)
+        _ = try second.run(checkpoint: nil)
+        XCTAssertTrue(Array(second.model.parameters) == Array(straight.model.parameters), "resumed parameters differ from the uninterrupted run's")
+        XCTAssertFalse(Array(first.model.parameters) == Array(straight.model.parameters))
+    }
+
+    func testLearningRateScheduleAndStepBudget() {
+        var c = TrainConfig()
+        c.learningRate = 1e-3; c.minLearningRate = 1e-4; c.warmupSteps = 10; c.steps = 110
+        XCTAssertEqual(c.learningRate(at: 0), 1e-4, accuracy: 1e-9)
+        XCTAssertEqual(c.learningRate(at: 9), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(c.learningRate(at: 60), 5.5e-4, accuracy: 1e-6)
+        XCTAssertEqual(c.learningRate(at: 110), 1e-4, accuracy: 1e-7)
+        c.steps = nil; c.maxTokens = 10_000; c.batchSize = 4; c.context = 50
+        XCTAssertEqual(c.totalSteps, 50)
+    }
+}
