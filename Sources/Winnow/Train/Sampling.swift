@@ -1,0 +1,159 @@
+import COpenBLAS
+import Foundation
+
+/// Generation one token at a time with a key/value cache, so a sequence of n tokens costs n steps, not n².
+public final class GPTInference {
+    let model: GPT
+    let c: GPTConfig
+    private var keys: [UnsafeMutablePointer<Float>]      // per layer: context × C
+    private var values: [UnsafeMutablePointer<Float>]
+    public private(set) var length = 0
+    private var x, xn, qkv, att, proj, fc, fcg, scores: UnsafeMutablePointer<Float>
+    public let logits: UnsafeMutablePointer<Float>
+
+    public init(model: GPT) {
+        self.model = model
+        c = model.config
+        let T = c.context, C = c.channels
+        keys = (0..<c.layers).map { _ in .allocate(capacity: T * C) }
+        values = (0..<c.layers).map { _ in .allocate(capacity: T * C) }
+        func buf(_ n: Int) -> UnsafeMutablePointer<Float> { let p = UnsafeMutablePointer<Float>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p }
+        x = buf(C); xn = buf(C); qkv = buf(3 * C); att = buf(C); proj = buf(C); fc = buf(4 * C); fcg = buf(4 * C); scores = buf(T)
+        logits = buf(c.vocabSize)
+    }
+
+    deinit { for p in keys + values + [x, xn, qkv, att, proj, fc, fcg, scores, logits] { p.deallocate() } }
+
+    public func reset() { length = 0 }
+
+    /// y = W·v + b for W (out × in), row-major.
+    private func gemv(_ y: UnsafeMutablePointer<Float>, _ w: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>?, _ out: Int, _ inp: Int) {
+        if let b { y.update(from: b, count: out) }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(out), Int32(inp), 1, w, Int32(inp), v, 1, b == nil ? 0 : 1, y, 1)
+    }
+
+    /// Feeds one token at the next position; `logits` then holds the next token's logits.
+    public func step(_ token: Int32) {
+        precondition(length < c.context, "the context (\(c.context) tokens) is full")
+        let C = c.channels, NH = c.heads, hs = C / NH, p = model.p, t = length
+        let scale = 1 / Float(hs).squareRoot()
+        for i in 0..<C { x[i] = p.wte[Int(token) * C + i] + p.wpe[t * C + i] }
+        var mean: Float = 0, rstd: Float = 0
+        for l in 0..<c.layers {
+            layernormForward(xn, &mean, &rstd, x, p.ln1w + l * C, p.ln1b + l * C, 1, C)
+            gemv(qkv, p.qkvw + l * 3 * C * C, xn, p.qkvb + l * 3 * C, 3 * C, C)
+            (keys[l] + t * C).update(from: qkv + C, count: C)
+            (values[l] + t * C).update(from: qkv + 2 * C, count: C)
+            for h in 0..<NH {
+                let q = qkv + h * hs
+                var m = -Float.greatestFiniteMagnitude
+                for t2 in 0...t {
+                    let k = keys[l] + t2 * C + h * hs
+                    var s: Float = 0
+                    for i in 0..<hs { s += q[i] * k[i] }
+                    scores[t2] = s * scale
+                    m = max(m, scores[t2])
+                }
+                var sum: Float = 0
+                for t2 in 0...t { scores[t2] = exp(scores[t2] - m); sum += scores[t2] }
+                let o = att + h * hs
+                for i in 0..<hs { o[i] = 0 }
+                for t2 in 0...t {
+                    let w = scores[t2] / sum, v = values[l] + t2 * C + h * hs
+                    for i in 0..<hs { o[i] += w * v[i] }
+                }
+            }
+            gemv(proj, p.attprojw + l * C * C, att, p.attprojb + l * C, C, C)
+            for i in 0..<C { x[i] += proj[i] }
+            layernormForward(xn, &mean, &rstd, x, p.ln2w + l * C, p.ln2b + l * C, 1, C)
+            gemv(fc, p.fcw + l * 4 * C * C, xn, p.fcb + l * 4 * C, 4 * C, C)
+            geluForward(fcg, fc, 4 * C)
+            gemv(proj, p.fcprojw + l * C * 4 * C, fcg, p.fcprojb + l * C, C, 4 * C)
+            for i in 0..<C { x[i] += proj[i] }
+        }
+        layernormForward(xn, &mean, &rstd, x, p.lnfw, p.lnfb, 1, C)
+        gemv(logits, p.wte, xn, nil, c.vocabSize, C)
+        length += 1
+    }
+}
+
+/// Decoding settings, with Hugging Face transformers' `generate` semantics, applied in this order:
+/// repetition penalty (a logit of a token already in the sequence is divided by the penalty when positive,
+/// multiplied when negative), no-repeat n-grams (a token that would complete an n-gram already in the
+/// sequence is banned), then — unless greedy (temperature 0) — temperature, top-k, top-p (the smallest set of
+/// most likely tokens whose probabilities reach p), min-p (tokens below min_p × the top probability dropped),
+/// and a draw from what is left.
+public struct DecodingOptions: Sendable {
+    public var temperature: Float = 1
+    public var topK: Int = 0
+    public var topP: Float = 1
+    public var minP: Float = 0
+    public var repetitionPenalty: Float = 1
+    public var noRepeatNgram: Int = 0
+    public var seed: UInt64 = 1
+    public init() {}
+}
+
+public struct Sampler {
+    public let options: DecodingOptions
+    private var rng: NormalRandom
+
+    public init(options: DecodingOptions) { self.options = options; rng = NormalRandom(seed: options.seed) }
+
+    /// The next token given the logits and the sequence so far (prompt included).
+    public mutating func next(_ logits: UnsafeMutablePointer<Float>, vocab V: Int, history: [Int32]) -> Int32 {
+        var scores = Array(UnsafeBufferPointer(start: logits, count: V))
+        Self.applyRepetitionPenalty(&scores, history: history, penalty: options.repetitionPenalty)
+        Self.banRepeatedNgrams(&scores, history: history, n: options.noRepeatNgram)
+        if options.temperature == 0 { return Int32(scores.indices.max { scores[$0] < scores[$1] }!) }
+        let probs = Self.filteredProbabilities(scores, options: options)
+        var u = Float(rng.uniform()), pick = 0
+        for (i, p) in probs.enumerated() where p > 0 { pick = i; u -= p; if u <= 0 { break } }
+        return Int32(pick)
+    }
+
+    static func applyRepetitionPenalty(_ s: inout [Float], history: [Int32], penalty: Float) {
+        guard penalty != 1 else { return }
+        for t in Set(history) { let v = s[Int(t)]; s[Int(t)] = v < 0 ? v * penalty : v / penalty }
+    }
+
+    static func banRepeatedNgrams(_ s: inout [Float], history: [Int32], n: Int) {
+        guard n > 0, history.count >= n else { return }
+        let prefix = Array(history.suffix(n - 1))
+        for i in 0...(history.count - n) where Array(history[i..<(i + n - 1)]) == prefix { s[Int(history[i + n - 1])] = -.infinity }
+    }
+
+    /// Temperature, top-k, top-p, min-p; returns probabilities summing to 1 over the tokens kept.
+    static func filteredProbabilities(_ scores: [Float], options o: DecodingOptions) -> [Float] {
+        var s = scores.map { $0 / o.temperature }
+        let order = s.indices.sorted { s[$0] > s[$1] }
+        if o.topK > 0 && o.topK < s.count { for i in order[o.topK...] { s[i] = -.infinity } }
+        func softmax(_ x: [Float]) -> [Float] {
+            let m = x.max() ?? 0
+            let e = x.map { $0 == -.infinity ? 0 : exp($0 - m) }
+            let z = e.reduce(0, +)
+            return e.map { $0 / z }
+        }
+        var p = softmax(s)
+        if o.topP < 1 {
+            var cum: Float = 0
+            var keep = Set<Int>()
+            for i in order where p[i] > 0 { keep.insert(i); cum += p[i]; if cum >= o.topP { break } }
+            for i in s.indices where !keep.contains(i) { s[i] = -.infinity }
+            p = softmax(s)
+        }
+        if o.minP > 0 {
+            let top = p.max() ?? 0
+            for i in s.indices where p[i] < o.minP * top { s[i] = -.infinity }
+            p = softmax(s)
+        }
+        return p
+    }
+}
+
+/// Loads a checkpoint's weights into a model.
+public func loadModel(_ ck: Checkpoint) -> GPT {
+    let model = GPT(config: ck.model)
+    model.parameters.baseAddress!.update(from: ck.parameters, count: ck.model.parameterCount)
+    return model
+}

@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+final class SamplingTests: XCTestCase {
+    /// The key/value-cached step gives the same next-token distribution as the full forward pass, at every position.
+    func testCachedStepsMatchTheFullForwardPass() {
+        let config = GPTConfig(vocabSize: 29, context: 12, layers: 2, heads: 2, channels: 16)
+        let model = GPT(config: config)
+        model.initialize(seed: 9)
+        for i in 0..<config.parameterCount { model.parameters[i] *= 5 }
+        let tokens: [Int32] = [3, 17, 4, 28, 0, 11, 11, 5, 9, 1]
+        let probs = model.forward(inputs: tokens, targets: nil, B: 1, T: tokens.count)
+        let inf = GPTInference(model: model)
+        for (t, tok) in tokens.enumerated() {
+            inf.step(tok)
+            let logits = Array(UnsafeBufferPointer(start: inf.logits, count: config.vocabSize))
+            let m = logits.max()!
+            let e = logits.map { exp($0 - m) }, z = e.reduce(0, +)
+            for v in 0..<config.vocabSize { XCTAssertEqual(e[v] / z, probs[t * config.vocabSize + v], accuracy: 1e-5, "position \(t), token \(v)") }
+        }
+    }
+
+    func testRepetitionPenaltyAndNoRepeatNgramFollowTransformers() {
+        var s: [Float] = [2, -2, 1, 0.5]
+        Sampler.applyRepetitionPenalty(&s, history: [0, 1, 1], penalty: 2)
+        XCTAssertEqual(s, [1, -4, 1, 0.5])               // positive divided, negative multiplied, once per token
+        var t: [Float] = [0, 0, 0, 0]
+        Sampler.banRepeatedNgrams(&t, history: [1, 2, 3, 1, 2], n: 3)   // "1 2" was followed by 3
+        XCTAssertEqual(t, [0, 0, 0, -.infinity])
+    }
+
+    func testTopKTopPMinPAndGreedy() {
+        let scores: [Float] = [log(0.5), log(0.25), log(0.15), log(0.1)]
+        var o = DecodingOptions()
+        o.topK = 2
+        XCTAssertEqual(Sampler.filteredProbabilities(scores, options: o).map { ($0 * 1000).rounded() / 1000 }, [0.667, 0.333, 0, 0])
+        o = DecodingOptions(); o.topP = 0.7
+        XCTAssertEqual(Sampler.filteredProbabilities(scores, options: o).map { ($0 * 1000).rounded() / 1000 }, [0.667, 0.333, 0, 0])
+        o = DecodingOptions(); o.topP = 0.8
+        XCTAssertEqual(Sampler.filteredProbabilities(scores, options: o).filter { $0 > 0 }.count, 3)
+        o = DecodingOptions(); o.minP = 0.28               // keeps p ≥ 0.14: drops only 0.1
+        XCTAssertEqual(Sampler.filteredProbabilities(scores, options: o).filter { $0 > 0 }.count, 3)
+        o = DecodingOptions(); o.temperature = 0
+        var greedy = Sampler(options: o)
+        var logits: [Float] = [0.1, 3, 0.2, 2.9]
+        XCTAssertEqual(logits.withUnsafeMutableBufferPointer { greedy.next($0.baseAddress!, vocab: 4, history: []) }, 1)
+        o.repetitionPenalty = 1.2                          // 3 / 1.2 = 2.5 < 2.9
+        greedy = Sampler(options: o)
+        XCTAssertEqual(logits.withUnsafeMutableBufferPointer { greedy.next($0.baseAddress!, vocab: 4, history: [1]) }, 3)
+        // Seeded draws repeat.
+        o = DecodingOptions(); o.seed = 4
+        var a = Sampler(options: o), b = Sampler(options: o)
+        let da = (0..<20).map { _ in logits.withUnsafeMutableBufferPointer { a.next($0.baseAddress!, vocab: 4, history: []) } }
+        let db = (0..<20).map { _ in logits.withUnsafeMutableBufferPointer { b.next($0.baseAddress!, vocab: 4, history: []) } }
+        XCTAssertEqual(da, db)
+        XCTAssertTrue(Set(da).isSuperset(of: [1, 3]))
+    }
+}
