@@ -5,7 +5,7 @@ import Winnow
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self, Encode.self])
+        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self, Encode.self, Sgemm.self])
 
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,6 +45,19 @@ struct Bench: ParsableCommand {
             }
             print(String(format: #"{"tool": "winnow", "what": "encode", "threads": %d, "docs": %d, "mb": %.1f, "wall_s": %.3f, "mb_per_s": %.2f, "tokens": %d, "tokens_per_s": %.0f, "ids_sha256": "%@"}"#,
                          n, texts.count, Double(bytes) / 1e6, seconds, Double(bytes) / 1e6 / seconds, tokens, Double(tokens) / seconds, sha.finalize().hex))
+        }
+    }
+
+    struct Sgemm: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Measure single-precision matrix multiply (OpenBLAS sgemm) GFLOP/s: the machine's peak for the trainer.")
+        @Option var size = 1024
+        @Option var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Option var repeats = 20
+
+        func run() throws {
+            setBLASThreads(threads)
+            let gflops = sgemmGFLOPs(size: size, repeats: repeats)
+            print(String(format: #"{"what": "sgemm", "size": %d, "threads": %d, "gflops": %.1f}"#, size, threads, gflops))
         }
     }
 

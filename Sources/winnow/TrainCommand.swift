@@ -49,6 +49,7 @@ struct TrainCommand: ParsableCommand {
             warn("model: \(session.model.config.parameterCount) parameters (\(session.config.layers) layers, \(session.config.heads) heads, d_model \(session.config.dModel), context \(session.config.context), vocabulary \(session.model.config.vocabSize)); \(session.config.totalSteps) steps of \(session.config.batchSize * session.config.context) tokens")
         }
         let summary = try session.run(checkpoint: path, metrics: metrics)
+        try session.save(path)      // also when no evaluation fell on the last step (or --steps 0: the initial weights)
         try metrics?.finish(summary)
         if json { print(summary.json()) } else {
             print(String(format: "trained %d steps: train loss %.4f, val loss %@, median %.0f tokens/s; checkpoint %@", summary.steps, summary.trainLoss,

@@ -177,11 +177,12 @@ public final class GPT {
         d.zero()
         // Softmax + cross-entropy: dlogits = (probs - onehot) / (B·T).
         let scale = 1 / Float(B * T)
-        for i in 0..<(B * T) {
+        let targets = self.targets
+        parallelRanges(B * T, minimum: 8) { rows in for i in rows {
             let pr = a.probs + i * V, dl = d.logits + i * V
             for v in 0..<V { dl[v] = pr[v] * scale }
             dl[Int(targets[i])] -= scale
-        }
+        } }
         matmulBackward(d.lnf, g.wte, nil, d.logits, a.lnf, p.wte, B * T, C, V)
         let last = a.residual3 + (L - 1) * B * T * C, dlast = d.residual3 + (L - 1) * B * T * C
         layernormBackward(dlast, g.lnfw, g.lnfb, d.lnf, last, p.lnfw, a.lnfMean, a.lnfRstd, B * T, C)
@@ -234,7 +235,7 @@ func encoderBackward(_ dwte: UnsafeMutablePointer<Float>, _ dwpe: UnsafeMutableP
 
 func layernormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
                       _ inp: UnsafeMutablePointer<Float>, _ w: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>, _ N: Int, _ C: Int) {
-    for i in 0..<N {
+    parallelRanges(N, minimum: 64) { rows in for i in rows {
         let x = inp + i * C
         var m: Float = 0
         for k in 0..<C { m += x[k] }
@@ -246,7 +247,7 @@ func layernormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutableP
         let o = out + i * C
         for k in 0..<C { o[k] = (x[k] - m) * s * w[k] + bias[k] }
         mean[i] = m; rstd[i] = s
-    }
+    } }
 }
 
 func layernormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>,
@@ -281,41 +282,54 @@ func matmulBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutabl
                     _ inp: UnsafeMutablePointer<Float>, _ weight: UnsafeMutablePointer<Float>, _ N: Int, _ IC: Int, _ OC: Int) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(IC), Int32(OC), 1, dout, Int32(OC), weight, Int32(IC), 1, dinp, Int32(IC))
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(IC), Int32(N), 1, dout, Int32(OC), inp, Int32(IC), 1, dweight, Int32(IC))
-    if let dbias { for i in 0..<N { let d = dout + i * OC; for o in 0..<OC { dbias[o] += d[o] } } }
+    if let dbias {   // column sums of dout: doutᵀ · 1
+        let ones = [Float](repeating: 1, count: N)
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(OC), 1, dout, Int32(OC), ones, 1, 1, dbias, 1)
+    }
 }
 
-/// Causal self-attention over qkv (B × T × 3C: queries, keys, values), NH heads; one (batch, head) pair per task.
+/// Runs `body` for every (batch, head) pair: in turn with one thread; with more, spread over the threads while
+/// OpenBLAS runs single-threaded inside each (small) product, so the two never contend for cores.
+@inline(__always) func attentionPairs(_ n: Int, _ body: (Int) -> Void) {
+    if blasThreads <= 1 { for i in 0..<n { body(i) }; return }
+    // The products here are small: one OpenBLAS thread each, the pairs spread over our threads.
+    openblas_set_num_threads(1)
+    DispatchQueue.concurrentPerform(iterations: n, execute: body)
+    openblas_set_num_threads(Int32(blasThreads))
+}
+
+nonisolated(unsafe) var blasThreads = 1
+
+/// Splits 0..<n into one contiguous range per thread (`blasThreads` of them) and runs them in parallel.
+@inline(__always) func parallelRanges(_ n: Int, minimum: Int = 4096, _ body: (Range<Int>) -> Void) {
+    let parts = min(blasThreads, max(1, n / minimum))
+    if parts <= 1 { body(0..<n); return }
+    DispatchQueue.concurrentPerform(iterations: parts) { k in body((n * k / parts)..<(n * (k + 1) / parts)) }
+}
+
+/// Causal self-attention over qkv (B × T × 3C: queries, keys, values), NH heads. Per (batch, head): the scores
+/// Q·Kᵀ and the output att·V are matrix products (CBLAS, strided straight out of qkv); the causal mask and the
+/// softmax run row by row. (batch, head) pairs are spread across cores.
 func attentionForward(_ out: UnsafeMutablePointer<Float>, _ preatt: UnsafeMutablePointer<Float>, _ att: UnsafeMutablePointer<Float>,
                       _ qkv: UnsafeMutablePointer<Float>, _ B: Int, _ T: Int, _ C: Int, _ NH: Int) {
     let hs = C / NH, scale = 1 / Float(hs).squareRoot()
     let C3 = 3 * C
-    DispatchQueue.concurrentPerform(iterations: B * NH) { bh in
+    attentionPairs(B * NH) { bh in
         let b = bh / NH, h = bh % NH
         let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
         let pre = preatt + bh * T * T, a = att + bh * T * T
-        // Scores for every (t, t2 ≤ t).
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs), scale, q, Int32(C3), k, Int32(C3), 0, pre, Int32(T))
         for t in 0..<T {
-            let qt = q + t * C3
+            let row = pre + t * T, arow = a + t * T
             var maxv = -Float.greatestFiniteMagnitude
-            for t2 in 0...t {
-                let kt = k + t2 * C3
-                var s: Float = 0
-                for i in 0..<hs { s += qt[i] * kt[i] }
-                s *= scale
-                pre[t * T + t2] = s
-                if s > maxv { maxv = s }
-            }
+            for t2 in 0...t where row[t2] > maxv { maxv = row[t2] }
             var sum: Float = 0
-            for t2 in 0...t { let e = exp(pre[t * T + t2] - maxv); a[t * T + t2] = e; sum += e }
+            for t2 in 0...t { let e = exp(row[t2] - maxv); arow[t2] = e; sum += e }
             let inv = 1 / sum
-            for t2 in 0..<T { a[t * T + t2] = t2 <= t ? a[t * T + t2] * inv : 0 }
-            let o = out + (b * T + t) * C + h * hs
-            for i in 0..<hs { o[i] = 0 }
-            for t2 in 0...t {
-                let w = a[t * T + t2], vt = v + t2 * C3
-                for i in 0..<hs { o[i] += w * vt[i] }
-            }
+            for t2 in 0...t { arow[t2] *= inv }
+            for t2 in (t + 1)..<max(t + 1, T) { arow[t2] = 0; row[t2] = 0 }
         }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T), 1, a, Int32(T), v, Int32(C3), 0, out + b * T * C + h * hs, Int32(C))
     }
 }
 
@@ -324,54 +338,56 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dpreatt: UnsafeMut
                        _ B: Int, _ T: Int, _ C: Int, _ NH: Int) {
     let hs = C / NH, scale = 1 / Float(hs).squareRoot()
     let C3 = 3 * C
-    DispatchQueue.concurrentPerform(iterations: B * NH) { bh in
+    attentionPairs(B * NH) { bh in
         let b = bh / NH, h = bh % NH
         let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
         let dq = dqkv + b * T * C3 + h * hs, dk = dq + C, dv = dq + 2 * C
         let a = att + bh * T * T, da = datt + bh * T * T, dp = dpreatt + bh * T * T
+        let dO = dout + b * T * C + h * hs
+        // out = att · v: datt = dout · vᵀ, dv += attᵀ · dout.
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs), 1, dO, Int32(C), v, Int32(C3), 0, da, Int32(T))
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T), 1, a, Int32(T), dO, Int32(C), 1, dv, Int32(C3))
+        // Softmax, row by row (masked entries have att 0, so they get no gradient).
         for t in 0..<T {
-            let dO = dout + (b * T + t) * C + h * hs
-            // out = att · v
-            for t2 in 0...t {
-                let vt = v + t2 * C3, dvt = dv + t2 * C3
-                var s: Float = 0
-                for i in 0..<hs { s += vt[i] * dO[i]; dvt[i] += a[t * T + t2] * dO[i] }
-                da[t * T + t2] += s
-            }
-            // softmax
+            let arow = a + t * T, darow = da + t * T, dprow = dp + t * T
             var dot: Float = 0
-            for t2 in 0...t { dot += a[t * T + t2] * da[t * T + t2] }
-            for t2 in 0...t { dp[t * T + t2] += a[t * T + t2] * (da[t * T + t2] - dot) }
-            // scores = q · k · scale
-            let qt = q + t * C3, dqt = dq + t * C3
-            for t2 in 0...t {
-                let g = dp[t * T + t2] * scale, kt = k + t2 * C3, dkt = dk + t2 * C3
-                for i in 0..<hs { dqt[i] += kt[i] * g; dkt[i] += qt[i] * g }
-            }
+            for t2 in 0...t { dot += arow[t2] * darow[t2] }
+            for t2 in 0...t { dprow[t2] = arow[t2] * (darow[t2] - dot) * scale }
+            for t2 in (t + 1)..<max(t + 1, T) { dprow[t2] = 0 }
         }
+        // scores = q · kᵀ · scale: dq += dpre · k, dk += dpreᵀ · q (scale already folded into dpre).
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T), 1, dp, Int32(T), k, Int32(C3), 1, dq, Int32(C3))
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T), 1, dp, Int32(T), q, Int32(C3), 1, dk, Int32(C3))
     }
 }
 
 private let geluScale = Float((2.0 / Double.pi).squareRoot())
 
+@inline(__always) private func fastTanh(_ x: Float) -> Float {
+    // tanh through one exp: 1 − 2 / (e^{2x} + 1), clamped where it is ±1 in Float anyway.
+    if x > 9 { return 1 }
+    if x < -9 { return -1 }
+    return 1 - 2 / (exp(2 * x) + 1)
+}
+
 func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafeMutablePointer<Float>, _ N: Int) {
-    for i in 0..<N {
+    parallelRanges(N) { r in for i in r {
         let x = inp[i], cube = 0.044715 * x * x * x
-        out[i] = 0.5 * x * (1 + tanh(geluScale * (x + cube)))
-    }
+        out[i] = 0.5 * x * (1 + fastTanh(geluScale * (x + cube)))
+    } }
 }
 
 func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ inp: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>, _ N: Int) {
-    for i in 0..<N {
+    parallelRanges(N) { r in for i in r {
         let x = inp[i], cube = 0.044715 * x * x * x
-        let arg = geluScale * (x + cube), th = tanh(arg), ch = cosh(arg)
-        let grad = 0.5 * (1 + th) + x * 0.5 * (1 / (ch * ch)) * geluScale * (1 + 3 * 0.044715 * x * x)
+        let th = fastTanh(geluScale * (x + cube))
+        let grad = 0.5 * (1 + th) + x * 0.5 * (1 - th * th) * geluScale * (1 + 3 * 0.044715 * x * x)
         dinp[i] += grad * dout[i]
-    }
+    } }
 }
 
 func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ N: Int) {
-    for i in 0..<N { out[i] = a[i] + b[i] }
+    parallelRanges(N) { r in for i in r { out[i] = a[i] + b[i] } }
 }
 
 func residualBackward(_ da: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>, _ N: Int) {
@@ -379,7 +395,7 @@ func residualBackward(_ da: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePoin
 }
 
 func softmaxForward(_ probs: UnsafeMutablePointer<Float>, _ logits: UnsafeMutablePointer<Float>, _ N: Int, _ V: Int) {
-    for i in 0..<N {
+    parallelRanges(N, minimum: 8) { rows in for i in rows {
         let l = logits + i * V, p = probs + i * V
         var m = -Float.greatestFiniteMagnitude
         for v in 0..<V where l[v] > m { m = l[v] }
@@ -387,7 +403,7 @@ func softmaxForward(_ probs: UnsafeMutablePointer<Float>, _ logits: UnsafeMutabl
         for v in 0..<V { let e = exp(l[v] - m); p[v] = e; s += e }
         let inv = 1 / s
         for v in 0..<V { p[v] *= inv }
-    }
+    } }
 }
 
 /// Normal random numbers (Box–Muller over SplitMix64): the same seed gives the same weights everywhere.

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 import Foundation
 
 /// `winnow train`'s settings (a `train.json`, or flags of the same names).
@@ -160,22 +161,23 @@ public final class AdamW {
     @discardableResult
     func step(_ model: GPT, lr: Float, config: TrainConfig) -> Float {
         let g = model.grads, p = model.params
-        var norm2: Double = 0
-        for i in 0..<n { norm2 += Double(g[i]) * Double(g[i]) }
-        let norm = Float(norm2.squareRoot())
+        let norm = cblas_snrm2(Int32(n), g, 1)
         let clip = config.gradClip > 0 && norm > config.gradClip ? config.gradClip / norm : 1
         t += 1
         let b1 = config.beta1, b2 = config.beta2
         let c1 = 1 - pow(b1, Float(t)), c2 = 1 - pow(b2, Float(t))
         var start = 0
+        let m = self.m, v = self.v
         for (k, size) in sizes.enumerated() {
-            let wd = decays[k] ? config.weightDecay : 0
-            for i in start..<(start + size) {
-                let grad = g[i] * clip
-                m[i] = b1 * m[i] + (1 - b1) * grad
-                v[i] = b2 * v[i] + (1 - b2) * grad * grad
-                let mh = m[i] / c1, vh = v[i] / c2
-                p[i] -= lr * (mh / (vh.squareRoot() + 1e-8) + wd * p[i])
+            let wd = decays[k] ? config.weightDecay : 0, base = start
+            parallelRanges(size) { r in
+                for i in (base + r.lowerBound)..<(base + r.upperBound) {
+                    let grad = g[i] * clip
+                    m[i] = b1 * m[i] + (1 - b1) * grad
+                    v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                    let mh = m[i] / c1, vh = v[i] / c2
+                    p[i] -= lr * (mh / (vh.squareRoot() + 1e-8) + wd * p[i])
+                }
             }
             start += size
         }
@@ -189,4 +191,20 @@ public final class AdamW {
     }
 }
 
-public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+public func setBLASThreads(_ n: Int) { blasThreads = max(1, n); openblas_set_num_threads(Int32(max(1, n))) }
+
+/// GFLOP/s of `repeats` size × size sgemm calls (the best of three rounds).
+public func sgemmGFLOPs(size n: Int, repeats: Int) -> Double {
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n), c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+    defer { a.deallocate(); b.deallocate(); c.deallocate() }
+    var rng = NormalRandom(seed: 3)
+    for i in 0..<(n * n) { a[i] = rng.next(); b[i] = rng.next(); c[i] = 0 }
+    var best = 0.0
+    for _ in 0..<3 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<repeats { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, c, Int32(n)) }
+        let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        best = max(best, 2 * Double(n * n * n) * Double(repeats) / s / 1e9)
+    }
+    return best
+}
