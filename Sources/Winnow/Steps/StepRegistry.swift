@@ -33,6 +33,7 @@ public enum StepRegistry {
         LanguageID.descriptor,
         FastTextClassifier.descriptor,
         PIIScrubber.descriptor,
+        PerplexityStep.descriptor,
         ExactDedup.descriptor,
         MinHashDedup.descriptor,
         LineDedup.descriptor,

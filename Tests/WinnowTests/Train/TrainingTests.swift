@@ -60,6 +60,32 @@ final class TrainingTests: XCTestCase {
         XCTAssertFalse(Array(first.model.parameters) == Array(straight.model.parameters))
     }
 
+    /// The perplexity step ranks text like the training data below text unlike it, and filters by threshold.
+    func testPerplexityStepScoresAndFilters() throws {
+        let dir = try shards()
+        let run = try TrainingRun(dir: dir, config: config(steps: 80))
+        _ = try run.run(checkpoint: "\(dir)/ref.ckpt")
+        try run.save("\(dir)/ref.ckpt")
+        func step(_ extra: String) throws -> DocumentStep {
+            let spec = try JSONParser.parse(#"{"type": "perplexity", "checkpoint": "\#(dir)/ref.ckpt"\#(extra)}"#).decode(StepSpec.self)
+            guard case .document(let s) = try StepRegistry.build(spec) else { throw FileError("", "not a document step") }
+            return s
+        }
+        let annotate = try step("")
+        var like = Document(id: "a", text: "The harbour needs more volunteers, as the council noted last spring.", source: "web")
+        var unlike = Document(id: "b", text: "zq xv 9#@ kkkq wpf; Ω≈ç √∫˜ µ≤≥ qqqq zzzz vbvb", source: "web")
+        XCTAssertEqual(annotate.apply(&like), .keep)
+        XCTAssertEqual(annotate.apply(&unlike), .keep)
+        func ppl(_ d: Document) -> Double { if case .number(let x) = d.annotations["perplexity"] { return x }; return .nan }
+        let pLike = ppl(like), pUnlike = ppl(unlike)
+        XCTAssertLessThan(pLike * 3, pUnlike, "\(pLike) vs \(pUnlike)")
+        let threshold = (pLike * pUnlike).squareRoot()
+        let filter = try step(#", "max_perplexity": \#(threshold)"#)
+        XCTAssertEqual(filter.apply(&like), .keep)
+        XCTAssertEqual(filter.apply(&unlike), .drop(reason: "perplexity_too_high"))
+        XCTAssertThrowsError(try step(#", "tokenizer": "/nonexistent.json""#))
+    }
+
     func testLearningRateScheduleAndStepBudget() {
         var c = TrainConfig()
         c.learningRate = 1e-3; c.minLearningRate = 1e-4; c.warmupSteps = 10; c.steps = 110
