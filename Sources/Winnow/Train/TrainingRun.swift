@@ -179,6 +179,18 @@ public final class TrainingRun {
         return (Float(sum / Double(count)), per)
     }
 
+    /// Mean next-token loss over a token stream, in full windows of the context (the held-out set of an ablation).
+    public func loss(on tokens: [Int32]) -> Float {
+        let T = config.context
+        var total = 0.0, count = 0, start = 0
+        while start + T + 1 <= tokens.count {
+            model.forward(inputs: Array(tokens[start..<(start + T)]), targets: Array(tokens[(start + 1)...(start + T)]), B: 1, T: T)
+            total += Double(model.meanLoss) * Double(T); count += T
+            start += T
+        }
+        return count > 0 ? Float(total / Double(count)) : .nan
+    }
+
     /// Trains to `totalSteps` (or stops after step `until`, as a killed run would after its last checkpoint);
     /// logs progress; writes `checkpoint` at each evaluation and at the end.
     public func run(checkpoint: String?, metrics: TrainMetrics? = nil, until: Int? = nil) throws -> Summary {

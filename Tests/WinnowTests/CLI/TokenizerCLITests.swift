@@ -56,3 +56,32 @@ final class TokenizerCLITests: XCTestCase {
         XCTAssertTrue(broken.stderr.contains("tokens differ from the other format"), broken.stderr)
     }
 }
+
+/// `winnow ablate` as a user types it: two specs sharing a tokenizer file, a tiny model, a shared held-out set.
+final class AblateCLITests: XCTestCase {
+    func testAblateTrainsBothAndComparesOnOneHeldOutSet() throws {
+        let dir = try makeTempDir(self)
+        let data = "\(repoRoot)/examples/data"
+        let tok = "\(repoRoot)/Tests/WinnowTests/Fixtures/tokenizer/hf_tokenizer.json"
+        for (name, steps) in [("raw", "[]"), ("clean", #"[{"type": "length", "min_chars": 60, "min_words": 8}]"#)] {
+            try writeFile("\(dir)/\(name).json", """
+            {"name": "\(name)", "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]}], "steps": \(steps),
+             "tokenizer": {"file": "\(tok)"}, "output": {"dir": "out-\(name)", "formats": ["llmc"], "val_fraction": 0.2}}
+            """)
+        }
+        try writeFile("\(dir)/train.json", #"{"layers": 1, "heads": 1, "d_model": 16, "context": 16, "batch_size": 2, "warmup_steps": 2}"#)
+        let r = try CLI.run(["ablate", "\(dir)/raw.json", "\(dir)/clean.json", "--tokens", "640", "--config", "\(dir)/train.json", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("raw.json") && r.stdout.contains("clean.json") && r.stdout.contains("held-out loss"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("difference (B − A)"), r.stdout)
+        XCTAssertEqual(r.stdout.components(separatedBy: "  20  ").count - 1, 2, r.stdout)   // 640 / (2 × 16) = 20 steps each
+        // Different tokenizers are refused.
+        try writeFile("\(dir)/other.json", """
+        {"name": "other", "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]}],
+         "tokenizer": {"train": {"vocab_size": 400}}, "output": {"dir": "out-other", "formats": ["llmc"], "val_fraction": 0.2}}
+        """)
+        let bad = try CLI.run(["ablate", "\(dir)/raw.json", "\(dir)/other.json", "--tokens", "640", "--config", "\(dir)/train.json"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("different tokenizers"), bad.stderr)
+    }
+}
