@@ -14,3 +14,5 @@ bench/minhash.sh /tmp/c1000
 bench/pii.sh /tmp/c1000
 bench/tokenizer.sh
 bench/mixture.sh /tmp/c220
+if [ -x "${TORCH_PY:-/tmp/torch-venv/bin/python}" ]; then bench/trainer.sh; else echo "bench/trainer.sh skipped: no torch venv (TORCH_PY)"; fi
+bench/ablate.sh
