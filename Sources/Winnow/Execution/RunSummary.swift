@@ -90,12 +90,13 @@ extension MixtureRow {
     /// The accounting as an aligned table: target and achieved shares in percent, the gap in points.
     public static func table(_ rows: [MixtureRow]) -> String {
         func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", 100 * $0) } ?? "" }
+        let notes = rows.contains { $0.shortfall != nil }
         let body = rows.map { r -> [String] in
             [r.bucket == nil ? r.source : "  " + r.source, r.bucket ?? "", pct(r.target), pct(r.achieved),
-             r.target.map { String(format: "%+.1f", 100 * (r.achieved - $0)) } ?? "", String(r.tokens), String(r.documents), String(format: "%.2f", r.epochs),
-             r.shortfall.map { "short: " + $0 } ?? ""]
+             r.target.map { String(format: "%+.1f", 100 * (r.achieved - $0)) } ?? "", String(r.tokens), String(r.documents), String(format: "%.2f", r.epochs)]
+                + (notes ? [r.shortfall.map { "short: " + $0 } ?? ""] : [])
         }
-        return TextTable.render(header: ["source", "bucket", "target", "achieved", "points", "tokens", "documents", "epochs", ""], rows: body)
+        return TextTable.render(header: ["source", "bucket", "target", "achieved", "points", "tokens", "documents", "epochs"] + (notes ? ["shortfall"] : []), rows: body)
     }
 
     /// The rows of one run (the newest run with token shards when `runID` is nil), from a lineage file.
