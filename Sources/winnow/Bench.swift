@@ -55,7 +55,7 @@ struct Bench: ParsableCommand {
         @Option var repeats = 20
 
         func run() throws {
-            setBLASThreads(threads)
+            setOpenBLASThreads(threads)
             let gflops = sgemmGFLOPs(size: size, repeats: repeats)
             print(String(format: #"{"what": "sgemm", "size": %d, "threads": %d, "gflops": %.1f}"#, size, threads, gflops))
         }

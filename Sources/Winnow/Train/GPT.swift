@@ -274,28 +274,36 @@ func layernormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dw: UnsafeMutableP
 func matmulForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafeMutablePointer<Float>, _ weight: UnsafeMutablePointer<Float>,
                    _ bias: UnsafeMutablePointer<Float>?, _ N: Int, _ IC: Int, _ OC: Int) {
     if let bias { for i in 0..<N { (out + i * OC).update(from: bias, count: OC) } }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(N), Int32(OC), Int32(IC), 1, inp, Int32(IC), weight, Int32(IC), bias == nil ? 0 : 1, out, Int32(OC))
+    gemm(false, true, N, OC, IC, inp, IC, weight, IC, bias == nil ? 0 : 1, out, OC)
+}
+
+/// C (M × N) = op(A) · op(B) + beta·C, row-major, with the rows of C split across `blasThreads` threads (one
+/// OpenBLAS thread each: OpenBLAS's own workers spin while ours run, so all threading is ours).
+func gemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int, _ A: UnsafeMutablePointer<Float>, _ lda: Int,
+          _ B: UnsafeMutablePointer<Float>, _ ldb: Int, _ beta: Float, _ C: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    parallelRanges(M, minimum: 32) { rows in
+        let a = transA ? A + rows.lowerBound : A + rows.lowerBound * lda
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(rows.count), Int32(N), Int32(K),
+                    1, a, Int32(lda), B, Int32(ldb), beta, C + rows.lowerBound * ldc, Int32(ldc))
+    }
 }
 
 /// dinp += dout · weight; dweight += doutᵀ · inp; dbias += column sums of dout.
 func matmulBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?, _ dout: UnsafeMutablePointer<Float>,
                     _ inp: UnsafeMutablePointer<Float>, _ weight: UnsafeMutablePointer<Float>, _ N: Int, _ IC: Int, _ OC: Int) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(N), Int32(IC), Int32(OC), 1, dout, Int32(OC), weight, Int32(IC), 1, dinp, Int32(IC))
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(IC), Int32(N), 1, dout, Int32(OC), inp, Int32(IC), 1, dweight, Int32(IC))
+    gemm(false, false, N, IC, OC, dout, OC, weight, IC, 1, dinp, IC)
+    gemm(true, false, OC, IC, N, dout, OC, inp, IC, 1, dweight, IC)
     if let dbias {   // column sums of dout: doutᵀ · 1
         let ones = [Float](repeating: 1, count: N)
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(OC), 1, dout, Int32(OC), ones, 1, 1, dbias, 1)
     }
 }
 
-/// Runs `body` for every (batch, head) pair: in turn with one thread; with more, spread over the threads while
-/// OpenBLAS runs single-threaded inside each (small) product, so the two never contend for cores.
+/// Runs `body` for every (batch, head) pair: in turn with one thread, else spread over the threads (OpenBLAS runs
+/// single-threaded inside each product; see `gemm`).
 @inline(__always) func attentionPairs(_ n: Int, _ body: (Int) -> Void) {
     if blasThreads <= 1 { for i in 0..<n { body(i) }; return }
-    // The products here are small: one OpenBLAS thread each, the pairs spread over our threads.
-    openblas_set_num_threads(1)
     DispatchQueue.concurrentPerform(iterations: n, execute: body)
-    openblas_set_num_threads(Int32(blasThreads))
 }
 
 nonisolated(unsafe) var blasThreads = 1

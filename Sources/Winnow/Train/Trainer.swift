@@ -191,7 +191,11 @@ public final class AdamW {
     }
 }
 
-public func setBLASThreads(_ n: Int) { blasThreads = max(1, n); openblas_set_num_threads(Int32(max(1, n))) }
+/// The trainer's thread count. OpenBLAS itself stays single-threaded: `gemm` splits the products across threads.
+public func setBLASThreads(_ n: Int) { blasThreads = max(1, n); openblas_set_num_threads(1) }
+
+/// OpenBLAS's own thread count (for measuring its sgemm peak).
+public func setOpenBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 
 /// GFLOP/s of `repeats` size × size sgemm calls (the best of three rounds).
 public func sgemmGFLOPs(size n: Int, repeats: Int) -> Double {
