@@ -21,22 +21,10 @@ struct Bench: ParsableCommand {
             var texts: [String] = []
             for f in files { try JSONLTexts.forEachText(f, field: textField) { texts.append($0) } }
             let bytes = texts.reduce(0) { $0 + $1.utf8.count }
-            var results = [[Int32]](repeating: [], count: texts.count)
-            let n = max(1, threads), chunk = 256
+            let n = max(1, threads)
+            var encoders = (0..<n).map { _ in BPEEncoder(model: model) }
             let start = Date()
-            results.withUnsafeMutableBufferPointer { res in
-                let r = res
-                let next = NSLock()
-                nonisolated(unsafe) var cursor = 0
-                DispatchQueue.concurrentPerform(iterations: n) { _ in
-                    var enc = BPEEncoder(model: model)
-                    while true {
-                        next.lock(); let a = cursor; cursor += chunk; next.unlock()
-                        guard a < texts.count else { return }
-                        for k in a..<min(a + chunk, texts.count) { r[k] = enc.encode(texts[k]) }
-                    }
-                }
-            }
+            let results = BPEEncoder.encodeAll(count: texts.count, encoders: &encoders) { enc, k in enc.encode(texts[k]) }
             let seconds = Date().timeIntervalSince(start)
             var sha = SHA256(), tokens = 0
             for ids in results {

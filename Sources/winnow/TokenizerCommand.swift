@@ -52,21 +52,11 @@ struct TokenizerCommand: ParsableCommand {
             var batch: [[UInt8]] = []
             let out = FileHandle.standardOutput
             func flush() {
-                var results = [[Int32]](repeating: [], count: batch.count)
-                let n = encoders.count, lines = batch, special = !noSpecial
-                results.withUnsafeMutableBufferPointer { res in
-                    encoders.withUnsafeMutableBufferPointer { enc in
-                        let r = res, e = enc
-                        DispatchQueue.concurrentPerform(iterations: n) { w in
-                            var k = w
-                            while k < lines.count {
-                                var ids: [Int32] = []
-                                lines[k].withUnsafeBufferPointer { e[w].encode(bytes: $0, allowSpecial: special, into: &ids) }
-                                r[k] = ids
-                                k += n
-                            }
-                        }
-                    }
+                let lines = batch, special = !noSpecial
+                let results = BPEEncoder.encodeAll(count: lines.count, encoders: &encoders) { enc, k in
+                    var ids: [Int32] = []
+                    lines[k].withUnsafeBufferPointer { enc.encode(bytes: $0, allowSpecial: special, into: &ids) }
+                    return ids
                 }
                 var text: [UInt8] = []
                 for ids in results {

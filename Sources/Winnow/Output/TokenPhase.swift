@@ -297,17 +297,18 @@ struct TokenPhase {
     private func planTrain(_ d: Docs, acc: inout Accounting) throws -> [[Copy]] {
         let spec = run.pipeline.spec, seed = spec.seed
         let train = (0..<d.n).filter { !d.val[$0] }
+        let trainBySource = Dictionary(grouping: train) { Int(d.source[$0]) }
         var copies: [Int] = Array(repeating: 1, count: d.n)
         if let mix = spec.mixture {
             let sources = run.pipeline.sources.enumerated().map { i, s in
                 Mixture.Source(name: s.spec.name, weight: s.spec.weight, maxEpochs: s.spec.maxEpochs,
-                               available: train.filter { d.source[$0] == Int32(i) }.reduce(Int64(0)) { $0 + d.tokens($1) })
+                               available: (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) })
             }
             let plan = try Mixture.plan(sources, total: spec.output.totalTokens.map(Int64.init), onShortfall: mix.onShortfall)
             for line in plan.shortfalls { run.observer?.log("mixture shortfall: \(line) — \(mix.onShortfall == .renormalize ? "renormalised" : "stopping")") }
             acc.targets = plan.targetShares; acc.available = sources.map(\.available); acc.give = plan.give; acc.shortfalls = plan.shortfalls
             for (i, _) in sources.enumerated() {
-                let docs = train.filter { d.source[$0] == Int32(i) }
+                let docs = trainBySource[i] ?? []
                 let c = Mixture.copies(tokens: docs.map { d.tokens($0) }, keys: docs.map { Self.hash(d.id($0), seed: seed, "mix") }, give: plan.give[i])
                 for (k, doc) in docs.enumerated() { copies[doc] = c[k] }
             }
@@ -462,7 +463,7 @@ struct TokenPhase {
         }
         for (s, byBucket) in acc.availableInBucket { for (b, t) in byBucket { availableOf[key(s, Int16(b))] = t } }
         for (s, _) in sourceNames.enumerated() {
-            availableOf[key(s, nil)] = acc.available.isEmpty ? (0..<d.n).filter { !d.val[$0] && d.source[$0] == Int32(s) }.reduce(Int64(0)) { $0 + d.tokens($1) } : acc.available[s]
+            availableOf[key(s, nil)] = acc.available.isEmpty ? ownOf[key(s, nil)] ?? 0 : acc.available[s]
         }
         var accountRows: [MixtureRow] = []
         for (s, name) in sourceNames.enumerated() {

@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// Encodes text with a `BPEModel`: special tokens (when allowed), then GPT-2 pre-tokenisation, then merges
 /// applied to each piece the way Hugging Face's BPE does — always the lowest-rank pair, leftmost first.
 /// One encoder per thread: it caches the ids of short pieces it has seen.
@@ -93,6 +96,27 @@ public struct BPEEncoder {
 }
 
 extension BPEEncoder {
+    /// Encodes `count` texts on as many threads as there are `encoders` (each keeps its own cache across
+    /// calls); texts are handed out in chunks of 256 so long and short ones balance. `encodeOne` encodes text k.
+    public static func encodeAll(count: Int, encoders: inout [BPEEncoder], _ encodeOne: (inout BPEEncoder, Int) -> [Int32]) -> [[Int32]] {
+        var results = [[Int32]](repeating: [], count: count)
+        let chunk = 256, lock = NSLock()
+        nonisolated(unsafe) var cursor = 0
+        results.withUnsafeMutableBufferPointer { res in
+            encoders.withUnsafeMutableBufferPointer { enc in
+                let r = res, e = enc
+                DispatchQueue.concurrentPerform(iterations: max(1, e.count)) { w in
+                    while true {
+                        lock.lock(); let a = cursor; cursor += chunk; lock.unlock()
+                        guard a < count else { return }
+                        for k in a..<min(a + chunk, count) { r[k] = encodeOne(&e[w], k) }
+                    }
+                }
+            }
+        }
+        return results
+    }
+
     /// The same merges as the rescanning loop, through a min-heap of (rank, position) with stale entries skipped
     /// — Hugging Face's way; a position is the left symbol's original index, so equal ranks go leftmost first.
     fileprivate mutating func mergeWithHeap() {

@@ -45,10 +45,9 @@ public final class PerplexityStep: DocumentStep, @unchecked Sendable {
         required: ["checkpoint"], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
+            // Relative to the spec, then to the working directory (as the fastText steps resolve models).
             func resolve(_ path: String) -> String {
-                if path.hasPrefix("/") { return path }
-                let inSpec = (context.baseDir as NSString).appendingPathComponent(path)
-                return FileManager.default.fileExists(atPath: inSpec) ? inSpec : path
+                [context.resolve(path), PipelineLoader.absolutePath(path)].first { FileManager.default.fileExists(atPath: $0) } ?? context.resolve(path)
             }
             let ckPath = resolve(p.checkpoint)
             let ck: Checkpoint
