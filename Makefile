@@ -2,6 +2,9 @@
 SWIFT ?= swift
 DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev libopenblas-dev pkg-config python3 ca-certificates
 BIN := .build/release/winnow
+# Debug builds (tests, schema) are optimised: the trainer's SIMD kernels and the text hot paths run ~50× slower
+# unoptimised, which made the suite minutes long. Checks (overflow, preconditions, @testable) stay on.
+DEBUG_FLAGS := -Xswiftc -O
 
 .PHONY: setup packages build run test bench schema clean
 
@@ -33,7 +36,7 @@ run: build
 
 ## test: the whole test suite (debug build), then token shards read back as llm.c and Megatron read them
 test: setup
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(DEBUG_FLAGS)
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/check-token-shards.sh
 
@@ -43,7 +46,7 @@ bench: build
 
 ## schema: regenerate schemas/ from the code
 schema:
-	$(SWIFT) build --product winnow
+	$(SWIFT) build --build-tests $(DEBUG_FLAGS)
 	.build/debug/winnow schema > schemas/pipeline.schema.json
 	.build/debug/winnow schema --lineage > schemas/lineage.sql
 	scripts/update-readme.sh

@@ -16,8 +16,7 @@ struct AblateCommand: ParsableCommand {
     @Option var seed = 1
 
     func run() throws {
-        var c = TrainConfig()
-        if let config { c = try JSONDecoder().decode(TrainConfig.self, from: Data(contentsOf: URL(fileURLWithPath: config))) }
+        var c = try TrainSettings.merged(configFile: config)
         c.maxTokens = tokens; c.steps = nil; c.threads = threads; c.seed = seed; c.evalEvery = Int.max
         var dirs: [String] = []
         for spec in [specA, specB] {

@@ -7,8 +7,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a small GPT on a run's llm.c token shards, in manifest order (so a curriculum holds), with validation loss overall and per source.")
 
-    @Argument(help: "A run's output folder (manifest.json, llmc/ shards).") var dir: String
-    @Option(help: "A train.json with any of the settings below (flags override it).") var config: String?
+    @Argument(help: "A run's output folder (manifest.json, llmc/ shards), or the pipeline spec that wrote it.") var target: String
+    @Option(help: "A train.json with any of the settings below (it overrides the spec's \"train\" block; flags override both).") var config: String?
     @Option var layers: Int?
     @Option var heads: Int?
     @Option(help: "Model width (channels).") var dModel: Int?
@@ -32,8 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress lines.") var quiet = false
 
     func run() throws {
-        var c = TrainConfig()
-        if let config { c = try JSONDecoder().decode(TrainConfig.self, from: Data(contentsOf: URL(fileURLWithPath: config))) }
+        let (dir, settings) = try TrainSettings.resolve(target: target, configFile: config)
+        var c = settings
         if let layers { c.layers = layers }; if let heads { c.heads = heads }; if let dModel { c.dModel = dModel }
         if let context { c.context = context }; if let batchSize { c.batchSize = batchSize }; if let steps { c.steps = steps }
         if let maxTokens { c.maxTokens = maxTokens }; if let learningRate { c.learningRate = learningRate }

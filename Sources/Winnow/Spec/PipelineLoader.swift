@@ -7,7 +7,8 @@ public struct Pipeline: Sendable {
     public let specPath: String
     /// Folder that relative paths in the spec are resolved against.
     public let baseDir: String
-    /// The spec as canonical JSON (sorted keys, no whitespace) and its SHA-256.
+    /// The spec as canonical JSON (sorted keys, no whitespace), and the SHA-256 of everything in it that can change
+    /// what a run writes (`PipelineLoader.keysOutsideHash` left out).
     public let canonicalJSON: String
     public let sha256: String
     public let outputDir: String
@@ -75,8 +76,19 @@ public enum PipelineLoader {
         let lineage = spec.lineage.map { resolve($0, baseDir) } ?? (outputDir as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile)
         let canonical = JSONWriter.canonical(json)
         return Pipeline(spec: spec, specPath: absolute, baseDir: baseDir, canonicalJSON: canonical,
-                        sha256: SHA256.hash(canonical).hex, outputDir: outputDir, lineagePath: lineage,
+                        sha256: resultHash(json), outputDir: outputDir, lineagePath: lineage,
                         sources: sources, steps: steps)
+    }
+
+    /// Top-level keys that cannot change what a run writes, so editing them keeps the spec's identity (resume,
+    /// incremental versions): free text, the editor's schema link, when it runs, how its output is trained on.
+    public static let keysOutsideHash: Set<String> = ["$schema", "description", "schedule", "train"]
+
+    /// SHA-256 of the canonical spec without `keysOutsideHash`.
+    static func resultHash(_ json: JSONValue) -> String {
+        guard case .object(var o) = json else { return SHA256.hash(JSONWriter.canonical(json)).hex }
+        for k in keysOutsideHash { o[k] = nil }
+        return SHA256.hash(JSONWriter.canonical(.object(o))).hex
     }
 
     /// Checks the schema cannot express (unique names, references between keys, files on disk). Works on

@@ -3,6 +3,32 @@
 public enum PipelineSchema {
     static let namePattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
+    /// `winnow train`'s settings: the spec's `train` block and a `--config train.json` file.
+    public static var trainSchema: JSONValue {
+        let d = TrainConfig()
+        func num(_ f: Float) -> Double { Double("\(f)") ?? Double(f) }   // 0.001, not 0.0010000000474974513
+        return Schema.object("Settings for `winnow train` on this pipeline's output (a `--config` file and flags override them; they do not change the data run, so they are outside the spec's SHA-256).", properties: [
+            ("layers", Schema.integer("Transformer blocks.", default: d.layers, minimum: 1)),
+            ("heads", Schema.integer("Attention heads (`d_model` must be a multiple).", default: d.heads, minimum: 1)),
+            ("d_model", Schema.integer("Model width (channels).", default: d.dModel, minimum: 1)),
+            ("context", Schema.integer("Context length in tokens.", default: d.context, minimum: 2)),
+            ("batch_size", Schema.integer("Sequences per step.", default: d.batchSize, minimum: 1)),
+            ("steps", Schema.integer("Optimizer steps (default: `max_tokens` ÷ (batch_size × context), else 200).", minimum: 0)),
+            ("max_tokens", Schema.integer("Token budget, when `steps` is absent.", minimum: 1)),
+            ("learning_rate", Schema.number("Peak learning rate (after warm-up).", default: num(d.learningRate), exclusiveMinimum: 0)),
+            ("min_learning_rate", Schema.number("Learning rate at the end of the cosine decay.", default: num(d.minLearningRate), minimum: 0)),
+            ("warmup_steps", Schema.integer("Linear warm-up steps.", default: d.warmupSteps, minimum: 0)),
+            ("weight_decay", Schema.number("AdamW's decoupled weight decay (matrices and embeddings only).", default: num(d.weightDecay), minimum: 0)),
+            ("grad_clip", Schema.number("Clip the global gradient norm to this (0: no clipping).", default: num(d.gradClip), minimum: 0)),
+            ("eval_every", Schema.integer("Validation loss (overall and per source) and a checkpoint every this many steps.", default: d.evalEvery, minimum: 1)),
+            ("eval_batches", Schema.integer("Validation batches per evaluation.", default: d.evalBatches, minimum: 1)),
+            ("threads", Schema.integer("Threads (default: all cores).", minimum: 1)),
+            ("seed", Schema.integer("Seed of the initial weights (and of `--shuffle-buckets`).", default: d.seed, minimum: 0)),
+            ("beta1", Schema.number("AdamW β₁.", default: num(d.beta1), minimum: 0, maximum: 1)),
+            ("beta2", Schema.number("AdamW β₂.", default: num(d.beta2), minimum: 0, maximum: 1)),
+        ])
+    }
+
     /// The schema as a JSON value.
     public static func build() -> JSONValue {
         typealias P = PipelineSpec.Defaults
@@ -72,6 +98,7 @@ public enum PipelineSchema {
             ("replay", Schema.number("Each later bucket also gets this fraction of its tokens as documents drawn from the buckets before it.", default: 0, minimum: 0, maximum: 1)),
         ], required: ["score", "buckets"])
         defs["tokenizer_train"] = train
+        defs["train"] = trainSchema
         var stepRefs: [JSONValue] = []
         for d in StepRegistry.all {
             var props: [(String, JSONValue)] = [
@@ -103,6 +130,7 @@ public enum PipelineSchema {
             ("tokenizer", Schema.ref("tokenizer")),
             ("mixture", Schema.ref("mixture")),
             ("curriculum", Schema.ref("curriculum")),
+            ("train", Schema.ref("train")),
             ("lineage", Schema.string("SQLite lineage file, relative to the spec file.", default: "<output.dir>/\(P.lineageFile)", minLength: 1)),
             ("on_error", Schema.string("A bad input line: `skip` records it in lineage and goes on; `stop` ends the run with the error.",
                                        default: P.onError.rawValue, enumeration: PipelineSpec.OnError.allCases.map(\.rawValue))),

@@ -10,6 +10,8 @@ public struct PipelineSpec: Codable, Sendable {
     public var tokenizer: TokenizerSpec?
     public var mixture: MixtureSpec?
     public var curriculum: CurriculumSpec?
+    /// Settings for `winnow train` on this pipeline's output (flags and `--config` override them).
+    public var train: TrainConfig?
     public var lineage: String?
     public var onError: OnError
     public var seed: Int
@@ -29,7 +31,7 @@ public struct PipelineSpec: Codable, Sendable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case schema = "$schema", name, description, sources, steps, output, tokenizer, mixture, curriculum, lineage
+        case schema = "$schema", name, description, sources, steps, output, tokenizer, mixture, curriculum, train, lineage
         case onError = "on_error", seed
         case maxLineBytes = "max_line_bytes", partitionBytes = "partition_bytes"
     }
@@ -45,6 +47,7 @@ public struct PipelineSpec: Codable, Sendable {
         tokenizer = try c.decodeIfPresent(TokenizerSpec.self, forKey: .tokenizer)
         mixture = try c.decodeIfPresent(MixtureSpec.self, forKey: .mixture)
         curriculum = try c.decodeIfPresent(CurriculumSpec.self, forKey: .curriculum)
+        train = try c.decodeIfPresent(TrainConfig.self, forKey: .train)
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         onError = try c.decodeIfPresent(OnError.self, forKey: .onError) ?? Defaults.onError
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? Defaults.seed
@@ -267,3 +270,4 @@ public struct CurriculumSpec: Codable, Sendable {
     /// Buckets in the order they are written.
     public var writeOrder: [String] { order ?? buckets }
 }
+

@@ -180,7 +180,9 @@ public final class GPT {
         let targets = self.targets
         parallelRanges(B * T, minimum: 8) { rows in for i in rows {
             let pr = a.probs + i * V, dl = d.logits + i * V
-            for v in 0..<V { dl[v] = pr[v] * scale }
+            var v = 0
+            while v + 8 <= V { store8(load8(pr + v) * scale, dl + v); v += 8 }
+            while v < V { dl[v] = pr[v] * scale; v += 1 }
             dl[Int(targets[i])] -= scale
         } }
         matmulBackward(d.lnf, g.wte, nil, d.logits, a.lnf, p.wte, B * T, C, V)
@@ -225,10 +227,14 @@ func encoderForward(_ out: UnsafeMutablePointer<Float>, _ inp: [Int32], _ wte: U
 }
 
 func encoderBackward(_ dwte: UnsafeMutablePointer<Float>, _ dwpe: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>, _ inp: [Int32], _ B: Int, _ T: Int, _ C: Int) {
-    for b in 0..<B {
-        for t in 0..<T {
-            let d = dout + (b * T + t) * C, e = dwte + Int(inp[b * T + t]) * C, pe = dwpe + t * C
-            for i in 0..<C { e[i] += d[i]; pe[i] += d[i] }
+    // Split by channels: two positions may hold the same token, so rows of dwte are shared, columns never.
+    parallelRanges(C / 8, minimum: 4) { r in
+        let lo = r.lowerBound * 8, hi = r.upperBound == C / 8 ? C : r.upperBound * 8
+        for b in 0..<B {
+            for t in 0..<T {
+                let d = dout + (b * T + t) * C, e = dwte + Int(inp[b * T + t]) * C, pe = dwpe + t * C
+                for i in lo..<hi { e[i] += d[i]; pe[i] += d[i] }
+            }
         }
     }
 }
@@ -236,37 +242,61 @@ func encoderBackward(_ dwte: UnsafeMutablePointer<Float>, _ dwpe: UnsafeMutableP
 func layernormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
                       _ inp: UnsafeMutablePointer<Float>, _ w: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>, _ N: Int, _ C: Int) {
     parallelRanges(N, minimum: 64) { rows in for i in rows {
-        let x = inp + i * C
-        var m: Float = 0
-        for k in 0..<C { m += x[k] }
+        let x = inp + i * C, o = out + i * C
+        var k = 0, s8 = Float8()
+        while k + 8 <= C { s8 += load8(x + k); k += 8 }
+        var m = s8.sum()
+        while k < C { m += x[k]; k += 1 }
         m /= Float(C)
-        var v: Float = 0
-        for k in 0..<C { let d = x[k] - m; v += d * d }
+        k = 0; s8 = Float8()
+        while k + 8 <= C { let d = load8(x + k) - m; s8 += d * d; k += 8 }
+        var v = s8.sum()
+        while k < C { let d = x[k] - m; v += d * d; k += 1 }
         v /= Float(C)
         let s = 1 / (v + 1e-5).squareRoot()
-        let o = out + i * C
-        for k in 0..<C { o[k] = (x[k] - m) * s * w[k] + bias[k] }
+        k = 0
+        while k + 8 <= C { store8((load8(x + k) - m) * s * load8(w + k) + load8(bias + k), o + k); k += 8 }
+        while k < C { o[k] = (x[k] - m) * s * w[k] + bias[k]; k += 1 }
         mean[i] = m; rstd[i] = s
     } }
 }
 
 func layernormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>,
                        _ inp: UnsafeMutablePointer<Float>, _ w: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>, _ N: Int, _ C: Int) {
-    for i in 0..<N {
+    // The input gradient row by row, rows split across threads.
+    parallelRanges(N, minimum: 64) { rows in for i in rows {
         let d = dout + i * C, x = inp + i * C, di = dinp + i * C
         let m = mean[i], s = rstd[i]
-        var dnormMean: Float = 0, dnormNormMean: Float = 0
-        for k in 0..<C {
-            let norm = (x[k] - m) * s, dnorm = w[k] * d[k]
-            dnormMean += dnorm; dnormNormMean += dnorm * norm
+        var k = 0, a8 = Float8(), b8 = Float8()
+        while k + 8 <= C {
+            let norm = (load8(x + k) - m) * s, dnorm = load8(w + k) * load8(d + k)
+            a8 += dnorm; b8 += dnorm * norm; k += 8
         }
+        var dnormMean = a8.sum(), dnormNormMean = b8.sum()
+        while k < C { let norm = (x[k] - m) * s, dnorm = w[k] * d[k]; dnormMean += dnorm; dnormNormMean += dnorm * norm; k += 1 }
         dnormMean /= Float(C); dnormNormMean /= Float(C)
-        for k in 0..<C {
-            let norm = (x[k] - m) * s, dnorm = w[k] * d[k]
-            db[k] += d[k]
-            dw[k] += norm * d[k]
-            di[k] += (dnorm - dnormMean - norm * dnormNormMean) * s
+        k = 0
+        while k + 8 <= C {
+            let norm = (load8(x + k) - m) * s, dnorm = load8(w + k) * load8(d + k)
+            store8(load8(di + k) + (dnorm - dnormMean - norm * dnormNormMean) * s, di + k); k += 8
         }
+        while k < C { let norm = (x[k] - m) * s, dnorm = w[k] * d[k]; di[k] += (dnorm - dnormMean - norm * dnormNormMean) * s; k += 1 }
+    } }
+    // Weight and bias gradients: sums over rows, columns split across threads (each column summed in row order).
+    let blocks = (C + 7) / 8
+    parallelRanges(blocks, minimum: 2) { r in
+        for blk in r where blk * 8 + 8 <= C {
+            let k = blk * 8
+            var dw8 = load8(dw + k), db8 = load8(db + k)
+            for i in 0..<N {
+                let dd = load8(dout + i * C + k)
+                db8 += dd; dw8 += (load8(inp + i * C + k) - mean[i]) * rstd[i] * dd
+            }
+            store8(dw8, dw + k); store8(db8, db + k)
+        }
+        if r.upperBound == blocks { for k in (C / 8 * 8)..<C { for i in 0..<N {
+            let dd = dout[i * C + k]; db[k] += dd; dw[k] += (inp[i * C + k] - mean[i]) * rstd[i] * dd
+        } } }
     }
 }
 
@@ -293,9 +323,11 @@ func matmulBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutabl
                     _ inp: UnsafeMutablePointer<Float>, _ weight: UnsafeMutablePointer<Float>, _ N: Int, _ IC: Int, _ OC: Int) {
     gemm(false, false, N, IC, OC, dout, OC, weight, IC, 1, dinp, IC)
     gemm(true, false, OC, IC, N, dout, OC, inp, IC, 1, dweight, IC)
-    if let dbias {   // column sums of dout: doutᵀ · 1
+    if let dbias {   // column sums of dout: doutᵀ · 1, columns split across threads
         let ones = [Float](repeating: 1, count: N)
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(OC), 1, dout, Int32(OC), ones, 1, 1, dbias, 1)
+        parallelRanges(OC, minimum: 64) { cols in
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(N), Int32(cols.count), 1, dout + cols.lowerBound, Int32(OC), ones, 1, 1, dbias + cols.lowerBound, 1)
+        }
     }
 }
 
@@ -329,12 +361,7 @@ func attentionForward(_ out: UnsafeMutablePointer<Float>, _ preatt: UnsafeMutabl
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs), scale, q, Int32(C3), k, Int32(C3), 0, pre, Int32(T))
         for t in 0..<T {
             let row = pre + t * T, arow = a + t * T
-            var maxv = -Float.greatestFiniteMagnitude
-            for t2 in 0...t where row[t2] > maxv { maxv = row[t2] }
-            var sum: Float = 0
-            for t2 in 0...t { let e = exp(row[t2] - maxv); arow[t2] = e; sum += e }
-            let inv = 1 / sum
-            for t2 in 0...t { arow[t2] *= inv }
+            softmaxRow(arow, row, t + 1)
             for t2 in (t + 1)..<max(t + 1, T) { arow[t2] = 0; row[t2] = 0 }
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T), 1, a, Int32(T), v, Int32(C3), 0, out + b * T * C + h * hs, Int32(C))
@@ -358,10 +385,11 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dpreatt: UnsafeMut
         // Softmax, row by row (masked entries have att 0, so they get no gradient).
         for t in 0..<T {
             let arow = a + t * T, darow = da + t * T, dprow = dp + t * T
-            var dot: Float = 0
-            for t2 in 0...t { dot += arow[t2] * darow[t2] }
-            for t2 in 0...t { dprow[t2] = arow[t2] * (darow[t2] - dot) * scale }
-            for t2 in (t + 1)..<max(t + 1, T) { dprow[t2] = 0 }
+            let n = t + 1, dt = dot(arow, darow, n)
+            var t2 = 0
+            while t2 + 8 <= n { store8(load8(arow + t2) * (load8(darow + t2) - dt) * scale, dprow + t2); t2 += 8 }
+            while t2 < n { dprow[t2] = arow[t2] * (darow[t2] - dt) * scale; t2 += 1 }
+            for t2 in n..<max(n, T) { dprow[t2] = 0 }
         }
         // scores = q · kᵀ · scale: dq += dpre · k, dk += dpreᵀ · q (scale already folded into dpre).
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T), 1, dp, Int32(T), k, Int32(C3), 1, dq, Int32(C3))
@@ -371,47 +399,47 @@ func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dpreatt: UnsafeMut
 
 private let geluScale = Float((2.0 / Double.pi).squareRoot())
 
-@inline(__always) private func fastTanh(_ x: Float) -> Float {
-    // tanh through one exp: 1 − 2 / (e^{2x} + 1), clamped where it is ±1 in Float anyway.
-    if x > 9 { return 1 }
-    if x < -9 { return -1 }
-    return 1 - 2 / (exp(2 * x) + 1)
+/// Runs `body` over 8-element blocks of 0..<N (split across threads; the last block may be shorter, then the
+/// body sees it through `tail`, one element at a time).
+@inline(__always) private func forEachBlock(_ N: Int, _ block: (Int) -> Void, tail: (Int) -> Void) {
+    parallelRanges(N / 8) { r in for b in r { block(b * 8) } }
+    for i in (N / 8 * 8)..<N { tail(i) }
 }
 
 func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafeMutablePointer<Float>, _ N: Int) {
-    parallelRanges(N) { r in for i in r {
+    forEachBlock(N, { i in
+        let x = load8(inp + i), cube = 0.044715 * x * x * x
+        store8(0.5 * x * (1 + tanh8(geluScale * (x + cube))), out + i)
+    }, tail: { i in
         let x = inp[i], cube = 0.044715 * x * x * x
-        out[i] = 0.5 * x * (1 + fastTanh(geluScale * (x + cube)))
-    } }
+        out[i] = 0.5 * x * (1 + tanh8(Float8(repeating: geluScale * (x + cube)))[0])
+    })
 }
 
 func geluBackward(_ dinp: UnsafeMutablePointer<Float>, _ inp: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>, _ N: Int) {
-    parallelRanges(N) { r in for i in r {
-        let x = inp[i], cube = 0.044715 * x * x * x
-        let th = fastTanh(geluScale * (x + cube))
-        let grad = 0.5 * (1 + th) + x * 0.5 * (1 - th * th) * geluScale * (1 + 3 * 0.044715 * x * x)
-        dinp[i] += grad * dout[i]
-    } }
+    @inline(__always) func grad(_ x: Float8) -> Float8 {
+        let x2: Float8 = x * x
+        let th: Float8 = tanh8(geluScale * (x + 0.044715 * x2 * x))
+        let sech2: Float8 = 1 - th * th
+        let inner: Float8 = geluScale * (1 + (3 * 0.044715) * x2)
+        let left: Float8 = 0.5 * (1 + th)
+        return left + 0.5 * x * sech2 * inner
+    }
+    forEachBlock(N, { i in store8(load8(dinp + i) + grad(load8(inp + i)) * load8(dout + i), dinp + i) },
+                 tail: { i in dinp[i] += grad(Float8(repeating: inp[i]))[0] * dout[i] })
 }
 
 func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ N: Int) {
-    parallelRanges(N) { r in for i in r { out[i] = a[i] + b[i] } }
+    forEachBlock(N, { i in store8(load8(a + i) + load8(b + i), out + i) }, tail: { i in out[i] = a[i] + b[i] })
 }
 
 func residualBackward(_ da: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafeMutablePointer<Float>, _ N: Int) {
-    for i in 0..<N { da[i] += dout[i]; db[i] += dout[i] }
+    forEachBlock(N, { i in let d = load8(dout + i); store8(load8(da + i) + d, da + i); store8(load8(db + i) + d, db + i) },
+                 tail: { i in da[i] += dout[i]; db[i] += dout[i] })
 }
 
 func softmaxForward(_ probs: UnsafeMutablePointer<Float>, _ logits: UnsafeMutablePointer<Float>, _ N: Int, _ V: Int) {
-    parallelRanges(N, minimum: 8) { rows in for i in rows {
-        let l = logits + i * V, p = probs + i * V
-        var m = -Float.greatestFiniteMagnitude
-        for v in 0..<V where l[v] > m { m = l[v] }
-        var s: Float = 0
-        for v in 0..<V { let e = exp(l[v] - m); p[v] = e; s += e }
-        let inv = 1 / s
-        for v in 0..<V { p[v] *= inv }
-    } }
+    parallelRanges(N, minimum: 8) { rows in for i in rows { softmaxRow(probs + i * V, logits + i * V, V) } }
 }
 
 /// Normal random numbers (Box–Muller over SplitMix64): the same seed gives the same weights everywhere.

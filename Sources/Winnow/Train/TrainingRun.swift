@@ -267,3 +267,48 @@ public final class TrainMetrics {
                     s.checkpoint.map { .text($0) } ?? .null, .text(trainID)])
     }
 }
+
+/// What `winnow train` trains on and with which settings: a run's output folder or a pipeline spec, the spec's
+/// `train` block, then a `--config` file (each key overriding the block's), then flags (the caller's).
+public enum TrainSettings {
+    /// The shard folder and the merged settings for `target` (a spec file or an output folder).
+    public static func resolve(target: String, configFile: String?) throws -> (dir: String, config: TrainConfig) {
+        var dir = target
+        var block = JSONObject()
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isDir), !isDir.boolValue {
+            let pipeline = try PipelineLoader.load(target, checkInputs: false)
+            dir = pipeline.outputDir
+            block = (try JSONParser.parse(Array(pipeline.canonicalJSON.utf8)))["train"]?.objectValue ?? JSONObject()
+        } else if let spec = try dataRunSpec(dir) {
+            block = spec["train"]?.objectValue ?? JSONObject()
+        }
+        return (dir, try merged(block, configFile: configFile))
+    }
+
+    /// `base` with a `--config` file's keys laid over it (the file checked against the `train` schema), decoded.
+    public static func merged(_ base: JSONObject = JSONObject(), configFile: String?) throws -> TrainConfig {
+        var settings = base
+        if let configFile {
+            let json: JSONValue
+            do { json = try JSONParser.parse(readFileBytes(configFile)) } catch let e as JSONParser.SyntaxError {
+                throw FileError("\(configFile):\(e.line):\(e.column)", "invalid JSON: \(e.message)")
+            }
+            let issues = SchemaValidator(schema: PipelineSchema.trainSchema).validate(json)
+            guard issues.isEmpty else { throw SpecValidationError(file: configFile, issues: issues) }
+            for (k, v) in json.objectValue?.pairs ?? [] { settings[k] = v }
+        }
+        return try JSONValue.object(settings).decode(TrainConfig.self)
+    }
+
+    /// The spec of the finished run that wrote `dir`'s manifest (from the lineage file beside it).
+    static func dataRunSpec(_ dir: String) throws -> JSONValue? {
+        let db = (dir as NSString).appendingPathComponent("lineage.db")
+        let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
+        guard FileManager.default.fileExists(atPath: db), FileManager.default.fileExists(atPath: manifestPath) else { return nil }
+        let sha = try JSONParser.parse(readFileBytes(manifestPath))["spec_sha256"]?.stringValue ?? ""
+        let rows = try LineageStore.openReadOnly(db).query(
+            "SELECT spec_json FROM runs WHERE spec_sha256 = ? AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1", [.text(sha)]).rows
+        return try rows.first?.first?.text.map { try JSONParser.parse(Array($0.utf8)) }
+    }
+}

@@ -60,6 +60,44 @@ final class TrainingTests: XCTestCase {
         XCTAssertFalse(Array(first.model.parameters) == Array(straight.model.parameters))
     }
 
+    /// Settings come from the spec's `train` block, then a `--config` file (key by key), then flags; a typo in the
+    /// file is an error naming it; the block is outside the spec's SHA-256 (editing it changes no data run).
+    func testTrainBlockThenConfigFileThenFlags() throws {
+        let dir = try makeTempDir(self)
+        let data = "\(repoRoot)/examples/data"
+        func spec(_ train: String) -> String {
+            """
+            {"name": "t", "description": "\(train.count)", "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]}],
+             "tokenizer": {"train": {"vocab_size": 300}}, "output": {"dir": "out", "formats": ["jsonl", "llmc"], "val_fraction": 0.1}\(train)}
+            """
+        }
+        try writeFile("\(dir)/plain.json", spec(""))
+        try writeFile("\(dir)/spec.json", spec(#", "train": {"layers": 1, "heads": 2, "d_model": 16, "context": 16, "steps": 3, "learning_rate": 0.002}"#))
+        XCTAssertEqual(try PipelineLoader.load("\(dir)/plain.json").sha256, try PipelineLoader.load("\(dir)/spec.json").sha256)
+        try runSpec("\(dir)/spec.json")
+
+        for target in ["\(dir)/spec.json", "\(dir)/out"] {
+            let (shardDir, c) = try TrainSettings.resolve(target: target, configFile: nil)
+            XCTAssertEqual(shardDir, "\(dir)/out")
+            XCTAssertEqual([c.layers, c.heads, c.dModel, c.context, c.steps], [1, 2, 16, 16, 3], target)
+            XCTAssertEqual(c.learningRate, 0.002)
+            XCTAssertEqual(c.batchSize, TrainConfig().batchSize)
+        }
+        try writeFile("\(dir)/train.json", #"{"steps": 2, "batch_size": 2}"#)
+        let (_, merged) = try TrainSettings.resolve(target: "\(dir)/out", configFile: "\(dir)/train.json")
+        XCTAssertEqual([merged.layers, merged.steps, merged.batchSize], [1, 2, 2])
+
+        try writeFile("\(dir)/typo.json", #"{"lyers": 2}"#)
+        XCTAssertThrowsError(try TrainSettings.resolve(target: "\(dir)/out", configFile: "\(dir)/typo.json")) { e in
+            XCTAssertTrue("\(e)".contains("typo.json: /lyers: unknown key; did you mean \"layers\"?"), "\(e)")
+        }
+        // Through the CLI: the block's settings, one flag on top.
+        let r = try CLI.run(["train", "\(dir)/spec.json", "--steps", "2", "--threads", "1", "--json", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains(#""steps":2"#), r.stdout)
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select json_extract(config, '$.layers'), json_extract(config, '$.steps') from train_runs"), [["1", "2"]])
+    }
+
     /// The perplexity step ranks text like the training data below text unlike it, and filters by threshold.
     func testPerplexityStepScoresAndFilters() throws {
         let dir = try shards()
