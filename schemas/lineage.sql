@@ -1,4 +1,4 @@
--- Winnow lineage schema, version 1 (PRAGMA user_version = 1).
+-- Winnow lineage schema, version 2 (PRAGMA user_version = 2).
 -- One SQLite file records every run of a pipeline: what went in, what happened to every document,
 -- which shard it went to. Written by one writer per run (WAL, prepared statements, large
 -- transactions); read with `winnow lineage "SQL"` (read-only) or any SQLite client.
@@ -8,13 +8,16 @@ CREATE TABLE IF NOT EXISTS runs (
   run_id        TEXT PRIMARY KEY,          -- e.g. 20261129T031500Z-quickstart-3f2a
   pipeline      TEXT NOT NULL,             -- the spec's "name"
   spec_path     TEXT NOT NULL,             -- absolute path of the spec file
-  spec_sha256   TEXT NOT NULL,             -- SHA-256 of the canonical spec JSON (sorted keys, no whitespace)
+  spec_sha256   TEXT NOT NULL,             -- SHA-256 of the canonical spec JSON (sorted keys, no whitespace) without
+                                           -- $schema, description, schedule and train, which cannot change the output
   spec_json     TEXT NOT NULL,             -- the canonical spec itself
   started_at    TEXT NOT NULL,             -- ISO 8601 UTC
   finished_at   TEXT,
   status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
   error         TEXT,                      -- why a failed run failed
-  trigger       TEXT NOT NULL DEFAULT 'manual',
+  trigger       TEXT NOT NULL DEFAULT 'manual', -- manual | schedule
+  scheduled_for TEXT,                      -- trigger schedule: the fire time it ran for, ISO 8601 with the schedule's UTC offset
+  version       INTEGER,                   -- incremental pipelines: the dataset version this run writes (see dataset_versions)
   workers       INTEGER,
   winnow_version TEXT,
   docs_in       INTEGER,                   -- filled when the run finishes
@@ -33,6 +36,9 @@ CREATE TABLE IF NOT EXISTS inputs (
   size        INTEGER NOT NULL,
   mtime       REAL NOT NULL,               -- seconds since 1970
   partitions  INTEGER NOT NULL,
+  sha256      TEXT,                        -- incremental runs: SHA-256 of the file's bytes
+  change      TEXT,                        -- incremental runs: new | changed (processed again; earlier documents superseded) |
+                                           -- touched (new mtime, same bytes: not processed); NULL for other runs
   PRIMARY KEY (run_id, input)
 );
 
@@ -194,6 +200,56 @@ CREATE TABLE IF NOT EXISTS source_stats (
   PRIMARY KEY (run_id, source)
 );
 
+-- Incremental pipelines: one row per dataset version, i.e. per finished run that processed new or changed inputs.
+-- The dataset is the series' versions together (`dataset_documents`); a new spec SHA-256 starts a new series
+-- (unless `winnow run --continue`).
+CREATE TABLE IF NOT EXISTS dataset_versions (
+  pipeline    TEXT NOT NULL,
+  version     INTEGER NOT NULL,            -- 1, 2, … per pipeline
+  run_id      TEXT NOT NULL,
+  series      INTEGER NOT NULL,            -- the version that started this series
+  spec_sha256 TEXT NOT NULL,
+  path        TEXT NOT NULL,               -- its folder, relative to output.dir: versions/v000002
+  created_at  TEXT NOT NULL,
+  inputs_new  INTEGER NOT NULL,
+  inputs_changed INTEGER NOT NULL,
+  docs_in     INTEGER NOT NULL,
+  docs_kept   INTEGER NOT NULL,
+  docs_superseded INTEGER NOT NULL,        -- earlier versions' kept documents from inputs this version processed again
+  PRIMARY KEY (pipeline, version)
+);
+
+-- An input whose bytes changed: the run that processed it again, and each earlier run whose documents from it
+-- are superseded (no longer part of the dataset).
+CREATE TABLE IF NOT EXISTS superseded_inputs (
+  run_id      TEXT NOT NULL,
+  input       TEXT NOT NULL,
+  earlier_run_id TEXT NOT NULL,
+  documents   INTEGER NOT NULL,            -- kept documents of the earlier run from this input
+  PRIMARY KEY (run_id, input, earlier_run_id)
+);
+
+-- `winnow schedule`: per pipeline, when a scheduler last looked (fire times after it are due or missed).
+CREATE TABLE IF NOT EXISTS schedule_state (
+  pipeline    TEXT PRIMARY KEY,
+  spec_path   TEXT NOT NULL,
+  cron        TEXT NOT NULL,
+  timezone    TEXT NOT NULL,
+  last_checked TEXT NOT NULL,              -- ISO 8601 UTC
+  last_fired_for TEXT                      -- the fire time of the last scheduled run, with its UTC offset
+);
+
+-- What the scheduler did and why: started, fired, caught_up, missed, skipped_running, resumed, lock_taken_over,
+-- finished, failed, interrupted.
+CREATE TABLE IF NOT EXISTS schedule_events (
+  pipeline    TEXT NOT NULL,
+  at          TEXT NOT NULL,               -- ISO 8601 UTC
+  event       TEXT NOT NULL,
+  scheduled_for TEXT,
+  run_id      TEXT,
+  detail      TEXT
+);
+
 -- Finished units of work, so a killed run resumes without redoing them.
 CREATE TABLE IF NOT EXISTS run_tasks (
   run_id      TEXT NOT NULL,
@@ -205,10 +261,11 @@ CREATE TABLE IF NOT EXISTS run_tasks (
 -- Why was a document dropped, by which step, with which scores; which run and spec.
 CREATE VIEW IF NOT EXISTS document_story AS
   SELECT d.doc_id, d.status, d.step, d.reason, d.annotations, d.dup_of, d.source, d.input, d.line,
-         d.shard, s.path AS shard_path, d.position, d.run_id, r.pipeline, r.spec_sha256, r.started_at
+         d.shard, coalesce(v.path || '/', '') || s.path AS shard_path, d.position, d.run_id, r.pipeline, r.spec_sha256, r.started_at
   FROM documents d
   JOIN runs r ON r.run_id = d.run_id
-  LEFT JOIN shards s ON s.run_id = d.run_id AND s.shard = d.shard;
+  LEFT JOIN shards s ON s.run_id = d.run_id AND s.shard = d.shard
+  LEFT JOIN dataset_versions v ON v.run_id = d.run_id;
 
 -- Drop reasons per run and step.
 CREATE VIEW IF NOT EXISTS drop_reasons AS
@@ -223,11 +280,33 @@ CREATE VIEW IF NOT EXISTS language_counts AS
   FROM documents WHERE json_extract(annotations, '$.language') IS NOT NULL
   GROUP BY run_id, source, language;
 
--- Which documents from which source ended in which shard, at which position (and the reverse).
+-- Which documents from which source ended in which shard, at which position (and the reverse). shard_path is
+-- relative to output.dir (an incremental run's shards are in its version folder).
 CREATE VIEW IF NOT EXISTS shard_documents AS
-  SELECT d.run_id, d.shard, s.path AS shard_path, d.position, d.source, d.doc_id, d.input, d.line
+  SELECT d.run_id, d.shard, coalesce(v.path || '/', '') || s.path AS shard_path, d.position, d.source, d.doc_id, d.input, d.line
   FROM documents d JOIN shards s ON s.run_id = d.run_id AND s.shard = d.shard
+  LEFT JOIN dataset_versions v ON v.run_id = d.run_id
   WHERE d.status = 'kept';
+
+-- Incremental pipelines: the documents of the dataset as it stands — kept documents of every version in each
+-- pipeline's current series, less those from inputs a later version processed again.
+CREATE VIEW IF NOT EXISTS dataset_documents AS
+  SELECT v.pipeline, v.version, d.run_id, d.source, d.doc_id, d.input, d.line, d.shard, v.path || '/' || s.path AS shard_path, d.position
+  FROM documents d
+  JOIN dataset_versions v ON v.run_id = d.run_id
+  JOIN shards s ON s.run_id = d.run_id AND s.shard = d.shard
+  WHERE d.status = 'kept'
+    AND v.series = (SELECT series FROM dataset_versions c WHERE c.pipeline = v.pipeline ORDER BY version DESC LIMIT 1)
+    AND NOT EXISTS (SELECT 1 FROM superseded_inputs x WHERE x.earlier_run_id = d.run_id AND x.input = d.input);
+
+-- Incremental pipelines: what each run (each night) added — inputs, documents kept, documents dropped as
+-- duplicates of earlier versions, earlier documents superseded.
+CREATE VIEW IF NOT EXISTS version_history AS
+  SELECT v.pipeline, v.version, v.series, v.run_id, r.trigger, r.scheduled_for, r.started_at, r.finished_at,
+         v.inputs_new, v.inputs_changed, v.docs_in, v.docs_kept, v.docs_superseded,
+         (SELECT count(*) FROM documents d WHERE d.run_id = v.run_id AND d.status = 'dropped'
+            AND (json_extract(d.annotations, '$.exact_previous_run') OR json_extract(d.annotations, '$.minhash_previous_run'))) AS duplicates_of_earlier
+  FROM dataset_versions v JOIN runs r ON r.run_id = v.run_id;
 
 -- Documents per source and shard: which sources fed a shard.
 CREATE VIEW IF NOT EXISTS shard_sources AS
@@ -253,9 +332,9 @@ CREATE VIEW IF NOT EXISTS source_summary AS
          sum(status = 'kept') AS kept, sum(status = 'dropped') AS dropped, sum(status = 'error') AS errors
   FROM documents GROUP BY run_id, source;
 
--- Which inputs each run processed.
+-- Which inputs each run processed (`change` says why for incremental runs; touched inputs were only looked at).
 CREATE VIEW IF NOT EXISTS run_inputs AS
-  SELECT r.run_id, r.pipeline, r.status, i.source, i.input, i.size, i.mtime
+  SELECT r.run_id, r.pipeline, r.status, i.source, i.input, i.size, i.mtime, i.change
   FROM inputs i JOIN runs r ON r.run_id = i.run_id;
 
 -- Runs that did not finish, and where they stopped.

@@ -23,8 +23,10 @@ struct Lineage: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Query the lineage database with SQL (read-only).",
         discussion: """
-        Tables: runs, inputs, documents, errors, step_stats, source_stats, shards, run_tasks.
-        Views: document_story, drop_reasons, shard_documents, shard_sources, source_summary, run_inputs, failed_runs, duplicate_clusters.
+        Tables: runs, inputs, documents, errors, step_stats, source_stats, shards, token_shards, document_tokens, mixture_rows, \
+        curriculum_buckets, train_runs, train_metrics, dataset_versions, superseded_inputs, schedule_state, schedule_events, run_tasks.
+        Views: document_story, drop_reasons, shard_documents, shard_sources, source_summary, run_inputs, failed_runs, duplicate_clusters, \
+        language_counts, token_counts, mixture, dataset_documents, version_history.
         Example: winnow lineage "select reason, count(*) from documents where status = 'dropped' group by 1"
         """)
 

@@ -12,6 +12,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not record one lineage row per document (runs, inputs, counts and shards are still recorded).") var noLineage = false
     @Flag(help: "Start a new run even if an unfinished run of this spec could be resumed.") var fresh = false
     @Flag(help: "No progress line.") var quiet = false
+    @Flag(name: .customLong("continue"), help: "Incremental pipelines: a changed spec adds a version to the current series instead of starting a new one (which processes every input again).") var continueSeries = false
 
     func run() throws {
         let pipeline: Pipeline
@@ -26,6 +27,7 @@ struct Run: ParsableCommand {
         }
         options.recordDocuments = !noLineage
         options.fresh = fresh
+        options.continueSeries = continueSeries
         let observer = TerminalProgress(quiet: quiet)
         options.progressInterval = observer.isTTY ? 0.5 : 10
         let executor = Executor(pipeline: pipeline, options: options, observer: observer)

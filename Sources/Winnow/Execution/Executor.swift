@@ -14,6 +14,11 @@ public struct RunOptions: Sendable {
     public var fresh = false
     /// What started the run (`manual`, `schedule`).
     public var trigger = "manual"
+    /// A scheduled run's fire time (ISO 8601 with the schedule's UTC offset).
+    public var scheduledFor: String? = nil
+    /// Incremental pipelines: a changed spec (new SHA-256) adds a version to the current series instead of
+    /// starting a new one (`--continue`).
+    public var continueSeries = false
     /// Seconds between progress callbacks.
     public var progressInterval = 0.5
     public init() {}
@@ -37,12 +42,17 @@ public final class Executor: @unchecked Sendable {
     private var partitions: [Partition] = []
     private var inputs: [InputFile] = []
     private var doneTasks: Set<String> = []
+    /// Where this run writes shards, manifest and token shards: `output.dir`, or an incremental run's version folder.
+    private(set) var datasetDir: String
+    /// An incremental run's plan: its version, the earlier versions, what it processes and supersedes.
+    private(set) var dataset: DatasetPlan?
 
     public init(pipeline: Pipeline, options: RunOptions = RunOptions(), observer: RunObserver? = nil) {
         self.pipeline = pipeline
         self.options = options
         self.observer = observer
         plan = StagePlan(steps: pipeline.steps)
+        datasetDir = pipeline.outputDir
     }
 
     /// Asks a running pipeline to stop at the next document boundary; finished tasks are kept.
@@ -61,10 +71,17 @@ public final class Executor: @unchecked Sendable {
         try fm.createDirectory(atPath: (pipeline.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let lock = try OutputLock(dir: pipeline.outputDir)
         defer { lock.release() }
+        if let stale = lock.takenOver { observer?.log("took over the lock of \(stale), which is gone") }
 
         db = try LineageStore.openForWriting(pipeline.lineagePath)
-        (inputs, partitions) = try Planner.partitions(for: pipeline)
-        let resumed = try startOrResume()
+        let resumed: Bool
+        if pipeline.spec.incremental {
+            guard let r = try startOrResumeIncremental() else { return try finishWithNothingNew() }
+            resumed = r
+        } else {
+            (inputs, partitions) = try Planner.partitions(for: pipeline)
+            resumed = try startOrResume()
+        }
         lineage = try LineageWriter(db: db, runID: runID)
         keptFeeder = KeptRowFeeder(run: self)
 
@@ -119,37 +136,117 @@ public final class Executor: @unchecked Sendable {
             if let id = candidates.rows.first?.first?.text {
                 let wf = WorkFiles(dir: workDir(id))
                 if let saved = try? readFileBytes(wf.plan), String(decoding: saved, as: UTF8.self) == inputsJSON {
-                    runID = id
-                    workFiles = wf
-                    let tasks = try db.query("SELECT task FROM run_tasks WHERE run_id = ?", [.text(id)])
-                    doneTasks = Set(tasks.rows.compactMap { $0.first?.text })
-                    try discardUnfinishedRows()
-                    try db.run("UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, workers = ? WHERE run_id = ?",
-                               [.integer(Int64(options.workers)), .text(id)])
-                    observer?.log("resuming run \(id): \(doneTasks.count) finished tasks kept")
+                    try resume(id, wf)
                     return true
                 }
             }
         }
         try removeStaleOutputs()
+        try startRun(planJSON: inputsJSON, extraInputs: [])
+        return false
+    }
+
+    /// The unfinished run of this spec a new start would resume, if any.
+    private func unfinishedRunID() throws -> String? {
+        try db.query("""
+            SELECT run_id FROM runs WHERE pipeline = ? AND spec_sha256 = ? AND status IN ('running', 'interrupted', 'failed')
+            ORDER BY started_at DESC, rowid DESC LIMIT 1
+            """, [.text(pipeline.spec.name), .text(pipeline.sha256)]).rows.first?.first?.text
+    }
+
+    /// Picks up run `id`: its finished tasks are kept, rows of unfinished ones removed.
+    private func resume(_ id: String, _ wf: WorkFiles) throws {
+        runID = id
+        workFiles = wf
+        let tasks = try db.query("SELECT task FROM run_tasks WHERE run_id = ?", [.text(id)])
+        doneTasks = Set(tasks.rows.compactMap { $0.first?.text })
+        try discardUnfinishedRows()
+        try db.run("UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, workers = ? WHERE run_id = ?",
+                   [.integer(Int64(options.workers)), .text(id)])
+        observer?.log("resuming run \(id): \(doneTasks.count) finished tasks kept")
+    }
+
+    /// A new run: its id, work folder with the plan, and its `runs` and `inputs` rows (`extraInputs` are looked at,
+    /// not processed: an incremental run's touched files).
+    private func startRun(planJSON: String, extraInputs: [InputFile], status: String = "running") throws {
         let stamp = ISO8601DateFormatter.compactUTC.string(from: Date())
         runID = "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
         workFiles = WorkFiles(dir: workDir(runID))
-        try FileManager.default.createDirectory(atPath: workFiles.dir, withIntermediateDirectories: true)
-        try writeFileAtomically(workFiles.plan, Array(inputsJSON.utf8))
+        if status == "running" {
+            try FileManager.default.createDirectory(atPath: workFiles.dir, withIntermediateDirectories: true)
+            try writeFileAtomically(workFiles.plan, Array(planJSON.utf8))
+            if let dataset { try writeFileAtomically(workFiles.datasetPlan, Array(try JSONEncoder().encode(dataset))) }
+        }
+        let now = isoNow()
         try db.exec("BEGIN")
         try db.run("""
-            INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, status, trigger, workers, winnow_version, output_dir)
-            VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+            INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, finished_at, status, trigger, scheduled_for, version,
+                              workers, winnow_version, output_dir)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(runID), .text(pipeline.spec.name), .text(pipeline.specPath), .text(pipeline.sha256), .text(pipeline.canonicalJSON),
-                  .text(isoNow()), .text(options.trigger), .integer(Int64(options.workers)), .text(Winnow.version), .text(pipeline.outputDir)])
-        for f in inputs {
+                  .text(now), status == "running" ? .null : .text(now), .text(status), .text(options.trigger), options.scheduledFor.map { .text($0) } ?? .null,
+                  dataset.map { .integer(Int64($0.version)) } ?? .null, .integer(Int64(options.workers)), .text(Winnow.version), .text(pipeline.outputDir)])
+        for f in inputs + extraInputs {
             let n = partitions.filter { $0.path == f.path }.count
-            try db.run("INSERT INTO inputs (run_id, source, input, size, mtime, partitions) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(runID), .text(pipeline.sources[f.sourceIndex].spec.name), .text(f.input), .integer(f.size), .real(f.mtime), .integer(Int64(n))])
+            try db.run("INSERT INTO inputs (run_id, source, input, size, mtime, partitions, sha256, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [.text(runID), .text(pipeline.sources[f.sourceIndex].spec.name), .text(f.input), .integer(f.size), .real(f.mtime), .integer(Int64(n)),
+                        f.sha256.map { .text($0) } ?? .null, f.change.map { .text($0) } ?? .null])
+        }
+        if status != "running" {
+            try db.run("UPDATE runs SET docs_in = 0, docs_kept = 0, docs_dropped = 0, docs_error = 0, shards = 0 WHERE run_id = ?", [.text(runID)])
         }
         try db.exec("COMMIT")
+    }
+
+    // MARK: - Incremental runs
+
+    /// An incremental pipeline: resumes an unfinished run whose inputs are still as it planned them, or plans the
+    /// next version. Nil when no input is new or changed.
+    private func startOrResumeIncremental() throws -> Bool? {
+        let files = try Planner.inputFiles(for: pipeline)
+        if !options.fresh, let id = try unfinishedRunID() {
+            let wf = WorkFiles(dir: workDir(id))
+            if let saved = try? readFileBytes(wf.datasetPlan), let planned = try? JSONDecoder().decode(DatasetPlan.self, from: Data(saved)),
+               planned.inputs.allSatisfy({ f in files.contains { $0.path == f.path && $0.size == f.size && $0.mtime == f.mtime } }) {
+                useDataset(planned)
+                try resume(id, wf)
+                return true
+            }
+        }
+        let next = try DatasetPlan.next(db: db, pipeline: pipeline, files: files, continueSeries: options.continueSeries)
+        if next.inputs.isEmpty {
+            dataset = nil
+            inputs = []
+            try startRun(planJSON: "", extraInputs: next.touched, status: "finished")
+            observer?.log("nothing new: no input is new or changed since the last version\(next.touched.isEmpty ? "" : " (\(next.touched.count) touched, same bytes)")")
+            return nil
+        }
+        useDataset(next)
+        // A folder of this number can only be what a run that never finished left behind.
+        try? FileManager.default.removeItem(atPath: datasetDir)
+        try FileManager.default.createDirectory(atPath: datasetDir, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try startRun(planJSON: String(decoding: try encoder.encode(inputs), as: UTF8.self), extraInputs: next.touched)
+        observer?.log("version \(next.version)\(next.earlier.isEmpty ? " (a new series)" : " of the series started at version \(next.series)"): \(next.inputs.filter { $0.change == "new" }.count) new and \(next.inputs.filter { $0.change == "changed" }.count) changed input(s)")
         return false
+    }
+
+    private func useDataset(_ d: DatasetPlan) {
+        dataset = d
+        inputs = d.inputs
+        partitions = (try? Planner.partitions(for: pipeline, inputs: d.inputs)) ?? []
+        datasetDir = (pipeline.outputDir as NSString).appendingPathComponent(d.relativeDir)
+    }
+
+    /// The summary of an incremental run that found nothing to do.
+    private func finishWithNothingNew() throws -> RunSummary {
+        var summary = RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: false, outputDir: pipeline.outputDir,
+                                 lineagePath: pipeline.lineagePath, documentsIn: 0, documentsOut: 0, badLines: 0, steps: [], shards: [],
+                                 sources: [], elapsed: counters.snapshot().elapsed, documentRows: options.recordDocuments, exampleDroppedID: nil)
+        summary.versionLine = "nothing new: every input was processed by an earlier version; the dataset is unchanged"
+        try? db.exec("PRAGMA journal_mode = DELETE")
+        return summary
     }
 
     /// Rows written by tasks that did not finish before the process died are removed, so redoing
@@ -172,12 +269,13 @@ public final class Executor: @unchecked Sendable {
     /// files), so the folder holds exactly what the manifest lists.
     private func removeStaleOutputs() throws {
         let fm = FileManager.default
-        for f in (try? fm.contentsOfDirectory(atPath: pipeline.outputDir)) ?? [] where f.hasPrefix("shard-") && f.contains(".jsonl") {
-            try fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent(f))
+        let dir = datasetDir
+        for f in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where f.hasPrefix("shard-") && f.contains(".jsonl") {
+            try fm.removeItem(atPath: (dir as NSString).appendingPathComponent(f))
         }
-        try? fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent("manifest.json"))
+        try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent("manifest.json"))
         for name in TokenShardFormat.allCases.map(\.rawValue) + ["tokenizer.json"] {
-            try? fm.removeItem(atPath: (pipeline.outputDir as NSString).appendingPathComponent(name))
+            try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
         }
     }
 
@@ -218,11 +316,12 @@ public final class Executor: @unchecked Sendable {
         let t0 = clock.now
         var consumed = 0
         let decisions: [Int: BarrierDecision]
+        let memory = crossRunIndex(for: step)
         if let stagedStep = step as? StagedBarrier, stagedStep.staged {
             (decisions, consumed) = try stagedStep.reduceStaged(keyFiles: partitions.map { ($0.index, workFiles.keys(barrier, $0.index)) },
-                                                                workDir: workFiles.dir)
+                                                                workDir: workFiles.dir, index: memory)
         } else {
-            let reducer = step.makeReducer()
+            let reducer = try memory.map { try (step as! RememberingBarrier).makeReducer(index: $0) } ?? step.makeReducer()
             for p in partitions {
                 try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { d in
                     let ordinal = d.u32()
@@ -257,6 +356,16 @@ public final class Executor: @unchecked Sendable {
         observer?.log("\(entry.step.name): \(drops) of \(consumed) documents dropped\(drops < decisions.count ? ", \(decisions.count - drops) changed" : "")")
     }
 
+    /// For a dedup step of an incremental run: the earlier versions' index files (superseded documents left
+    /// out) and where this version's goes.
+    private func crossRunIndex(for step: BarrierStep) -> CrossRunIndex? {
+        guard let dataset, let remembering = step as? RememberingBarrier else { return nil }
+        let earlier = dataset.earlier.map { (pipeline.outputDir as NSString).appendingPathComponent("\($0.path)/\(remembering.indexName)") }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+        return CrossRunIndex(earlier: earlier, excluding: Set(dataset.excludedIDs),
+                             output: (datasetDir as NSString).appendingPathComponent(remembering.indexName))
+    }
+
     /// Test hook: `WINNOW_TEST_TASK_DELAY_MS` sleeps after each finished task, so a test can kill the
     /// process between tasks.
     func testDelay() throws {
@@ -270,17 +379,52 @@ public final class Executor: @unchecked Sendable {
     // MARK: - Finish
 
     private func finish(shards: [ShardInfo], tokens: TokenOutput?, resumed: Bool) throws -> RunSummary {
-        let manifest = Manifest(pipeline: pipeline, shards: shards, tokens: tokens, sourceStats: try sourceStats())
-        try writeFileAtomically((pipeline.outputDir as NSString).appendingPathComponent("manifest.json"), Array(manifest.json().utf8))
+        var manifest = Manifest(pipeline: pipeline, shards: shards, tokens: tokens, sourceStats: try sourceStats())
+        // Incremental: earlier versions' token shards holding documents this version supersedes are written again.
+        var superseded = Set<String>()
+        if let d = dataset {
+            superseded = try supersededPairs(d)
+            let rewrites = tokens == nil ? [] : try TokenShardRewrite(run: self, plan: d, superseded: superseded).execute()
+            manifest.extra = [("version", .number(Double(d.version))), ("series", .number(Double(d.series))), ("rewritten_token_shards", .array(rewrites))]
+        }
+        try writeFileAtomically((datasetDir as NSString).appendingPathComponent("manifest.json"), Array(manifest.json().utf8))
         let srcs = try sourceStats()
         let docsIn = srcs.reduce(0) { $0 + $1.docsIn }
         let errors = srcs.reduce(0) { $0 + $1.errors }
         let kept = srcs.reduce(0) { $0 + $1.docsOut }
+        var versionLine: String? = nil
+        if let d = dataset {
+            // The files first (cumulative manifest, then `latest`), the lineage last: a run killed in between redoes both.
+            let versions = d.earlier + [DatasetPlan.EarlierVersion(version: d.version, runID: runID, path: d.relativeDir)]
+            let cumulative = DatasetManifest(pipeline: pipeline, versions: versions, superseded: superseded)
+            let text = try cumulative.json()
+            try writeFileAtomically((pipeline.outputDir as NSString).appendingPathComponent("manifest.json"), Array(text.utf8))
+            try DatasetManifest.moveLatest(in: pipeline.outputDir, to: d.relativeDir)
+            let total = (try? JSONParser.parse(Array(text.utf8)))?["documents"]?.intValue ?? 0
+            let gone = d.supersessions.reduce(0) { $0 + $1.documents }
+            versionLine = "version \(d.version) (series \(d.series)): \(d.inputs.filter { $0.change == "new" }.count) new and \(d.inputs.filter { $0.change == "changed" }.count) changed input(s), \(kept) documents added\(gone > 0 ? ", \(gone) earlier documents superseded" : ""); the dataset holds \(total) documents in \(versions.count) version(s); latest → \(d.relativeDir)"
+        }
+        try db.exec("BEGIN")
+        if let d = dataset {
+            try db.run("DELETE FROM dataset_versions WHERE pipeline = ? AND version = ?", [.text(pipeline.spec.name), .integer(Int64(d.version))])
+            try db.run("""
+                INSERT INTO dataset_versions (pipeline, version, run_id, series, spec_sha256, path, created_at, inputs_new, inputs_changed, docs_in, docs_kept, docs_superseded)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(pipeline.spec.name), .integer(Int64(d.version)), .text(runID), .integer(Int64(d.series)), .text(pipeline.sha256), .text(d.relativeDir),
+                      .text(isoNow()), .integer(Int64(d.inputs.filter { $0.change == "new" }.count)), .integer(Int64(d.inputs.filter { $0.change == "changed" }.count)),
+                      .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(d.supersessions.reduce(0) { $0 + $1.documents }))])
+            try db.run("DELETE FROM superseded_inputs WHERE run_id = ?", [.text(runID)])
+            for x in d.supersessions {
+                try db.run("INSERT INTO superseded_inputs (run_id, input, earlier_run_id, documents) VALUES (?, ?, ?, ?)",
+                           [.text(runID), .text(x.input), .text(x.earlierRunID), .integer(Int64(x.documents))])
+            }
+        }
         try db.run("""
             UPDATE runs SET status = 'finished', finished_at = ?, docs_in = ?, docs_kept = ?, docs_dropped = ?, docs_error = ?, shards = ?
             WHERE run_id = ?
             """, [.text(isoNow()), .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(docsIn - kept)),
                   .integer(Int64(errors)), .integer(Int64(shards.count)), .text(runID)])
+        try db.exec("COMMIT")
         let steps = try db.query("SELECT step_index, step, kind, docs_in, docs_out, dropped, seconds FROM step_stats WHERE run_id = ? ORDER BY step_index",
                                  [.text(runID)]).rows.map { r in
             RunSummary.StepLine(step: r[1].text ?? "", kind: r[2].text ?? "", docsIn: Int(r[3].integer ?? 0), docsOut: Int(r[4].integer ?? 0),
@@ -293,7 +437,19 @@ public final class Executor: @unchecked Sendable {
                                  steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
                                  documentRows: options.recordDocuments, exampleDroppedID: dropped)
         summary.mixture = tokens?.mixture ?? []
+        summary.versionLine = versionLine
         return summary
+    }
+
+    /// "run id\tinput" of every superseded input of the series, this run's supersessions included.
+    private func supersededPairs(_ d: DatasetPlan) throws -> Set<String> {
+        var out = Set(d.supersessions.map { "\($0.earlierRunID)\t\($0.input)" })
+        for v in d.earlier {
+            for r in try db.query("SELECT earlier_run_id, input FROM superseded_inputs WHERE run_id = ?", [.text(v.runID)]).rows {
+                out.insert("\(r[0].text ?? "")\t\(r[1].text ?? "")")
+            }
+        }
+        return out
     }
 
     func sourceStats() throws -> [RunSummary.SourceLine] {
@@ -334,22 +490,49 @@ extension ISO8601DateFormatter {
     }
 }
 
-/// An exclusive lock on an output folder, so two runs never write the same shards at once.
-/// The kernel drops it when the process dies, so a crash never leaves a stale lock.
-final class OutputLock {
+/// An exclusive lock on an output folder, so two runs never write the same shards at once (`flock`: the kernel
+/// drops it when the process dies, so a crash never leaves a lock nobody can take). The holder writes who it is
+/// into the file and clears it on release; finding someone else's line on taking the lock means that process died
+/// holding it — `takenOver` says who, so the caller can log the takeover.
+public final class OutputLock {
     private var fd: Int32
-    init(dir: String) throws {
-        let path = (dir as NSString).appendingPathComponent(".winnow.lock")
-        fd = open(path, O_RDWR | O_CREAT, 0o644)
+    public let path: String
+    /// "pid N on HOST since TIME" of a holder that died without releasing, when this lock took over from it.
+    public private(set) var takenOver: String?
+
+    /// Who holds a lock file now (its line), for messages.
+    public static func holder(of dir: String) -> String? {
+        let text = (try? String(contentsOfFile: (dir as NSString).appendingPathComponent(".winnow.lock"), encoding: .utf8)) ?? ""
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return line.isEmpty ? nil : line
+    }
+
+    public init(dir: String) throws {
+        path = (dir as NSString).appendingPathComponent(".winnow.lock")
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(path, "cannot create the lock file") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             fd = -1
-            throw FileError(dir, "another winnow run is using this output folder")
+            throw OutputLocked(dir: dir, holder: Self.holder(of: dir))
         }
+        if let previous = Self.holder(of: dir) { takenOver = previous }
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        let me = "pid \(getpid()) on \(String(cString: host)) since \(isoNow())\n"
+        ftruncate(fd, 0)
+        _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
-    func release() { if fd >= 0 { flock(fd, LOCK_UN); close(fd); fd = -1 } }
+
+    public func release() { if fd >= 0 { ftruncate(fd, 0); flock(fd, LOCK_UN); close(fd); fd = -1 } }
     deinit { release() }
+}
+
+/// Another live process holds an output folder's lock.
+public struct OutputLocked: Error, CustomStringConvertible {
+    public let dir: String
+    public let holder: String?
+    public var description: String { "\(dir): another winnow run is using this output folder\(holder.map { " (\($0))" } ?? "")" }
 }
 
 /// Winnow's version, recorded with every run.

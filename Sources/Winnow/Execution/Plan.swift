@@ -48,41 +48,56 @@ struct InputFile: Codable, Equatable {
     let input: String
     let size: Int64
     let mtime: Double
+    /// Incremental runs: the bytes' SHA-256, and new | changed | touched.
+    var sha256: String? = nil
+    var change: String? = nil
 }
 
 enum Planner {
-    /// Lists inputs and cuts them into partitions, in the deterministic order dedup relies on.
-    static func partitions(for pipeline: Pipeline) throws -> (inputs: [InputFile], partitions: [Partition]) {
+    /// The sources' files with their size and modification time, in the deterministic order dedup relies on.
+    static func inputFiles(for pipeline: Pipeline) throws -> [InputFile] {
         var inputs: [InputFile] = []
-        var parts: [Partition] = []
         for (si, src) in pipeline.sources.enumerated() {
             for path in src.files {
                 let attrs = try FileManager.default.attributesOfItem(atPath: path)
                 let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
                 let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-                let display = pipeline.displayPath(path)
-                inputs.append(InputFile(sourceIndex: si, path: path, input: display, size: size, mtime: mtime))
-                let splittable = src.spec.format == .jsonl && Compression(path: path) == .none
-                let chunk = Int64(pipeline.spec.partitionBytes)
-                if splittable && size > chunk {
-                    var offset: Int64 = 0
-                    var line = 1
-                    while offset < size {
-                        let len = min(chunk, size - offset)
-                        parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: display,
-                                               offset: offset, length: len, firstLine: line, diskBytes: len))
-                        // Lines starting in the next range are numbered after every line that started in this one.
-                        // Positions q in the range with q == 0 or byte q-1 == "\n" start a line.
-                        line += offset == 0 ? 1 + (try countNewlines(path: path, offset: 0, length: len - 1))
-                                            : try countNewlines(path: path, offset: offset - 1, length: len)
-                        offset += len
-                    }
-                } else {
-                    parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: display,
-                                           offset: 0, length: nil, firstLine: 1, diskBytes: size))
-                }
+                inputs.append(InputFile(sourceIndex: si, path: path, input: pipeline.displayPath(path), size: size, mtime: mtime))
             }
         }
-        return (inputs, parts)
+        return inputs
+    }
+
+    /// Lists inputs and cuts them into partitions.
+    static func partitions(for pipeline: Pipeline) throws -> (inputs: [InputFile], partitions: [Partition]) {
+        let inputs = try inputFiles(for: pipeline)
+        return (inputs, try partitions(for: pipeline, inputs: inputs))
+    }
+
+    /// Cuts `inputs` (in their order) into partitions: a file, or byte ranges of a large uncompressed JSONL file.
+    static func partitions(for pipeline: Pipeline, inputs: [InputFile]) throws -> [Partition] {
+        var parts: [Partition] = []
+        for f in inputs {
+            let si = f.sourceIndex, path = f.path, size = f.size
+            let splittable = pipeline.sources[si].spec.format == .jsonl && Compression(path: path) == .none
+            let chunk = Int64(pipeline.spec.partitionBytes)
+            guard splittable && size > chunk else {
+                parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: f.input, offset: 0, length: nil, firstLine: 1, diskBytes: size))
+                continue
+            }
+            var offset: Int64 = 0
+            var line = 1
+            while offset < size {
+                let len = min(chunk, size - offset)
+                parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: f.input,
+                                       offset: offset, length: len, firstLine: line, diskBytes: len))
+                // Lines starting in the next range are numbered after every line that started in this one.
+                // Positions q in the range with q == 0 or byte q-1 == "\n" start a line.
+                line += offset == 0 ? 1 + (try countNewlines(path: path, offset: 0, length: len - 1))
+                                    : try countNewlines(path: path, offset: offset - 1, length: len)
+                offset += len
+            }
+        }
+        return parts
     }
 }

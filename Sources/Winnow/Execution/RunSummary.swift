@@ -34,6 +34,8 @@ public struct RunSummary: Sendable {
     public let exampleDroppedID: String?
     /// The training tokens per source (and per source and bucket), when token shards were written.
     public var mixture: [MixtureRow] = []
+    /// Incremental runs: the version written (or that nothing was new).
+    public var versionLine: String? = nil
 
     /// A plain-text report: the funnel per step and source, the shards, where lineage is, queries to try.
     /// `command` is how the user invokes winnow (e.g. `.build/release/winnow`).
@@ -46,7 +48,10 @@ public struct RunSummary: Sendable {
                                 rows: sources.map { [$0.source, String($0.docsIn), String($0.errors), String($0.docsOut)] }) + "\n"
         if !mixture.isEmpty { out += "training tokens:\n" + MixtureRow.table(mixture) + "\n" }
         let bytes = shards.reduce(Int64(0)) { $0 + $1.bytes }
-        out += "shards: \(shards.count) in \(outputDir) (\(bytes) bytes on disk), manifest.json beside them\n"
+        if let versionLine { out += versionLine + "\n" }
+        if !shards.isEmpty || versionLine == nil {
+            out += "shards: \(shards.count) in \(outputDir) (\(bytes) bytes on disk), manifest.json beside them\n"
+        }
         out += "lineage: \(lineagePath)\(documentRows ? "" : " (per-document rows off)")\n\n"
         guard documentRows else { return out }
         out += "try:\n"

@@ -60,7 +60,7 @@ struct StageWorker {
         var shards: ShardWriter? = nil
         var finalMeta: RecordWriter? = nil
         if isFinal {
-            shards = ShardWriter(dir: run.pipeline.outputDir, partition: p, output: run.pipeline.spec.output)
+            shards = ShardWriter(dir: run.datasetDir, partition: p, output: run.pipeline.spec.output)
             finalMeta = try RecordWriter(path: files.finalMeta(p))
         } else {
             staged = try RecordWriter(path: files.staged(stage, p))

@@ -8,6 +8,8 @@ struct WorkFiles {
     private func p5(_ p: Int) -> String { String(format: "%05d", p) }
 
     var plan: String { name("plan.json") }
+    /// An incremental run's `DatasetPlan`.
+    var datasetPlan: String { name("dataset.json") }
     func staged(_ stage: Int, _ p: Int) -> String { name("stage\(stage)-p\(p5(p)).docs") }
     func keys(_ stage: Int, _ p: Int) -> String { name("stage\(stage)-p\(p5(p)).keys") }
     func decisions(_ barrier: Int, _ p: Int) -> String { name("reduce\(barrier)-p\(p5(p)).decisions") }

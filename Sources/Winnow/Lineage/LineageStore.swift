@@ -76,9 +76,14 @@ public enum LineageStore {
             if let a = s(10), a != "{}" { out += "  annotations \(a)\n" }
             if let twin = s(11), let run = s(0) {
                 out += "  duplicate of \(twin)"
-                let t = try db.query("SELECT input, line, status, shard, position FROM documents WHERE run_id = ? AND doc_id = ? LIMIT 1", [.text(run), .text(twin)])
+                // The twin in the same run, else (an incremental pipeline's earlier version) where it was kept.
+                let t = try db.query("""
+                    SELECT input, line, status, shard, position, run_id FROM documents WHERE doc_id = ?
+                    ORDER BY run_id = ? DESC, status = 'kept' DESC, rowid DESC LIMIT 1
+                    """, [.text(twin), .text(run)])
                 if let tr = t.rows.first {
                     out += " (\(tr[0].text ?? ""):\(tr[1].integer.map(String.init) ?? "?"), \(tr[2].text ?? "")"
+                    if tr[5].text != run { out += " in run \(tr[5].text ?? "")" }
                     if let sh = tr[3].integer { out += " in shard \(sh) at position \(tr[4].integer.map(String.init) ?? "?")" }
                     out += ")"
                 }
@@ -91,7 +96,7 @@ public enum LineageStore {
     /// The runs recorded in a lineage file, newest first.
     public static func runs(_ path: String) throws -> QueryResult {
         try query(path, """
-            SELECT run_id, pipeline, status, trigger, started_at, finished_at,
+            SELECT run_id, pipeline, status, trigger, scheduled_for, version, started_at, finished_at,
                    CAST(round((julianday(coalesce(finished_at, started_at)) - julianday(started_at)) * 86400) AS INTEGER) AS seconds,
                    docs_in, docs_kept, docs_dropped, docs_error, shards, substr(spec_sha256, 1, 12) AS spec, error
             FROM runs ORDER BY started_at DESC, rowid DESC

@@ -5,6 +5,8 @@ struct Manifest {
     let shards: [ShardInfo]
     let tokens: TokenOutput?
     let sourceStats: [RunSummary.SourceLine]
+    /// Keys added at the end (an incremental version's number, series and rewritten token shards).
+    var extra: [(String, JSONValue)] = []
 
     func json() -> String {
         var root = JSONObject()
@@ -25,13 +27,14 @@ struct Manifest {
         })
         root["shards"] = .array(shards.map { s in
             .object(JSONObject([
-                ("shard", .number(Double(s.shard))), ("path", .string(s.path)), ("format", .string(s.format)),
+                ("shard", .number(Double(s.shard))), ("path", .string(s.path)), ("input", .string(s.input)), ("format", .string(s.format)),
                 ("documents", .number(Double(s.documents))), ("bytes", .number(Double(s.bytes))),
                 ("uncompressed_bytes", .number(Double(s.uncompressedBytes))), ("sha256", .string(s.sha256)),
                 ("sources", .object(JSONObject(s.sources.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))),
             ]))
         })
         if let t = tokens { root["tokens"] = t.json() }
+        for (k, v) in extra { root[k] = v }
         return JSONWriter.pretty(.object(root))
     }
 }

@@ -5,6 +5,8 @@ public struct ShardInfo: Sendable, Equatable {
     /// Position in the manifest (partition order, then the partition's own shards).
     public let shard: Int
     public let path: String
+    /// The input file its documents came from (a shard never spans partitions, so never inputs).
+    public let input: String
     public let format: String
     public let documents: Int
     public let bytes: Int64
@@ -55,7 +57,7 @@ struct ShardPhase {
             try RecordReader(path: run.workFiles.finalShards(part.index)).forEach { d in
                 let name = d.string()
                 let docs = d.u64()
-                infos.append(ShardInfo(shard: infos.count, path: name, format: "jsonl", documents: docs, bytes: Int64(d.u64()),
+                infos.append(ShardInfo(shard: infos.count, path: name, input: part.input, format: "jsonl", documents: docs, bytes: Int64(d.u64()),
                                        uncompressedBytes: Int64(d.u64()), sha256: d.string(), sources: [source: docs]))
             }
         }

@@ -90,7 +90,7 @@ public struct TokenOutput: Sendable {
 struct TokenPhase {
     let run: Executor
 
-    var outDir: String { run.pipeline.outputDir }
+    var outDir: String { run.datasetDir }
     static let tokenizerTask = "tokens/tokenizer", writeTask = "tokens/write"
     static func encodeTask(_ s: Int) -> String { String(format: "tokens/encode/s%05d", s) }
     func encodedPath(_ s: Int) -> String { (run.workFiles.dir as NSString).appendingPathComponent(String(format: "tokens-s%05d.docs", s)) }
@@ -128,6 +128,10 @@ struct TokenPhase {
         let model: BPEModel
         if let file = t.file {
             model = try TokenizerFile.load(PipelineLoader.resolve(file, run.pipeline.baseDir))
+        } else if let first = seriesTokenizer() {
+            // An incremental series keeps the tokenizer its first version trained, so every version's tokens agree.
+            model = try TokenizerFile.load(first)
+            run.observer?.log("tokenizer: the series' own, from \(relativePath(first, from: run.pipeline.outputDir))")
         } else {
             let tr = t.train!
             var counts = BPETrainer.WordCounts(addPrefixSpace: tr.addPrefixSpace)
@@ -153,6 +157,15 @@ struct TokenPhase {
     }
 
     private func shardPath(_ s: ShardInfo) -> String { (outDir as NSString).appendingPathComponent(s.path) }
+
+    /// The tokenizer.json of the earliest version of an incremental run's series that has one.
+    private func seriesTokenizer() -> String? {
+        for v in run.dataset?.earlier ?? [] {
+            let path = (run.pipeline.outputDir as NSString).appendingPathComponent("\(v.path)/tokenizer.json")
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
+    }
 
     // MARK: - Encoding
 

@@ -162,6 +162,14 @@ public enum PipelineLoader {
                 issues.append(SpecIssue("/curriculum/order", "must list every bucket once: \(buckets.joined(separator: ", "))"))
             }
         }
+        if let sched = json["schedule"], let cron = sched["cron"]?.stringValue {
+            if let zone = sched["timezone"]?.stringValue, TimeZone(identifier: zone) == nil {
+                issues.append(SpecIssue("/schedule/timezone", "\"\(zone)\" is not an IANA time zone (e.g. America/Sao_Paulo, Europe/Berlin, UTC)"))
+            }
+            do { _ = try CronSchedule(cron) } catch let e as CronSchedule.ParseError {
+                issues.append(SpecIssue("/schedule/cron", "\"\(cron)\": \(e)"))
+            } catch {}
+        }
         if let level = json["output"]?["compression_level"]?.intValue {
             switch json["output"]?["compression"]?.stringValue ?? OutputSpec.Defaults.compression.rawValue {
             case "gzip" where level > 9: issues.append(SpecIssue("/output/compression_level", "\(level) is not in 1…9 for gzip"))

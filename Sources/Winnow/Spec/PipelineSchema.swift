@@ -99,6 +99,12 @@ public enum PipelineSchema {
         ], required: ["score", "buckets"])
         defs["tokenizer_train"] = train
         defs["train"] = trainSchema
+        defs["schedule"] = Schema.object("When `winnow schedule` runs this pipeline (cron semantics as cronie's, daylight-saving changes included).", properties: [
+            ("cron", Schema.string("Five fields (minute hour day-of-month month day-of-week: `*`, lists, ranges, steps, month and weekday names) or @hourly, @daily, @weekly, @monthly, @yearly.", minLength: 1)),
+            ("timezone", Schema.string("IANA time zone the expression is read in, e.g. America/Sao_Paulo (default: the machine's).", minLength: 1)),
+            ("catch_up", Schema.string("Fire times missed while no scheduler was running: `none` waits for the next one; `once` runs once at start-up.",
+                                       default: "none", enumeration: ScheduleSpec.CatchUp.allCases.map(\.rawValue))),
+        ], required: ["cron"])
         var stepRefs: [JSONValue] = []
         for d in StepRegistry.all {
             var props: [(String, JSONValue)] = [
@@ -131,6 +137,8 @@ public enum PipelineSchema {
             ("mixture", Schema.ref("mixture")),
             ("curriculum", Schema.ref("curriculum")),
             ("train", Schema.ref("train")),
+            ("schedule", Schema.ref("schedule")),
+            ("incremental", Schema.boolean("Each run processes only inputs that no finished run of this spec processed (a changed file is processed again and supersedes its earlier documents), deduplicates against earlier runs' kept documents, and writes a new version folder (`versions/vNNNNNN`, `latest` → it, a cumulative `manifest.json`). Default: true when `schedule` is given.")),
             ("lineage", Schema.string("SQLite lineage file, relative to the spec file.", default: "<output.dir>/\(P.lineageFile)", minLength: 1)),
             ("on_error", Schema.string("A bad input line: `skip` records it in lineage and goes on; `stop` ends the run with the error.",
                                        default: P.onError.rawValue, enumeration: PipelineSpec.OnError.allCases.map(\.rawValue))),

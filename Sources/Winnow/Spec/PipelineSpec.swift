@@ -1,3 +1,5 @@
+import Foundation
+
 /// A pipeline spec as written in JSON. `winnow validate` checks a file against
 /// `schemas/pipeline.schema.json` first, so decoding this model only fails on files that were not validated.
 public struct PipelineSpec: Codable, Sendable {
@@ -12,6 +14,11 @@ public struct PipelineSpec: Codable, Sendable {
     public var curriculum: CurriculumSpec?
     /// Settings for `winnow train` on this pipeline's output (flags and `--config` override them).
     public var train: TrainConfig?
+    /// When `winnow schedule` runs it.
+    public var schedule: ScheduleSpec?
+    /// Process only inputs no earlier finished run of this spec processed, into a new version of the dataset
+    /// (default: true with a `schedule`).
+    public var incremental: Bool
     public var lineage: String?
     public var onError: OnError
     public var seed: Int
@@ -31,7 +38,7 @@ public struct PipelineSpec: Codable, Sendable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case schema = "$schema", name, description, sources, steps, output, tokenizer, mixture, curriculum, train, lineage
+        case schema = "$schema", name, description, sources, steps, output, tokenizer, mixture, curriculum, train, schedule, incremental, lineage
         case onError = "on_error", seed
         case maxLineBytes = "max_line_bytes", partitionBytes = "partition_bytes"
     }
@@ -48,6 +55,8 @@ public struct PipelineSpec: Codable, Sendable {
         mixture = try c.decodeIfPresent(MixtureSpec.self, forKey: .mixture)
         curriculum = try c.decodeIfPresent(CurriculumSpec.self, forKey: .curriculum)
         train = try c.decodeIfPresent(TrainConfig.self, forKey: .train)
+        schedule = try c.decodeIfPresent(ScheduleSpec.self, forKey: .schedule)
+        incremental = try c.decodeIfPresent(Bool.self, forKey: .incremental) ?? (schedule != nil)
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         onError = try c.decodeIfPresent(OnError.self, forKey: .onError) ?? Defaults.onError
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? Defaults.seed
@@ -271,3 +280,32 @@ public struct CurriculumSpec: Codable, Sendable {
     public var writeOrder: [String] { order ?? buckets }
 }
 
+/// `schedule`: when `winnow schedule` runs the pipeline.
+public struct ScheduleSpec: Codable, Sendable {
+    /// After downtime (fire times that passed while no scheduler was checking): `none` waits for the next fire
+    /// time; `once` runs once at start-up, however many were missed.
+    public enum CatchUp: String, Codable, Sendable, CaseIterable { case none, once }
+    public var cron: String
+    /// IANA time zone name; nil: the machine's (`TZ`).
+    public var timezone: String?
+    public var catchUp: CatchUp
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case cron, timezone, catchUp = "catch_up" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cron = try c.decode(String.self, forKey: .cron)
+        timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
+        catchUp = try c.decodeIfPresent(CatchUp.self, forKey: .catchUp) ?? .none
+    }
+
+    /// The parsed expression in its time zone.
+    public func cronSchedule() throws -> CronSchedule {
+        let tz: TimeZone
+        if let timezone {
+            guard let z = TimeZone(identifier: timezone) else { throw CronSchedule.ParseError(message: "unknown time zone \"\(timezone)\"", column: 0) }
+            tz = z
+        } else { tz = .current }
+        return try CronSchedule(cron, timeZone: tz)
+    }
+}

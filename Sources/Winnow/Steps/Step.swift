@@ -34,7 +34,24 @@ protocol StagedBarrier: BarrierStep {
     var staged: Bool { get }
     /// Decisions from the map half's key files (in the global order of partitions), using `workDir` for the
     /// intermediate files of the stages, and how many documents the key files held.
-    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> (decisions: [Int: BarrierDecision], documents: Int)
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int)
+}
+
+/// An incremental run's link to the earlier versions for one dedup step: their index files (entries whose id is
+/// in `excluding`, superseded documents, left out) and the file this version's survivors go to.
+public struct CrossRunIndex: Sendable {
+    public let earlier: [String]
+    public let excluding: Set<String>
+    public let output: String
+}
+
+/// A dedup barrier that remembers the documents it let through, so the later runs of an incremental pipeline
+/// drop documents that duplicate an earlier version's (`exact_dedup`, `minhash_dedup`).
+public protocol RememberingBarrier: BarrierStep {
+    /// The index file's path inside a version folder.
+    var indexName: String { get }
+    /// A reducer that starts from the earlier versions' entries and writes this run's survivors to `index.output`.
+    func makeReducer(index: CrossRunIndex) throws -> BarrierReducer
 }
 
 /// A barrier whose decisions can change documents instead of dropping them (`line_dedup`).

@@ -124,21 +124,49 @@ public final class TrainingRun {
         loadValSpans(manifest)
     }
 
-    /// Document spans of the validation shards from the data run's lineage, for per-source losses.
+    /// Document spans of the validation shards from the data run's lineage, for per-source losses. An incremental
+    /// pipeline's cumulative manifest lists each shard's version: its spans come from that version's run (a
+    /// rewritten shard's from its documents that are not superseded, placed one after another).
     private func loadValSpans(_ manifest: JSONValue) {
         let db = (dir as NSString).appendingPathComponent("lineage.db")
-        guard val != nil, FileManager.default.fileExists(atPath: db),
-              let rows = try? LineageStore.query(db, """
+        guard val != nil, FileManager.default.fileExists(atPath: db), let store = try? LineageStore.openReadOnly(db) else { return }
+        var names: [String: Int] = [:]
+        func sourceIndex(_ src: String) -> Int { names[src] ?? { names[src] = names.count; sourceNames.append(src); return names.count - 1 }() }
+        let entries = (manifest["tokens"]?["shards"]?.arrayValue ?? []).filter { $0["format"]?.stringValue == "llmc" && $0["split"]?.stringValue == "val" }
+        if entries.contains(where: { $0["version"] != nil }) {
+            let pipeline = manifest["pipeline"]?.stringValue ?? ""
+            for e in entries {
+                var spans: [(Int, Int, Int)] = []
+                defer { valSpans.append(spans) }
+                guard let v = e["version"]?.intValue, let shard = e["shard"]?.intValue,
+                      let run = try? store.query("SELECT run_id FROM dataset_versions WHERE pipeline = ? AND version = ?", [.text(pipeline), .integer(Int64(v))]).rows.first?.first?.text,
+                      let rows = try? store.query("""
+                        SELECT dt.token_offset, dt.tokens, dt.source, (SELECT d.input FROM documents d WHERE d.run_id = dt.run_id AND d.source = dt.source AND d.doc_id = dt.doc_id LIMIT 1)
+                        FROM document_tokens dt WHERE dt.run_id = ? AND dt.split = 'val' AND dt.shard = ? ORDER BY dt.sequence
+                        """, [.text(run), .integer(Int64(shard))]).rows else { continue }
+                let gone = e["rewritten"]?.boolValue == true
+                    ? Set(((try? store.query("SELECT input FROM superseded_inputs WHERE earlier_run_id = ?", [.text(run)]).rows) ?? []).compactMap { $0.first?.text }) : []
+                var position = 0
+                for r in rows {
+                    guard case .integer(let off) = r[0], case .integer(let n) = r[1], let src = r[2].text else { continue }
+                    if gone.contains(r[3].text ?? "") { continue }
+                    let start = e["rewritten"]?.boolValue == true ? position : Int(off) - 1
+                    spans.append((start, start + 1 + Int(n), sourceIndex(src)))   // the EOT before a document belongs to it
+                    position = start + 1 + Int(n)
+                }
+            }
+            return
+        }
+        guard let rows = try? store.query("""
                 SELECT t.shard, t.token_offset, t.tokens, t.source FROM document_tokens t
                 JOIN runs r ON r.run_id = t.run_id
-                WHERE t.split = 'val' AND r.spec_sha256 = '\(manifest["spec_sha256"]?.stringValue ?? "")' AND r.status = 'finished'
+                WHERE t.split = 'val' AND r.spec_sha256 = ? AND r.status = 'finished'
                   AND t.run_id = (SELECT run_id FROM runs WHERE spec_sha256 = r.spec_sha256 AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1)
                 ORDER BY t.shard, t.token_offset
-                """).rows else { return }
-        var names: [String: Int] = [:]
+                """, [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows else { return }
         for r in rows {
             guard case .integer(let shard) = r[0], case .integer(let off) = r[1], case .integer(let n) = r[2], let src = r[3].text else { continue }
-            let s = names[src] ?? { names[src] = names.count; sourceNames.append(src); return names.count - 1 }()
+            let s = sourceIndex(src)
             while valSpans.count <= Int(shard) { valSpans.append([]) }
             valSpans[Int(shard)].append((Int(off) - 1, Int(off) + Int(n), s))   // the EOT before a document belongs to it
         }
@@ -243,7 +271,7 @@ public final class TrainMetrics {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         db = try LineageStore.openForWriting(path)
         let manifest = try JSONParser.parse(readFileBytes((dir as NSString).appendingPathComponent("manifest.json")))
-        let dataRun = try db.query("SELECT run_id FROM runs WHERE spec_sha256 = ? AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1",
+        let dataRun = try db.query("SELECT run_id FROM runs WHERE spec_sha256 = ? AND status = 'finished' ORDER BY shards > 0 DESC, started_at DESC, rowid DESC LIMIT 1",
                                    [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows.first?.first?.text
         trainID = "train-" + isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "") + "-" + String(UInt32.random(in: 0...0xFFFF), radix: 16)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]

@@ -19,7 +19,7 @@ import Foundation
 /// `highest_score:<annotation>` (ties: first) — and drops the rest with reason `near_duplicate`, `dup_of` =
 /// the kept document and annotations `minhash_cluster` (the kept document's position in the global order)
 /// and `minhash_similarity` (estimated, or exact with `verify: "exact"`, against the kept document).
-public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
+public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked Sendable {
     public enum Verify: String, Codable, Sendable, CaseIterable { case none, estimated, exact }
     public enum Shingle: String, Codable, Sendable, CaseIterable { case word, char }
 
@@ -127,11 +127,20 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
         return e.bytes
     }
 
-    /// Bucket keys of documents from earlier runs (`against`): band-major, with their ids.
-    private(set) var previousIDs: [String] = []
-    private(set) var previousKeys: [[UInt64]] = []
+    /// Documents of earlier runs: their ids and band keys (from `against` files, or an incremental pipeline's
+    /// earlier versions).
+    struct EarlierDocuments {
+        var ids: [String] = []
+        var keys: [[UInt64]] = []
+    }
 
-    func load(index path: String) throws {
+    /// The `against` files' documents, loaded when the step is built.
+    private(set) var against = EarlierDocuments()
+
+    func load(index path: String) throws { try load(index: path, into: &against, excluding: []) }
+
+    /// Adds an index file's documents (ids in `excluding` left out) to `earlier`.
+    func load(index path: String, into earlier: inout EarlierDocuments, excluding: Set<String>) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw IndexError(message: "cannot read the index file") }
         let bytes = [UInt8](data)
         let header = indexHeader
@@ -139,21 +148,40 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
         guard Array(bytes[0..<header.count]) == header else {
             throw IndexError(message: "written with other ngram_size, bands, rows, seed or shingle than this step's")
         }
+        var keys: [[UInt64]] = [], ids: [String] = []
         try bytes.withUnsafeBytes { raw in
             var d = RecordDecoder(raw)
             d.i = header.count
             let n = d.u32()
             guard raw.count >= d.i + n * bands * 8 else { throw IndexError(message: "truncated") }
             for _ in 0..<n {
-                var keys: [UInt64] = []
-                for _ in 0..<bands { keys.append(UInt64(truncatingIfNeeded: d.u64())) }
-                previousKeys.append(keys)
+                var k: [UInt64] = []
+                for _ in 0..<bands { k.append(UInt64(truncatingIfNeeded: d.u64())) }
+                keys.append(k)
             }
             for _ in 0..<n {
-                guard d.i + 4 <= raw.count else { throw IndexError(message: "truncated") }
-                previousIDs.append(d.string())
+                guard d.i + 4 <= raw.count, d.i + 4 + Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: d.i, as: UInt32.self))) <= raw.count else {
+                    throw IndexError(message: "truncated")
+                }
+                ids.append(d.string())
             }
         }
+        for (k, id) in zip(keys, ids) where !excluding.contains(id) { earlier.keys.append(k); earlier.ids.append(id) }
+    }
+
+    /// `against` plus the earlier versions' index files of an incremental run.
+    func earlierDocuments(_ index: CrossRunIndex?) throws -> EarlierDocuments {
+        var all = against
+        for path in index?.earlier ?? [] {
+            do { try load(index: path, into: &all, excluding: index?.excluding ?? []) } catch let e as IndexError { throw FileError(path, e.message) }
+        }
+        return all
+    }
+
+    public var indexName: String { "index/\(name).minhash.idx" }
+
+    public func makeReducer(index: CrossRunIndex) throws -> BarrierReducer {
+        Reducer(self, earlier: try earlierDocuments(index), indexOutput: index.output)
     }
 
     init(name: String, ngramSize: Int = 5, bands: Int = 14, rows: Int = 8, seed: UInt64 = 1, shingle: Shingle = .word,
@@ -357,7 +385,7 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
         return e.bytes
     }
 
-    public func makeReducer() -> BarrierReducer { Reducer(self) }
+    public func makeReducer() -> BarrierReducer { Reducer(self, earlier: against, indexOutput: indexPath) }
 
     /// The bucket key of one band of a full signature.
     @inline(__always) func bandKey(_ sig: [UInt64], _ band: Int) -> UInt64 {
@@ -372,7 +400,8 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
     /// an earlier document: (band, document, earlier document or -1 - earlier run's). Stage 3 loads the
     /// documents without bucketing and replays those hits in band-range order — the same pairs, so the same
     /// clusters, survivors and annotations as the one-pass reduce.
-    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String) throws -> (decisions: [Int: BarrierDecision], documents: Int) {
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int) {
+        let earlier = try earlierDocuments(index)
         let ranges: [Range<Int>] = stride(from: 0, to: bands, by: max(1, (bands + bandTasks - 1) / bandTasks)).map {
             $0..<min(bands, $0 + max(1, (bands + bandTasks - 1) / bandTasks))
         }
@@ -380,12 +409,12 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
         let failure = NSLock()
         nonisolated(unsafe) var firstError: Error? = nil
         DispatchQueue.concurrentPerform(iterations: ranges.count) { t in
-            do { try bucketStage(keyFiles: keyFiles, bands: ranges[t], out: pairFiles[t]) } catch {
+            do { try bucketStage(keyFiles: keyFiles, bands: ranges[t], out: pairFiles[t], earlier: earlier) } catch {
                 failure.lock(); if firstError == nil { firstError = error }; failure.unlock()
             }
         }
         if let firstError { throw firstError }
-        let reducer = Reducer(self)
+        let reducer = Reducer(self, earlier: earlier, indexOutput: index?.output ?? indexPath)
         reducer.bucketing = false
         var documents = 0
         for (p, path) in keyFiles {
@@ -408,9 +437,9 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
     }
 
     /// Stage 2 for one band range: bucket keys in the global order; earlier runs' documents first.
-    func bucketStage(keyFiles: [(partition: Int, path: String)], bands range: Range<Int>, out: String) throws {
+    func bucketStage(keyFiles: [(partition: Int, path: String)], bands range: Range<Int>, out: String, earlier: EarlierDocuments) throws {
         var buckets = Array(repeating: [UInt64: Int32](), count: range.count)
-        for (j, keys) in previousKeys.enumerated() {
+        for (j, keys) in earlier.keys.enumerated() {
             for band in range where buckets[band - range.lowerBound][keys[band]] == nil { buckets[band - range.lowerBound][keys[band]] = Int32(-1 - j) }
         }
         let w = try RecordWriter(path: out)
@@ -461,12 +490,17 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
         /// False in the staged cluster stage: documents are loaded, and the pairs come from the bucket stage.
         var bucketing = true
 
-        init(_ step: MinHashDedup) {
+        let earlier: EarlierDocuments
+        let indexOutput: String?
+
+        init(_ step: MinHashDedup, earlier: EarlierDocuments, indexOutput: String?) {
             self.step = step
+            self.earlier = earlier
+            self.indexOutput = indexOutput
             k = step.permutations
             buckets = Array(repeating: [:], count: step.bands)
             // Earlier runs' documents occupy their buckets first, as -1 - their index.
-            for (j, keys) in step.previousKeys.enumerated() {
+            for (j, keys) in earlier.keys.enumerated() {
                 for band in 0..<step.bands where buckets[band][keys[band]] == nil { buckets[band][keys[band]] = Int32(-1 - j) }
             }
         }
@@ -558,7 +592,7 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
                 for i in members[root] ?? [root] {
                     var a = Annotations()
                     a["minhash_previous_run"] = .bool(true)
-                    decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: step.previousIDs[j], annotations: a)
+                    decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: earlier.ids[j], annotations: a)
                 }
             }
             for (root, m) in members where m.count > 1 && previousOfRoot[root] == nil {
@@ -578,7 +612,7 @@ public final class MinHashDedup: StagedBarrier, @unchecked Sendable {
                     decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: ids[keeper], annotations: a)
                 }
             }
-            if let path = step.indexPath { try writeIndex(path, dropped: decisions) }
+            if let path = indexOutput { try writeIndex(path, dropped: decisions) }
             return decisions
         }
 

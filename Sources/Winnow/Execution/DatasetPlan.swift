@@ -1,0 +1,121 @@
+import Foundation
+
+/// What an incremental run adds to its pipeline's dataset: the version it writes, the earlier versions of its
+/// series, and the inputs it processes.
+///
+/// A pipeline with `incremental` keeps one folder per version (`versions/v000003`) in `output.dir`. A run
+/// processes only inputs that no finished run of the series processed, judged by path, size and modification
+/// time, and — when size or time differ — by the SHA-256 of the bytes: same bytes is a *touched* file (not
+/// processed again), other bytes a *changed* one: processed again, and its documents from earlier versions are
+/// superseded (left out of the dataset and of the dedup indexes). A series is the run of versions written with one
+/// spec SHA-256; a new SHA-256 starts a new series (every input is new to it) unless the run is `--continue`d.
+/// A file that disappears keeps its documents: the dataset only grows, or changes by superseding.
+struct DatasetPlan: Codable {
+    struct EarlierVersion: Codable, Equatable {
+        let version: Int
+        let runID: String
+        /// Its folder, relative to output.dir.
+        let path: String
+    }
+
+    struct Supersession: Codable, Equatable {
+        let input: String
+        let earlierRunID: String
+        let documents: Int
+    }
+
+    let version: Int
+    let series: Int
+    let earlier: [EarlierVersion]
+    /// The inputs this run processes (new and changed), with their SHA-256, in the planner's order.
+    let inputs: [InputFile]
+    /// Inputs whose time changed but whose bytes did not.
+    let touched: [InputFile]
+    let supersessions: [Supersession]
+    /// Document ids no later run may match as duplicates: every superseded document of the series.
+    let excludedIDs: [String]
+
+    static func directoryName(_ version: Int) -> String { String(format: "versions/v%06d", version) }
+    var relativeDir: String { Self.directoryName(version) }
+
+    /// Plans the next version for `pipeline` from the lineage of its finished versions and the files on disk.
+    static func next(db: SQLiteDatabase, pipeline: Pipeline, files: [InputFile], continueSeries: Bool) throws -> DatasetPlan {
+        let name = pipeline.spec.name
+        let rows = try db.query("SELECT version, run_id, series, spec_sha256, path FROM dataset_versions WHERE pipeline = ? ORDER BY version",
+                                [.text(name)]).rows
+        let last = rows.last
+        let sameSeries = last.map { $0[3].text == pipeline.sha256 || continueSeries } ?? false
+        let series = sameSeries ? Int(last![2].integer ?? 0) : 0
+        let earlier = sameSeries ? rows.filter { $0[2].integer == Int64(series) }.map {
+            EarlierVersion(version: Int($0[0].integer ?? 0), runID: $0[1].text ?? "", path: $0[4].text ?? "")
+        } : []
+        let maxRunVersion = try db.query("SELECT max(version) FROM runs WHERE pipeline = ?", [.text(name)]).rows.first?.first?.integer ?? 0
+        let version = Int(max(last?[0].integer ?? 0, maxRunVersion)) + 1
+
+        // The latest identity of each input in the series, and which runs processed it.
+        var known: [String: (size: Int64, mtime: Double, sha256: String?)] = [:]
+        var processedBy: [String: [String]] = [:]
+        for v in earlier {
+            for r in try db.query("SELECT input, size, mtime, sha256, change FROM inputs WHERE run_id = ?", [.text(v.runID)]).rows {
+                let input = r[0].text ?? ""
+                known[input] = (r[1].integer ?? -1, r[2].real ?? -1, r[3].text)
+                if r[4].text != "touched" { processedBy[input, default: []].append(v.runID) }
+            }
+        }
+        var alreadySuperseded = Set<String>()   // "run\tinput"
+        for v in earlier {
+            for r in try db.query("SELECT earlier_run_id, input FROM superseded_inputs WHERE run_id = ?", [.text(v.runID)]).rows {
+                alreadySuperseded.insert("\(r[0].text ?? "")\t\(r[1].text ?? "")")
+            }
+        }
+
+        var process: [InputFile] = [], touched: [InputFile] = [], supersessions: [Supersession] = []
+        for f in files {
+            guard let k = known[f.input] else { process.append(f.with(sha256: try fileSHA256(f.path), change: "new")); continue }
+            if k.size == f.size && k.mtime == f.mtime { continue }
+            let sha = try fileSHA256(f.path)
+            if sha == k.sha256 { touched.append(f.with(sha256: sha, change: "touched")); continue }
+            process.append(f.with(sha256: sha, change: "changed"))
+            for run in processedBy[f.input] ?? [] where !alreadySuperseded.contains("\(run)\t\(f.input)") {
+                let n = try db.query("SELECT count(*) FROM documents WHERE run_id = ? AND input = ? AND status = 'kept'", [.text(run), .text(f.input)])
+                    .rows.first?.first?.integer ?? 0
+                supersessions.append(Supersession(input: f.input, earlierRunID: run, documents: Int(n)))
+            }
+        }
+
+        // Every superseded document of the series (earlier supersessions and this run's) stays out of dedup.
+        var pairs = alreadySuperseded.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        pairs += supersessions.map { [$0.earlierRunID, $0.input] }
+        var excluded: [String] = []
+        for p in pairs where p.count == 2 {
+            for r in try db.query("SELECT doc_id FROM documents WHERE run_id = ? AND input = ? AND status = 'kept' AND doc_id IS NOT NULL", [.text(p[0]), .text(p[1])]).rows {
+                if let id = r.first?.text { excluded.append(id) }
+            }
+        }
+        return DatasetPlan(version: version, series: sameSeries ? series : version, earlier: earlier, inputs: process, touched: touched,
+                           supersessions: supersessions, excludedIDs: excluded.sorted())
+    }
+
+    /// SHA-256 of a file's bytes, read in 1 MiB blocks.
+    static func fileSHA256(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw FileError(path, "cannot open (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        var h = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 { throw FileError(path, "read failed (\(String(cString: strerror(errno))))") }
+            if n == 0 { break }
+            h.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return h.finalize().hex
+    }
+}
+
+extension InputFile {
+    func with(sha256: String, change: String) -> InputFile {
+        InputFile(sourceIndex: sourceIndex, path: path, input: input, size: size, mtime: mtime, sha256: sha256, change: change)
+    }
+}

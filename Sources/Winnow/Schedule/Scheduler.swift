@@ -1,0 +1,354 @@
+import Foundation
+
+/// How `winnow schedule` runs.
+public struct SchedulerOptions: Sendable {
+    /// Worker threads of each run.
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// A fire time checked within this many seconds is on time; older ones were missed (`catch_up` decides).
+    public var grace: TimeInterval = 600
+    /// Seconds between looks at the spec files (a changed file is read again).
+    public var poll: TimeInterval = 5
+    /// Runs at once (of different pipelines; one pipeline never runs twice at once).
+    public var jobs = 1
+    /// Passed to incremental runs: a changed spec continues the current series.
+    public var continueSeries = false
+    public var recordDocuments = true
+    public init() {}
+}
+
+/// Runs the pipelines of spec files (or folders of them) that have a `schedule`, at their fire times.
+///
+/// State lives in each pipeline's lineage file: `schedule_state.last_checked` (when a scheduler last looked) and
+/// `schedule_events` (what it did). At each look, the fire times since `last_checked` are due if the latest is
+/// at most `grace` old, else missed — after downtime `catch_up: once` runs once, `none` waits for the next. A
+/// pipeline never runs twice at once: within a scheduler it is queued once, across processes the output folder's
+/// lock (`OutputLock`) decides, and a lock left by a dead process is taken over (logged). A scheduled run that
+/// was stopped (SIGTERM) or killed is resumed when a scheduler starts again.
+public final class Scheduler: @unchecked Sendable {
+    /// A spec being watched.
+    public struct Watched: Sendable {
+        public let specPath: String
+        public let name: String
+        public let cron: CronSchedule
+        public let catchUp: ScheduleSpec.CatchUp
+        public let lineagePath: String
+        public let outputDir: String
+        let mtime: Date
+    }
+
+    struct Job { let watched: Watched; let scheduledFor: String }
+
+    public let paths: [String]
+    public let options: SchedulerOptions
+    let clock: SchedulerClock
+    let log: @Sendable (String) -> Void
+    private let cond = NSCondition()
+    private var watched: [String: Watched] = [:]
+    private var reported: [String: Date] = [:]
+    private var queue: [Job] = []
+    private var busy: Set<String> = []
+    private var running: [String: Executor] = [:]
+    private var threads = 0
+    private var stopping = false
+    /// Runs that failed (for `--once`'s exit status).
+    public private(set) var failures = 0
+
+    public init(paths: [String], options: SchedulerOptions = SchedulerOptions(), clock: SchedulerClock = SystemClock(),
+                log: @escaping @Sendable (String) -> Void) {
+        self.paths = paths; self.options = options; self.clock = clock; self.log = log
+    }
+
+    /// The specs with a schedule, by name.
+    public var pipelines: [Watched] { cond.lock(); defer { cond.unlock() }; return watched.values.sorted { $0.name < $1.name } }
+
+    private func stamp() -> String { CronSchedule.iso(clock.now(), in: TimeZone(identifier: "UTC")!) }
+
+    // MARK: - Specs
+
+    /// The spec files under `paths` (a folder contributes its `*.json`, not recursively).
+    func specFiles() -> [String] {
+        var out: [String] = []
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { continue }
+            if isDir.boolValue {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+                out += names.map { (p as NSString).appendingPathComponent($0) }
+            } else { out.append(p) }
+        }
+        return out.map { PipelineLoader.absolutePath($0) }
+    }
+
+    /// Reads the spec files again where they changed; logs what is watched, reloaded, dropped or invalid.
+    public func reload() {
+        var next: [String: Watched] = [:]
+        var names: [String: String] = [:]
+        let old = { cond.lock(); defer { cond.unlock() }; return watched }()
+        for f in specFiles() {
+            let mtime = ((try? FileManager.default.attributesOfItem(atPath: f))?[.modificationDate] as? Date) ?? .distantPast
+            if let w = old[f], w.mtime == mtime { next[f] = w; names[w.name] = f; continue }
+            if reported[f] == mtime { continue }
+            guard let bytes = try? readFileBytes(f), let json = try? JSONParser.parse(bytes), json["schedule"] != nil else {
+                if old[f] != nil { log("\(stamp()) \(old[f]!.name): \(relativePath(f, from: FileManager.default.currentDirectoryPath)) has no schedule any more; not watched") }
+                continue
+            }
+            do {
+                let p = try PipelineLoader.load(f, checkInputs: false)
+                let cron = try p.spec.schedule!.cronSchedule()
+                if let other = names[p.spec.name] {
+                    log("\(stamp()) \(f): pipeline name \"\(p.spec.name)\" is already scheduled by \(other); not watched")
+                    reported[f] = mtime
+                    continue
+                }
+                let w = Watched(specPath: f, name: p.spec.name, cron: cron, catchUp: p.spec.schedule!.catchUp, lineagePath: p.lineagePath,
+                                outputDir: p.outputDir, mtime: mtime)
+                next[f] = w
+                names[w.name] = f
+                let when = cron.next(after: clock.now()).map { cron.localISO($0) } ?? "never"
+                log("\(stamp()) \(w.name): \(old[f] == nil ? "watching" : "reloaded") \(f) — cron \"\(cron.expression)\" in \(cron.timeZone.identifier), catch_up \(w.catchUp.rawValue); next \(when)")
+            } catch {
+                log("\(stamp()) \(error) — not scheduled until the file changes")
+                reported[f] = mtime
+            }
+        }
+        for (f, w) in old where next[f] == nil && FileManager.default.fileExists(atPath: f) == false {
+            log("\(stamp()) \(w.name): \(f) is gone; not watched")
+        }
+        cond.lock(); watched = next; cond.unlock()
+    }
+
+    // MARK: - State in the lineage file
+
+    private func withDB<T>(_ w: Watched, _ body: (SQLiteDatabase) throws -> T) -> T? {
+        do {
+            try FileManager.default.createDirectory(atPath: (w.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let db = try LineageStore.openForWriting(w.lineagePath)
+            return try body(db)
+        } catch {
+            log("\(stamp()) \(w.name): lineage file \(w.lineagePath): \(error)")
+            return nil
+        }
+    }
+
+    func record(_ w: Watched, _ event: String, scheduledFor: String? = nil, runID: String? = nil, detail: String? = nil) {
+        _ = withDB(w) { db in
+            try db.run("INSERT INTO schedule_events (pipeline, at, event, scheduled_for, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                       [.text(w.name), .text(stamp()), .text(event), scheduledFor.map { .text($0) } ?? .null, runID.map { .text($0) } ?? .null,
+                        detail.map { .text($0) } ?? .null])
+        }
+    }
+
+    // MARK: - Deciding
+
+    /// At start-up: reads the specs, and queues the scheduled runs that were stopped or killed, so they resume.
+    public func start() {
+        reload()
+        for w in pipelines {
+            let last = withDB(w) { db in
+                try db.query("SELECT run_id, status, scheduled_for FROM runs WHERE pipeline = ? AND trigger = 'schedule' ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                             [.text(w.name)]).rows.first
+            } ?? nil
+            guard let last, let status = last[1].text, status == "interrupted" || status == "running" else { continue }
+            let when = last[2].text ?? w.cron.localISO(clock.now())
+            log("\(stamp()) \(w.name): the scheduled run \(last[0].text ?? "") (for \(when)) is \(status); resuming it")
+            enqueue(w, scheduledFor: when, event: "resumed", detail: "run \(last[0].text ?? "") was \(status)")
+        }
+    }
+
+    /// One look at the clock: fire times since each pipeline's last check are run (due or, after downtime, per
+    /// `catch_up`); the check time is recorded first, so a second scheduler looking at once sees nothing new.
+    public func check() {
+        let now = clock.now()
+        for w in pipelines {
+            let last: Date?? = withDB(w) { db in
+                let row = try db.query("SELECT last_checked FROM schedule_state WHERE pipeline = ?", [.text(w.name)]).rows.first
+                try db.run("""
+                    INSERT INTO schedule_state (pipeline, spec_path, cron, timezone, last_checked) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (pipeline) DO UPDATE SET spec_path = excluded.spec_path, cron = excluded.cron, timezone = excluded.timezone,
+                      last_checked = max(last_checked, excluded.last_checked)
+                    """, [.text(w.name), .text(w.specPath), .text(w.cron.expression), .text(w.cron.timeZone.identifier), .text(stamp())])
+                return row?.first?.text.flatMap { ISO8601DateFormatter().date(from: $0) }
+            }
+            guard let seen = last else { continue }           // the lineage file could not be opened (logged)
+            guard let since = seen else {
+                record(w, "watching", detail: "first look; fire times from now on")
+                continue
+            }
+            let fires = w.cron.fireTimes(after: since, through: now)
+            guard let latest = fires.last else { continue }
+            let iso = w.cron.localISO(latest)
+            if now.timeIntervalSince(latest) <= options.grace {
+                enqueue(w, scheduledFor: iso, event: "fired", detail: fires.count > 1 ? "\(fires.count) fire times since the last look; run once" : nil)
+            } else if w.catchUp == .once {
+                log("\(stamp()) \(w.name): \(fires.count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up once: running now")
+                enqueue(w, scheduledFor: iso, event: "caught_up", detail: "\(fires.count) missed, the latest \(iso)")
+            } else {
+                let next = w.cron.next(after: now).map { w.cron.localISO($0) } ?? "never"
+                log("\(stamp()) \(w.name): \(fires.count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up none: next at \(next)")
+                record(w, "missed", scheduledFor: iso, detail: "\(fires.count) missed; next at \(next)")
+            }
+        }
+    }
+
+    /// The earliest next fire time of any watched pipeline.
+    public func nextFire(after date: Date) -> Date? { pipelines.compactMap { $0.cron.next(after: date) }.min() }
+
+    // MARK: - Running
+
+    private func enqueue(_ w: Watched, scheduledFor: String, event: String, detail: String? = nil) {
+        cond.lock()
+        if busy.contains(w.name) || stopping {
+            let why = stopping ? "the scheduler is stopping" : "its previous run has not finished"
+            cond.unlock()
+            log("\(stamp()) \(w.name): not starting the run for \(scheduledFor): \(why)")
+            record(w, "skipped_running", scheduledFor: scheduledFor, detail: why)
+            return
+        }
+        busy.insert(w.name)
+        queue.append(Job(watched: w, scheduledFor: scheduledFor))
+        let startThread = threads < max(1, options.jobs)
+        if startThread { threads += 1 }
+        cond.broadcast()
+        cond.unlock()
+        record(w, event, scheduledFor: scheduledFor, detail: detail)
+        _ = withDB(w) { db in try db.run("UPDATE schedule_state SET last_fired_for = ? WHERE pipeline = ?", [.text(scheduledFor), .text(w.name)]) }
+        if event != "resumed" { log("\(stamp()) \(w.name): \(event == "caught_up" ? "catching up" : "due") — run for \(scheduledFor)") }
+        if startThread {
+            let t = Thread { [weak self] in self?.workerLoop() }
+            t.name = "winnow-schedule-run"
+            t.start()
+        }
+    }
+
+    private func workerLoop() {
+        while true {
+            cond.lock()
+            while queue.isEmpty && !stopping { cond.wait() }
+            if queue.isEmpty { threads -= 1; cond.broadcast(); cond.unlock(); return }
+            let job = queue.removeFirst()
+            cond.unlock()
+            runJob(job)
+            cond.lock(); busy.remove(job.watched.name); cond.broadcast(); cond.unlock()
+            clock.wake()
+        }
+    }
+
+    private func runJob(_ job: Job) {
+        let w = job.watched
+        let pipeline: Pipeline
+        do { pipeline = try PipelineLoader.load(w.specPath, checkInputs: false) } catch {
+            failures += 1
+            log("\(stamp()) \(w.name): \(error)")
+            record(w, "failed", scheduledFor: job.scheduledFor, detail: "\(error)")
+            return
+        }
+        // Who holds the output folder: a live process (skip), nobody, or a dead one (take over, say so).
+        do {
+            try FileManager.default.createDirectory(atPath: pipeline.outputDir, withIntermediateDirectories: true)
+            let probe = try OutputLock(dir: pipeline.outputDir)
+            if let dead = probe.takenOver {
+                log("\(stamp()) \(w.name): stale lock of \(dead) (that process is gone): taking it over")
+                record(w, "lock_taken_over", scheduledFor: job.scheduledFor, detail: dead)
+            }
+            probe.release()
+        } catch let e as OutputLocked {
+            log("\(stamp()) \(w.name): not starting the run for \(job.scheduledFor): it is running elsewhere (\(e.holder ?? "lock held"))")
+            record(w, "skipped_running", scheduledFor: job.scheduledFor, detail: e.holder ?? "lock held")
+            return
+        } catch {
+            failures += 1
+            record(w, "failed", scheduledFor: job.scheduledFor, detail: "\(error)")
+            return
+        }
+        var o = RunOptions()
+        o.trigger = "schedule"
+        o.scheduledFor = job.scheduledFor
+        o.workers = options.workers
+        o.continueSeries = options.continueSeries
+        o.recordDocuments = options.recordDocuments
+        o.progressInterval = 3600
+        let executor = Executor(pipeline: pipeline, options: o, observer: PrefixedLog(prefix: w.name, log: log))
+        cond.lock()
+        running[w.name] = executor
+        if stopping { executor.cancel() }
+        cond.unlock()
+        defer { cond.lock(); running[w.name] = nil; cond.unlock() }
+        log("\(stamp()) \(w.name): run started (for \(job.scheduledFor))")
+        do {
+            let s = try executor.run()
+            let what = s.versionLine ?? "\(s.documentsIn) documents in, \(s.documentsOut) out, \(s.shards.count) shards"
+            log("\(stamp()) \(w.name): run \(s.runID) finished: \(what)")
+            record(w, "finished", scheduledFor: job.scheduledFor, runID: s.runID, detail: what)
+        } catch is RunCancelled {
+            log("\(stamp()) \(w.name): run \(executor.runID) stopped at a document boundary; the next start resumes it")
+            record(w, "interrupted", scheduledFor: job.scheduledFor, runID: executor.runID)
+        } catch let e as OutputLocked {
+            log("\(stamp()) \(w.name): not started: \(e)")
+            record(w, "skipped_running", scheduledFor: job.scheduledFor, detail: e.holder ?? "lock held")
+        } catch {
+            failures += 1
+            log("\(stamp()) \(w.name): run \(executor.runID) failed: \(error)")
+            record(w, "failed", scheduledFor: job.scheduledFor, runID: executor.runID.isEmpty ? nil : executor.runID, detail: "\(error)")
+        }
+    }
+
+    /// Waits until nothing is queued or running.
+    public func waitIdle() {
+        cond.lock()
+        while !queue.isEmpty || !busy.isEmpty { cond.wait() }
+        cond.unlock()
+    }
+
+    /// `--once`: start-up (resuming stopped runs), one look, the runs it starts; then returns.
+    public func runOnce() {
+        start()
+        check()
+        waitIdle()
+        shutdown()
+    }
+
+    /// The long-running scheduler: looks at the clock at every fire time and every `poll` seconds (re-reading
+    /// changed specs), until `stop()`; then waits for the running pipelines to stop at a document boundary.
+    public func runForever() {
+        start()
+        var lastReload = clock.now()
+        while !isStopping {
+            if clock.now().timeIntervalSince(lastReload) >= options.poll { reload(); lastReload = clock.now() }
+            check()
+            let now = clock.now()
+            let wakeAt = min(nextFire(after: now) ?? now.addingTimeInterval(options.poll), now.addingTimeInterval(options.poll))
+            clock.sleep(until: wakeAt)
+        }
+        waitIdle()
+        shutdown()
+    }
+
+    private var isStopping: Bool { cond.lock(); defer { cond.unlock() }; return stopping }
+
+    /// SIGTERM/SIGINT: no new runs; running ones stop at a document boundary (marked interrupted, resumed next start).
+    public func stop() {
+        cond.lock()
+        stopping = true
+        for job in queue { busy.remove(job.watched.name) }
+        queue.removeAll()
+        for (_, e) in running { e.cancel() }
+        cond.broadcast()
+        cond.unlock()
+        clock.wake()
+    }
+
+    private func shutdown() {
+        cond.lock(); stopping = true; cond.broadcast()
+        while threads > 0 { cond.wait() }
+        cond.unlock()
+    }
+}
+
+/// Run messages as scheduler log lines, prefixed with the pipeline's name.
+final class PrefixedLog: RunObserver, @unchecked Sendable {
+    let prefix: String
+    let log: @Sendable (String) -> Void
+    init(prefix: String, log: @escaping @Sendable (String) -> Void) { self.prefix = prefix; self.log = log }
+    func progress(_ snapshot: ProgressSnapshot) {}
+    func log(_ message: String) { log("  \(prefix): \(message)") }
+}
