@@ -11,6 +11,7 @@ bench/engine.sh /tmp/winnow-bench/c1g
 bench/quality.sh /tmp/c220
 bench/langid.sh /tmp/c1000
 bench/minhash.sh /tmp/c1000
+bench/incremental.sh /tmp/c1000
 bench/pii.sh /tmp/c1000
 bench/tokenizer.sh
 bench/mixture.sh /tmp/c220

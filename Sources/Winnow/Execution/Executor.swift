@@ -67,6 +67,9 @@ public final class Executor: @unchecked Sendable {
     /// Runs the pipeline to the end (or resumes an unfinished run of the same spec and inputs).
     public func run() throws -> RunSummary {
         let fm = FileManager.default
+        if pipeline.spec.incremental && !options.recordDocuments {
+            throw FileError(pipeline.specPath, "an incremental pipeline needs per-document lineage (superseding a changed input, the dedup indexes' exclusions and dataset_documents read it); run it without --no-lineage")
+        }
         try fm.createDirectory(atPath: pipeline.outputDir, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: (pipeline.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let lock = try OutputLock(dir: pipeline.outputDir)
@@ -505,6 +508,16 @@ public final class OutputLock {
         let text = (try? String(contentsOfFile: (dir as NSString).appendingPathComponent(".winnow.lock"), encoding: .utf8)) ?? ""
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return line.isEmpty ? nil : line
+    }
+
+    /// Whether a live process holds `dir`'s lock (looks without taking it or touching the holder line).
+    public static func isHeld(_ dir: String) -> Bool {
+        let fd = open((dir as NSString).appendingPathComponent(".winnow.lock"), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0 { return true }
+        flock(fd, LOCK_UN)
+        return false
     }
 
     public init(dir: String) throws {

@@ -59,10 +59,11 @@ enum Planner {
         var inputs: [InputFile] = []
         for (si, src) in pipeline.sources.enumerated() {
             for path in src.files {
-                let attrs = try FileManager.default.attributesOfItem(atPath: path)
-                let size = (attrs[.size] as? NSNumber)?.int64Value ?? 0
-                let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-                inputs.append(InputFile(sourceIndex: si, path: path, input: pipeline.displayPath(path), size: size, mtime: mtime))
+                // stat, not FileManager's attributes: those describe a symbolic link itself, not the file it names.
+                var st = stat()
+                guard stat(path, &st) == 0 else { throw FileError(path, "cannot read (\(String(cString: strerror(errno))))") }
+                let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+                inputs.append(InputFile(sourceIndex: si, path: path, input: pipeline.displayPath(path), size: Int64(st.st_size), mtime: mtime))
             }
         }
         return inputs

@@ -43,7 +43,9 @@ public struct ShardInspector {
         for s in tokens["shards"]?.arrayValue ?? [] {
             let format = s["format"]?.stringValue ?? "", split = s["split"]?.stringValue ?? "", shard = s["shard"]?.intValue ?? 0
             let docs = s["documents"]?.intValue ?? 0, count = Int64(s["tokens"]?.intValue ?? 0)
-            let name = "\(format) \(split) \(shard)"
+            // An incremental pipeline's cumulative manifest numbers shards within each version.
+            let version = s["version"]?.intValue.map { "v\($0) " } ?? ""
+            let name = "\(version)\(format) \(split) \(shard)"
             var data: [String: [UInt8]] = [:]
             for f in s["files"]?.arrayValue ?? [] {
                 let path = f["path"]?.stringValue ?? ""
@@ -98,7 +100,7 @@ public struct ShardInspector {
             if let problem { r.problems.append("\(name): \(problem)"); continue }
             if Int64(ids.count) != count { r.problems.append("\(name): \(ids.count) tokens, the manifest says \(count)") }
             if let bad = ids.first(where: { $0 < 0 || $0 >= Int64(vocab) }) { r.problems.append("\(name): id \(bad) outside the vocabulary") }
-            let key = "\(split)/\(shard)"
+            let key = "\(version)\(split)/\(shard)"
             if let other = streams[key] { if other != ids { r.problems.append("\(name): tokens differ from the other format's shard \(shard)") } }
             else {
                 streams[key] = ids
@@ -109,7 +111,7 @@ public struct ShardInspector {
                     r.sample = String(decoding: model.decode(ids[1..<end].map { Int32($0) }), as: UTF8.self)
                 }
             }
-            r.lines.append(String(format: "%@ %@ shard %d: %d documents, %lld tokens", format, split, shard, docs, count))
+            r.lines.append(String(format: "%@%@ %@ shard %d: %d documents, %lld tokens", version, format, split, shard, docs, count))
         }
         for (split, t) in totals.sorted(by: { $0.key < $1.key }) {
             let stated = tokens["splits"]?[split]

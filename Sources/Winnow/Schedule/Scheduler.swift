@@ -49,6 +49,8 @@ public final class Scheduler: @unchecked Sendable {
     private var busy: Set<String> = []
     private var running: [String: Executor] = [:]
     private var threads = 0
+    /// Per pipeline: when this scheduler last looked, and last wrote `last_checked`.
+    private var memory: [String: (looked: Date, wrote: Date)] = [:]
     private var stopping = false
     /// Runs that failed (for `--once`'s exit status).
     public private(set) var failures = 0
@@ -150,6 +152,10 @@ public final class Scheduler: @unchecked Sendable {
             } ?? nil
             guard let last, let status = last[1].text, status == "interrupted" || status == "running" else { continue }
             let when = last[2].text ?? w.cron.localISO(clock.now())
+            if OutputLock.isHeld(w.outputDir) {
+                log("\(stamp()) \(w.name): the scheduled run \(last[0].text ?? "") (for \(when)) is running elsewhere (\(OutputLock.holder(of: w.outputDir) ?? "lock held"))")
+                continue
+            }
             log("\(stamp()) \(w.name): the scheduled run \(last[0].text ?? "") (for \(when)) is \(status); resuming it")
             enqueue(w, scheduledFor: when, event: "resumed", detail: "run \(last[0].text ?? "") was \(status)")
         }
@@ -160,6 +166,12 @@ public final class Scheduler: @unchecked Sendable {
     public func check() {
         let now = clock.now()
         for w in pipelines {
+            // Between fire times the lineage file is touched about once a minute (the last_checked heartbeat).
+            if let (looked, wrote) = memory[w.name], now.timeIntervalSince(wrote) < 60, w.cron.next(after: looked).map({ $0 > now }) ?? true {
+                memory[w.name] = (now, wrote)
+                continue
+            }
+            memory[w.name] = (now, now)
             let last: Date?? = withDB(w) { db in
                 let row = try db.query("SELECT last_checked FROM schedule_state WHERE pipeline = ?", [.text(w.name)]).rows.first
                 try db.run("""
@@ -267,7 +279,9 @@ public final class Scheduler: @unchecked Sendable {
         o.continueSeries = options.continueSeries
         o.recordDocuments = options.recordDocuments
         o.progressInterval = 3600
-        let executor = Executor(pipeline: pipeline, options: o, observer: PrefixedLog(prefix: w.name, log: log))
+        let observer = PrefixedLog(prefix: w.name, log: log)   // the executor holds its observer weakly
+        let executor = Executor(pipeline: pipeline, options: o, observer: observer)
+        defer { withExtendedLifetime(observer) {} }
         cond.lock()
         running[w.name] = executor
         if stopping { executor.cancel() }

@@ -26,6 +26,14 @@ struct CLI {
         /// Reads standard error until `enough` says so (or it ends, or a minute passes), then kills the
         /// process with `signal` and waits for it; returns what was read.
         func read(until enough: (String) -> Bool, thenSend signal: Int32) -> String {
+            let seen = read(until: enough)
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            return seen
+        }
+
+        /// Reads standard error until `enough` says so (or it ends, or a minute passes); the process runs on.
+        func read(until enough: (String) -> Bool) -> String {
             var seen = ""
             let deadline = Date().addingTimeInterval(60)
             while !enough(seen) && Date() < deadline {
@@ -33,8 +41,6 @@ struct CLI {
                 if chunk.isEmpty { break }
                 seen += String(decoding: chunk, as: UTF8.self)
             }
-            kill(process.processIdentifier, signal)
-            process.waitUntilExit()
             return seen
         }
     }
