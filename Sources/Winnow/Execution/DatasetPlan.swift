@@ -52,14 +52,22 @@ struct DatasetPlan: Codable {
         let maxRunVersion = try db.query("SELECT max(version) FROM runs WHERE pipeline = ?", [.text(name)]).rows.first?.first?.integer ?? 0
         let version = Int(max(last?[0].integer ?? 0, maxRunVersion)) + 1
 
-        // The latest identity of each input in the series, and which runs processed it.
+        // The latest identity of each input in the series — from its versions' runs, and from the touched files that
+        // runs with nothing new recorded since it began — and which runs processed it.
         var known: [String: (size: Int64, mtime: Double, sha256: String?)] = [:]
         var processedBy: [String: [String]] = [:]
-        for v in earlier {
-            for r in try db.query("SELECT input, size, mtime, sha256, change FROM inputs WHERE run_id = ?", [.text(v.runID)]).rows {
+        if let first = earlier.first {
+            let rows = try db.query("""
+                SELECT i.input, i.size, i.mtime, i.sha256, i.change, i.run_id FROM inputs i JOIN runs r ON r.run_id = i.run_id
+                WHERE r.pipeline = ? AND r.status = 'finished'
+                  AND (r.run_id IN (SELECT run_id FROM dataset_versions WHERE pipeline = ? AND series = ?)
+                       OR (r.version IS NULL AND i.change = 'touched' AND r.started_at >= (SELECT started_at FROM runs WHERE run_id = ?)))
+                ORDER BY r.started_at, r.rowid
+                """, [.text(name), .text(name), .integer(Int64(series)), .text(first.runID)]).rows
+            for r in rows {
                 let input = r[0].text ?? ""
                 known[input] = (r[1].integer ?? -1, r[2].real ?? -1, r[3].text)
-                if r[4].text != "touched" { processedBy[input, default: []].append(v.runID) }
+                if r[4].text != "touched" { processedBy[input, default: []].append(r[5].text ?? "") }
             }
         }
         var alreadySuperseded = Set<String>()   // "run\tinput"

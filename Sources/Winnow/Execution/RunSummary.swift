@@ -41,6 +41,10 @@ public struct RunSummary: Sendable {
     /// `command` is how the user invokes winnow (e.g. `.build/release/winnow`).
     public func render(command: String = "winnow") -> String {
         var out = "run \(runID) (\(pipeline))\(resumed ? " — resumed" : "") finished in \(String(format: "%.1f", elapsed)) s\n\n"
+        let history = "  \(command) lineage --db \(lineagePath) \"select * from version_history\"   # what each run added\n"
+        if let versionLine, documentsIn == 0, shards.isEmpty {   // an incremental run with nothing new
+            return out + versionLine + "\nlineage: \(lineagePath)\n\ntry:\n" + history
+        }
         out += "documents in: \(documentsIn)   bad lines: \(badLines)   documents out: \(documentsOut)\n\n"
         let stepRows = steps.map { [$0.step, $0.kind, String($0.docsIn), String($0.docsOut), String($0.dropped), String(format: "%.2f", $0.seconds)] }
         out += TextTable.render(header: ["step", "kind", "in", "out", "dropped", "seconds"], rows: stepRows) + "\n"
@@ -55,6 +59,7 @@ public struct RunSummary: Sendable {
         out += "lineage: \(lineagePath)\(documentRows ? "" : " (per-document rows off)")\n\n"
         guard documentRows else { return out }
         out += "try:\n"
+        if versionLine != nil { out += history }
         out += "  \(command) lineage --db \(lineagePath) \"select step, reason, count(*) from documents where run_id = '\(runID)' and status = 'dropped' group by 1, 2\"\n"
         if let id = exampleDroppedID {
             let quoted = id.replacingOccurrences(of: "'", with: "''")

@@ -15,6 +15,14 @@ public enum LineageStore {
         return db
     }
 
+    /// Opens (creating if needed) a lineage file for a few small writes (the scheduler's state and events), leaving
+    /// its journal mode as it is, so a finished run's file stays one self-contained file.
+    static func openForSmallWrites(_ path: String) throws -> SQLiteDatabase {
+        let db = try SQLiteDatabase(path: path)
+        try LineageSchema.apply(to: db)
+        return db
+    }
+
     /// Opens a lineage file so that nothing can change it.
     public static func openReadOnly(_ path: String) throws -> SQLiteDatabase {
         guard FileManager.default.fileExists(atPath: path) else {

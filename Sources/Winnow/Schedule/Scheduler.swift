@@ -53,7 +53,8 @@ public final class Scheduler: @unchecked Sendable {
     private var memory: [String: (looked: Date, wrote: Date)] = [:]
     private var stopping = false
     /// Runs that failed (for `--once`'s exit status).
-    public private(set) var failures = 0
+    public var failures: Int { cond.lock(); defer { cond.unlock() }; return failureCount }
+    private var failureCount = 0
 
     public init(paths: [String], options: SchedulerOptions = SchedulerOptions(), clock: SchedulerClock = SystemClock(),
                 log: @escaping @Sendable (String) -> Void) {
@@ -124,7 +125,7 @@ public final class Scheduler: @unchecked Sendable {
     private func withDB<T>(_ w: Watched, _ body: (SQLiteDatabase) throws -> T) -> T? {
         do {
             try FileManager.default.createDirectory(atPath: (w.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let db = try LineageStore.openForWriting(w.lineagePath)
+            let db = try LineageStore.openForSmallWrites(w.lineagePath)
             return try body(db)
         } catch {
             log("\(stamp()) \(w.name): lineage file \(w.lineagePath): \(error)")
@@ -249,7 +250,7 @@ public final class Scheduler: @unchecked Sendable {
         let w = job.watched
         let pipeline: Pipeline
         do { pipeline = try PipelineLoader.load(w.specPath, checkInputs: false) } catch {
-            failures += 1
+            countFailure()
             log("\(stamp()) \(w.name): \(error)")
             record(w, "failed", scheduledFor: job.scheduledFor, detail: "\(error)")
             return
@@ -268,7 +269,7 @@ public final class Scheduler: @unchecked Sendable {
             record(w, "skipped_running", scheduledFor: job.scheduledFor, detail: e.holder ?? "lock held")
             return
         } catch {
-            failures += 1
+            countFailure()
             record(w, "failed", scheduledFor: job.scheduledFor, detail: "\(error)")
             return
         }
@@ -300,11 +301,13 @@ public final class Scheduler: @unchecked Sendable {
             log("\(stamp()) \(w.name): not started: \(e)")
             record(w, "skipped_running", scheduledFor: job.scheduledFor, detail: e.holder ?? "lock held")
         } catch {
-            failures += 1
+            countFailure()
             log("\(stamp()) \(w.name): run \(executor.runID) failed: \(error)")
             record(w, "failed", scheduledFor: job.scheduledFor, runID: executor.runID.isEmpty ? nil : executor.runID, detail: "\(error)")
         }
     }
+
+    private func countFailure() { cond.lock(); failureCount += 1; cond.unlock() }
 
     /// Waits until nothing is queued or running.
     public func waitIdle() {

@@ -64,10 +64,14 @@ final class IncrementalTests: XCTestCase {
                        [["copy0", "duplicate", "a0"], ["copy1", "duplicate", "a1"], ["copy2", "duplicate", "a2"], ["copy3", "duplicate", "a3"],
                         ["near100", "near_duplicate", "b100"], ["near101", "near_duplicate", "b101"], ["near102", "near_duplicate", "b102"]])
 
-        // Nothing new: no version, dataset unchanged.
+        // Nothing new: no version, dataset unchanged. A touched file is hashed once: the next run knows its new time.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(120)], ofItemAtPath: "\(dir)/data/c.jsonl")
         let idle = try runSpec("\(dir)/spec.json")
         XCTAssertEqual(idle.documentsIn, 0)
         XCTAssertNotNil(idle.versionLine)
+        XCTAssertEqual(try rows("select input, change from inputs where run_id = '\(idle.runID)'"), [["data/c.jsonl", "touched"]])
+        let idleAgain = try runSpec("\(dir)/spec.json")
+        XCTAssertEqual(try rows("select count(*) from inputs where run_id = '\(idleAgain.runID)'"), [["0"]])
         XCTAssertEqual(try rows("select count(*) from dataset_versions"), [["2"]])
 
         // Night 3: b.jsonl changes (one document edited, one added, the rest as they were).
