@@ -181,7 +181,7 @@ public final class Executor: @unchecked Sendable {
             if let dataset { try writeFileAtomically(workFiles.datasetPlan, Array(try JSONEncoder().encode(dataset))) }
         }
         let now = isoNow()
-        try db.exec("BEGIN")
+        try db.exec("BEGIN IMMEDIATE")
         try db.run("""
             INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, finished_at, status, trigger, scheduled_for, version,
                               workers, winnow_version, output_dir)
@@ -255,7 +255,7 @@ public final class Executor: @unchecked Sendable {
     /// Rows written by tasks that did not finish before the process died are removed, so redoing
     /// those tasks adds each row exactly once.
     private func discardUnfinishedRows() throws {
-        try db.exec("BEGIN")
+        try db.exec("BEGIN IMMEDIATE")
         for stage in 1...plan.stageCount {
             for p in partitions where !doneTasks.contains(Self.stageTask(stage, p.index)) {
                 try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(stage)), .integer(Int64(p.index))])
@@ -407,7 +407,7 @@ public final class Executor: @unchecked Sendable {
             let gone = d.supersessions.reduce(0) { $0 + $1.documents }
             versionLine = "version \(d.version) (series \(d.series)): \(d.inputs.filter { $0.change == "new" }.count) new and \(d.inputs.filter { $0.change == "changed" }.count) changed input(s), \(kept) documents added\(gone > 0 ? ", \(gone) earlier documents superseded" : ""); the dataset holds \(total) documents in \(versions.count) version(s); latest → \(d.relativeDir)"
         }
-        try db.exec("BEGIN")
+        try db.exec("BEGIN IMMEDIATE")
         if let d = dataset {
             try db.run("DELETE FROM dataset_versions WHERE pipeline = ? AND version = ?", [.text(pipeline.spec.name), .integer(Int64(d.version))])
             try db.run("""

@@ -380,7 +380,7 @@ CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, spli
         }
         let hasRuns = try !db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").rows.isEmpty
         if hasRuns && current < Int64(version) {
-            try db.exec("BEGIN")
+            try db.exec("BEGIN IMMEDIATE")
             for v in (Int(current) + 1)...version { for statement in migrations[v] ?? [] { try db.exec(statement) } }
             // Views are re-created from the current text.
             for row in try db.query("SELECT name FROM sqlite_master WHERE type = 'view'").rows {
@@ -388,7 +388,10 @@ CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, spli
             }
             try db.exec("COMMIT")
         }
-        try db.exec(sql)
-        try db.exec("PRAGMA user_version = \(version)")
+        if current == Int64(version) && hasRuns { return }   // nothing to create
+        try db.transaction {
+            try db.exec(sql)
+            try db.exec("PRAGMA user_version = \(version)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 
 /// Opening lineage files, and the read-only questions `winnow lineage`, `explain` and `runs` ask.
@@ -5,7 +6,14 @@ public enum LineageStore {
     /// Opens (creating if needed) a lineage file for a run's writer: WAL, schema applied.
     static func openForWriting(_ path: String) throws -> SQLiteDatabase {
         let db = try SQLiteDatabase(path: path)
-        try db.exec("PRAGMA journal_mode = WAL")
+        // Changing the journal mode needs the file to itself and does not wait through the busy timeout: another
+        // process's short write (a scheduler recording an event) makes it fail at once, so try again for a while.
+        var waited = 0.0
+        while true {
+            do { try db.exec("PRAGMA journal_mode = WAL"); break } catch let e as SQLiteError where e.code == SQLITE_BUSY && waited < 30 {
+                usleep(20_000); waited += 0.02
+            }
+        }
         try db.exec("PRAGMA synchronous = NORMAL")
         try db.exec("PRAGMA temp_store = MEMORY")
         try db.exec("PRAGMA cache_size = -65536")   // 64 MiB: index pages stay in memory during bulk inserts

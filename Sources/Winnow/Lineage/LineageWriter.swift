@@ -158,7 +158,7 @@ final class LineageWriter: @unchecked Sendable {
     }
 
     private func begin() throws {
-        if !inTransaction { try db.exec("BEGIN"); inTransaction = true; rowsInTransaction = 0 }
+        if !inTransaction { try db.exec("BEGIN IMMEDIATE"); inTransaction = true; rowsInTransaction = 0 }
     }
 
     private func commit() throws {

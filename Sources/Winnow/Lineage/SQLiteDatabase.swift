@@ -59,6 +59,21 @@ public final class SQLiteDatabase {
 
     public func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(db: self, sql: sql) }
 
+    /// Runs `body` in a write transaction taken at once (`BEGIN IMMEDIATE`): it waits for other writers through the
+    /// busy timeout instead of failing with "database is locked" when a read would have to become a write while
+    /// another process commits (rollback-journal mode detects that as a deadlock and gives up at once).
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try exec("COMMIT")
+            return result
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs a query and returns its column names and all rows.
     public func query(_ sql: String, _ params: [SQLValue] = []) throws -> (columns: [String], rows: [[SQLValue]]) {
         let st = try prepare(sql)

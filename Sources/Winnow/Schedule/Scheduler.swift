@@ -126,7 +126,7 @@ public final class Scheduler: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: (w.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let db = try LineageStore.openForSmallWrites(w.lineagePath)
-            return try body(db)
+            return try db.transaction { try body(db) }
         } catch {
             log("\(stamp()) \(w.name): lineage file \(w.lineagePath): \(error)")
             return nil

@@ -101,8 +101,10 @@ final class SchedulerTests: XCTestCase {
         let s = Scheduler(paths: [dir], options: options(), clock: clock, log: { _ in })
         clock.scheduler = s
         s.runForever()
-        XCTAssertEqual(try lineageRows("\(dir)/out-nightly/lineage.db", "select scheduled_for, status from runs order by started_at, rowid"),
-                       ["00:30", "01:00", "01:30", "02:00"].map { ["2026-12-02T\($0):00-03:00", "finished"] })
+        let db = "\(dir)/out-nightly/lineage.db"
+        let events = try lineageRows(db, "select at, event, scheduled_for, detail from schedule_events")
+        XCTAssertEqual(try lineageRows(db, "select scheduled_for, status from runs order by started_at, rowid"),
+                       ["00:30", "01:00", "01:30", "02:00"].map { ["2026-12-02T\($0):00-03:00", "finished"] }, "\(events)")
     }
 
     func testChangedSpecsAreReadAgain() throws {
