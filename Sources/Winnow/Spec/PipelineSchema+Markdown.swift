@@ -18,6 +18,7 @@ extension PipelineSchema {
         table("Top level", schema)
         table("`sources[]`", schema["$defs"]?["source"])
         table("`output`", schema["$defs"]?["output"])
+        table("`schedule` (see Running on a schedule)", schema["$defs"]?["schedule"])
         table("`train` (settings of `winnow train`; the same keys in a `--config` file)", schema["$defs"]?["train"])
         out += "#### `steps[]`\n\nEvery step has `type` (required) and `name` (optional; default: the type; unique in the spec).\n\n"
         for d in StepRegistry.all {
