@@ -229,6 +229,20 @@ public struct CronSchedule: Sendable {
         return out
     }
 
+    /// The fire times in (start, end]: how many (counted up to `limit`, then `more` is set) and the latest. After a
+    /// long downtime of a frequent schedule the latest is found from `end` backwards, not by walking every fire time.
+    public func missed(after start: Date, through end: Date, limit: Int = 1000) -> (count: Int, more: Bool, latest: Date?) {
+        let first = fireTimes(after: start, through: end, limit: limit)
+        guard first.count == limit else { return (first.count, false, first.last) }
+        var window: TimeInterval = 3600
+        while true {
+            let from = max(start, end.addingTimeInterval(-window))
+            if let latest = fireTimes(after: from, through: end).last { return (limit, true, latest) }
+            if from == start { return (limit, true, first.last) }
+            window *= 4
+        }
+    }
+
     /// `date` in ISO 8601 with this schedule's UTC offset, e.g. 2026-12-03T03:00:00-03:00.
     public func localISO(_ date: Date) -> String { Self.iso(date, in: timeZone) }
 

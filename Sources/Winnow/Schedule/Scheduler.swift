@@ -146,6 +146,7 @@ public final class Scheduler: @unchecked Sendable {
     /// At start-up: reads the specs, and queues the scheduled runs that were stopped or killed, so they resume.
     public func start() {
         reload()
+        if pipelines.isEmpty { log("\(stamp()) no spec with a schedule under \(paths.joined(separator: ", ")) (yet): looking again every \(Int(options.poll)) s") }
         for w in pipelines {
             let last = withDB(w) { db in
                 try db.query("SELECT run_id, status, scheduled_for FROM runs WHERE pipeline = ? AND trigger = 'schedule' ORDER BY started_at DESC, rowid DESC LIMIT 1",
@@ -187,18 +188,19 @@ public final class Scheduler: @unchecked Sendable {
                 record(w, "watching", detail: "first look; fire times from now on")
                 continue
             }
-            let fires = w.cron.fireTimes(after: since, through: now)
-            guard let latest = fires.last else { continue }
+            let fires = w.cron.missed(after: since, through: now)
+            guard let latest = fires.latest else { continue }
             let iso = w.cron.localISO(latest)
+            let count = fires.more ? "more than \(fires.count)" : "\(fires.count)"
             if now.timeIntervalSince(latest) <= options.grace {
-                enqueue(w, scheduledFor: iso, event: "fired", detail: fires.count > 1 ? "\(fires.count) fire times since the last look; run once" : nil)
+                enqueue(w, scheduledFor: iso, event: "fired", detail: fires.count > 1 ? "\(count) fire times since the last look; run once" : nil)
             } else if w.catchUp == .once {
-                log("\(stamp()) \(w.name): \(fires.count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up once: running now")
-                enqueue(w, scheduledFor: iso, event: "caught_up", detail: "\(fires.count) missed, the latest \(iso)")
+                log("\(stamp()) \(w.name): \(count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up once: running now")
+                enqueue(w, scheduledFor: iso, event: "caught_up", detail: "\(count) missed, the latest \(iso)")
             } else {
                 let next = w.cron.next(after: now).map { w.cron.localISO($0) } ?? "never"
-                log("\(stamp()) \(w.name): \(fires.count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up none: next at \(next)")
-                record(w, "missed", scheduledFor: iso, detail: "\(fires.count) missed; next at \(next)")
+                log("\(stamp()) \(w.name): \(count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up none: next at \(next)")
+                record(w, "missed", scheduledFor: iso, detail: "\(count) missed; next at \(next)")
             }
         }
     }

@@ -35,6 +35,18 @@ final class CronScheduleTests: XCTestCase {
         XCTAssertTrue(zones.isSuperset(of: ["America/New_York", "Europe/Berlin", "America/Sao_Paulo"]))
     }
 
+    /// A year of a minutely schedule missed: counted up to the limit, the latest found from the end.
+    func testLongDowntimeFindsTheLatestWithoutWalkingEveryFire() throws {
+        let s = try CronSchedule("* * * * *", timeZone: TimeZone(identifier: "Europe/Berlin")!)
+        let m = s.missed(after: try date("2025-12-02T10:00:30+01:00"), through: try date("2026-12-02T10:00:30+01:00"))
+        XCTAssertEqual(m.count, 1000)
+        XCTAssertTrue(m.more)
+        XCTAssertEqual(m.latest.map(s.localISO), "2026-12-02T10:00:00+01:00")
+        let few = s.missed(after: try date("2026-12-02T10:00:30+01:00"), through: try date("2026-12-02T10:03:00+01:00"))
+        XCTAssertEqual(few.count, 3)
+        XCTAssertFalse(few.more)
+    }
+
     func testInvalidExpressionsNameTheProblemAndColumn() throws {
         var checked = 0
         for f in try fixtures() where f["error"] != nil {
