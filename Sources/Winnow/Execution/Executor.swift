@@ -112,6 +112,7 @@ public final class Executor: @unchecked Sendable {
             try lineage.close()
             try? fm.removeItem(atPath: workFiles.dir)
             try? db.exec(LineageSchema.indexes)
+            if dataset != nil { try? db.exec(LineageSchema.incrementalIndexes) }
             // Leave a single self-contained file behind: readers need no -wal/-shm files.
             try? db.exec("PRAGMA journal_mode = DELETE")
             phaseDone("finish")

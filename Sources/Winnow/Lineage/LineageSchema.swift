@@ -372,6 +372,11 @@ CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, spli
             "ALTER TABLE inputs ADD COLUMN sha256 TEXT", "ALTER TABLE inputs ADD COLUMN change TEXT"],
     ]
 
+    /// Incremental pipelines also look documents up by run and input (superseding a changed input).
+    public static let incrementalIndexes = """
+CREATE INDEX IF NOT EXISTS documents_run_input ON documents(run_id, input);
+"""
+
     /// Applies the schema (idempotent) and records the version; migrates older files; refuses files from a newer Winnow.
     static func apply(to db: SQLiteDatabase) throws {
         let current = try db.query("PRAGMA user_version").rows.first?.first?.integer ?? 0

@@ -49,6 +49,8 @@ public final class Scheduler: @unchecked Sendable {
     private var busy: Set<String> = []
     private var running: [String: Executor] = [:]
     private var threads = 0
+    /// Log each spec when it is first watched (the long-running scheduler, `--dry-run`).
+    private var announce = true
     /// Per pipeline: when this scheduler last looked, and last wrote `last_checked`.
     private var memory: [String: (looked: Date, wrote: Date)] = [:]
     private var stopping = false
@@ -108,7 +110,9 @@ public final class Scheduler: @unchecked Sendable {
                 next[f] = w
                 names[w.name] = f
                 let when = cron.next(after: clock.now()).map { cron.localISO($0) } ?? "never"
-                log("\(stamp()) \(w.name): \(old[f] == nil ? "watching" : "reloaded") \(f) — cron \"\(cron.expression)\" in \(cron.timeZone.identifier), catch_up \(w.catchUp.rawValue); next \(when)")
+                if announce || old[f] != nil {
+                    log("\(stamp()) \(w.name): \(old[f] == nil ? "watching" : "reloaded") \(f) — cron \"\(cron.expression)\" in \(cron.timeZone.identifier), catch_up \(w.catchUp.rawValue); next \(when)")
+                }
             } catch {
                 log("\(stamp()) \(error) — not scheduled until the file changes")
                 reported[f] = mtime
@@ -146,7 +150,7 @@ public final class Scheduler: @unchecked Sendable {
     /// At start-up: reads the specs, and queues the scheduled runs that were stopped or killed, so they resume.
     public func start() {
         reload()
-        if pipelines.isEmpty { log("\(stamp()) no spec with a schedule under \(paths.joined(separator: ", ")) (yet): looking again every \(Int(options.poll)) s") }
+        if pipelines.isEmpty && announce { log("\(stamp()) no spec with a schedule under \(paths.joined(separator: ", ")) (yet): looking again every \(Int(options.poll)) s") }
         for w in pipelines {
             let last = withDB(w) { db in
                 try db.query("SELECT run_id, status, scheduled_for FROM runs WHERE pipeline = ? AND trigger = 'schedule' ORDER BY started_at DESC, rowid DESC LIMIT 1",
@@ -318,8 +322,10 @@ public final class Scheduler: @unchecked Sendable {
         cond.unlock()
     }
 
-    /// `--once`: start-up (resuming stopped runs), one look, the runs it starts; then returns.
+    /// `--once`: start-up (resuming stopped runs), one look, the runs it starts; then returns. Only what it does is
+    /// logged (a crontab line every minute would otherwise log every watched spec every minute).
     public func runOnce() {
+        announce = false
         start()
         check()
         waitIdle()
