@@ -37,6 +37,8 @@ struct DatasetPlan: Codable {
 
     static func directoryName(_ version: Int) -> String { String(format: "versions/v%06d", version) }
     var relativeDir: String { Self.directoryName(version) }
+    var newInputs: Int { inputs.filter { $0.change == "new" }.count }
+    var changedInputs: Int { inputs.filter { $0.change == "changed" }.count }
 
     /// Plans the next version for `pipeline` from the lineage of its finished versions and the files on disk.
     static func next(db: SQLiteDatabase, pipeline: Pipeline, files: [InputFile], continueSeries: Bool) throws -> DatasetPlan {

@@ -133,11 +133,7 @@ public final class Executor: @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys]   // stable across processes, so a resume can compare it
         let inputsJSON = try String(decoding: encoder.encode(inputs), as: UTF8.self)
         if !options.fresh {
-            let candidates = try db.query("""
-                SELECT run_id FROM runs WHERE pipeline = ? AND spec_sha256 = ? AND status IN ('running', 'interrupted', 'failed')
-                ORDER BY started_at DESC, rowid DESC LIMIT 1
-                """, [.text(pipeline.spec.name), .text(pipeline.sha256)])
-            if let id = candidates.rows.first?.first?.text {
+            if let id = try unfinishedRunID() {
                 let wf = WorkFiles(dir: workDir(id))
                 if let saved = try? readFileBytes(wf.plan), String(decoding: saved, as: UTF8.self) == inputsJSON {
                     try resume(id, wf)
@@ -232,7 +228,7 @@ public final class Executor: @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try startRun(planJSON: String(decoding: try encoder.encode(inputs), as: UTF8.self), extraInputs: next.touched)
-        observer?.log("version \(next.version)\(next.earlier.isEmpty ? " (a new series)" : " of the series started at version \(next.series)"): \(next.inputs.filter { $0.change == "new" }.count) new and \(next.inputs.filter { $0.change == "changed" }.count) changed input(s)")
+        observer?.log("version \(next.version)\(next.earlier.isEmpty ? " (a new series)" : " of the series started at version \(next.series)"): \(next.newInputs) new and \(next.changedInputs) changed input(s)")
         return false
     }
 
@@ -406,7 +402,7 @@ public final class Executor: @unchecked Sendable {
             try DatasetManifest.moveLatest(in: pipeline.outputDir, to: d.relativeDir)
             let total = (try? JSONParser.parse(Array(text.utf8)))?["documents"]?.intValue ?? 0
             let gone = d.supersessions.reduce(0) { $0 + $1.documents }
-            versionLine = "version \(d.version) (series \(d.series)): \(d.inputs.filter { $0.change == "new" }.count) new and \(d.inputs.filter { $0.change == "changed" }.count) changed input(s), \(kept) documents added\(gone > 0 ? ", \(gone) earlier documents superseded" : ""); the dataset holds \(total) documents in \(versions.count) version(s); latest → \(d.relativeDir)"
+            versionLine = "version \(d.version) (series \(d.series)): \(d.newInputs) new and \(d.changedInputs) changed input(s), \(kept) documents added\(gone > 0 ? ", \(gone) earlier documents superseded" : ""); the dataset holds \(total) documents in \(versions.count) version(s); latest → \(d.relativeDir)"
         }
         try db.exec("BEGIN IMMEDIATE")
         if let d = dataset {
@@ -415,7 +411,7 @@ public final class Executor: @unchecked Sendable {
                 INSERT INTO dataset_versions (pipeline, version, run_id, series, spec_sha256, path, created_at, inputs_new, inputs_changed, docs_in, docs_kept, docs_superseded)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(pipeline.spec.name), .integer(Int64(d.version)), .text(runID), .integer(Int64(d.series)), .text(pipeline.sha256), .text(d.relativeDir),
-                      .text(isoNow()), .integer(Int64(d.inputs.filter { $0.change == "new" }.count)), .integer(Int64(d.inputs.filter { $0.change == "changed" }.count)),
+                      .text(isoNow()), .integer(Int64(d.newInputs)), .integer(Int64(d.changedInputs)),
                       .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(d.supersessions.reduce(0) { $0 + $1.documents }))])
             try db.run("DELETE FROM superseded_inputs WHERE run_id = ?", [.text(runID)])
             for x in d.supersessions {
