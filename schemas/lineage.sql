@@ -1,4 +1,4 @@
--- Winnow lineage schema, version 2 (PRAGMA user_version = 2).
+-- Winnow lineage schema, version 3 (PRAGMA user_version = 3).
 -- One SQLite file records every run of a pipeline: what went in, what happened to every document,
 -- which shard it went to. Written by one writer per run (WAL, prepared statements, large
 -- transactions); read with `winnow lineage "SQL"` (read-only) or any SQLite client.
@@ -13,8 +13,10 @@ CREATE TABLE IF NOT EXISTS runs (
   spec_json     TEXT NOT NULL,             -- the canonical spec itself
   started_at    TEXT NOT NULL,             -- ISO 8601 UTC
   finished_at   TEXT,
-  status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
-  error         TEXT,                      -- why a failed run failed
+  status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'finished_with_errors', 'failed', 'interrupted', 'abandoned')),
+                                           -- finished_with_errors: parts of inputs could not be read (source_stats.unreadable,
+                                           -- errors.reason 'unreadable_input'); abandoned: never resumed (error says why)
+  error         TEXT,                      -- why a failed run failed, an abandoned one was given up, or what a run with errors missed
   trigger       TEXT NOT NULL DEFAULT 'manual', -- manual | schedule
   scheduled_for TEXT,                      -- trigger schedule: the fire time it ran for, ISO 8601 with the schedule's UTC offset
   version       INTEGER,                   -- incremental pipelines: the dataset version this run writes (see dataset_versions)
@@ -197,6 +199,7 @@ CREATE TABLE IF NOT EXISTS source_stats (
   docs_in     INTEGER NOT NULL DEFAULT 0,  -- documents read (bad lines not included)
   errors      INTEGER NOT NULL DEFAULT 0,  -- bad lines
   docs_out    INTEGER NOT NULL DEFAULT 0,  -- documents written to shards
+  unreadable  INTEGER NOT NULL DEFAULT 0,  -- parts of inputs that could not be read (truncated .gz/.zst, a file gone mid-run)
   PRIMARY KEY (run_id, source)
 );
 
@@ -341,7 +344,7 @@ CREATE VIEW IF NOT EXISTS run_inputs AS
 CREATE VIEW IF NOT EXISTS failed_runs AS
   SELECT r.run_id, r.pipeline, r.status, r.error, r.started_at,
          (SELECT max(task) FROM run_tasks t WHERE t.run_id = r.run_id) AS last_finished_task
-  FROM runs r WHERE r.status IN ('failed', 'interrupted', 'running');
+  FROM runs r WHERE r.status IN ('failed', 'interrupted', 'running', 'abandoned', 'finished_with_errors');
 
 -- Duplicate clusters: the kept document and the copies dropped in its favour.
 CREATE VIEW IF NOT EXISTS duplicate_clusters AS

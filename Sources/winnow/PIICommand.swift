@@ -23,19 +23,23 @@ struct PIICommand: ParsableCommand {
                 throw ValidationError("unknown kind \"\(unknown)\"; known: \(PIIScrubber.kindNames.joined(separator: ", "))")
             }
             let scanner = PIIScrubber.scanner(kinds: wanted, keepPrivateIPs: keepPrivateIPs)
-            try JSONLTexts.forEachRecord(input) { line, record in
-                guard let record, let text = record[textField]?.stringValue else {
-                    FileHandle.standardError.write(Data("\(input):\(line): no \"\(textField)\" string; skipped\n".utf8))
+            // The pipeline's own line parser: duplicate keys (last wins), a byte-order mark and bad lines read as a run reads them.
+            try JSONLTexts.forEachDocument(input, textField: textField, idField: idField) { line, item in
+                guard case .document(let id, let idIsNumber, let text, _) = item else {
+                    if case .bad(let reason, let message) = item {
+                        FileHandle.standardError.write(Data("\(input):\(line): \(reason) (\(message)); skipped\n".utf8))
+                    }
                     return
                 }
-                let id: JSONValue = record[idField] ?? .null
                 let scalars = Array(text.unicodeScalars)
                 let spans: [JSONValue] = scanner.scalarSpans(text).map { s in
                     var o: [(String, JSONValue)] = [("start", .number(Double(s.start))), ("end", .number(Double(s.end))), ("kind", .string(s.kind))]
                     if showValues { o.append(("value", .string(String(String.UnicodeScalarView(scalars[s.start..<s.end]))))) }
                     return .object(JSONObject(o))
                 }
-                print(JSONWriter.compact(.object(JSONObject([("id", id), ("spans", .array(spans))]))))
+                // A numeric id is printed as it was written (a Double would round ids past 2^53).
+                let idJSON = idIsNumber ? id! : JSONWriter.compact(id.map { .string($0) } ?? .null)
+                print("{\"id\":\(idJSON),\"spans\":\(JSONWriter.compact(.array(spans)))}")
             }
         }
     }

@@ -5,12 +5,18 @@ import Winnow
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline: shards and manifest in output.dir, one lineage row per document.",
-        discussion: "A run that was killed resumes when started again with the same spec and inputs (use --fresh to start over).")
+        discussion: """
+        A run that was killed resumes when started again with the same spec and inputs (use --fresh to start over).
+        Exit codes: 0 finished; 1 failed (the error says why; the run resumes when started again); 2 the spec is invalid; \
+        3 finished_with_errors: parts of the inputs could not be read (0 when the spec sets on_error to "skip"); \
+        130 interrupted (SIGINT, SIGTERM or SIGHUP).
+        """)
 
     @Argument(help: "The pipeline spec.") var spec: String
     @Option(help: "Worker threads (default: all cores).") var workers: Int?
     @Flag(help: "Do not record one lineage row per document (runs, inputs, counts and shards are still recorded).") var noLineage = false
-    @Flag(help: "Start a new run even if an unfinished run of this spec could be resumed.") var fresh = false
+    @Flag(help: "Start a new run even if an unfinished run of this spec could be resumed; the unfinished run is marked abandoned (default: resume).") var fresh = false
+    @Flag(help: "Write into an existing output.dir that holds files Winnow did not write (default: refuse). Those files are never deleted.") var force = false
     @Flag(help: "No progress line.") var quiet = false
     @Flag(name: .customLong("continue"), help: "Incremental pipelines: a changed spec adds a version to the current series instead of starting a new one (which processes every input again).") var continueSeries = false
 
@@ -27,6 +33,7 @@ struct Run: ParsableCommand {
         }
         options.recordDocuments = !noLineage
         options.fresh = fresh
+        options.force = force
         options.continueSeries = continueSeries
         let observer = TerminalProgress(quiet: quiet)
         options.progressInterval = observer.isTTY ? 0.5 : 10
@@ -37,9 +44,16 @@ struct Run: ParsableCommand {
             observer.clear()
             let invoked = CommandLine.arguments.first ?? "winnow"
             print(summary.render(command: invoked.contains("/") ? invoked : "winnow"), terminator: "")
+            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        } catch let e as ExitCode {
+            throw e
+        } catch let e as SpecValidationError {
+            observer.clear()
+            warn(e.description)
+            throw ExitCode(2)
         } catch {
             observer.clear()
-            warn("error: \(error)")
+            warn("error: \(describe(error))")
             throw ExitCode(error is RunCancelled ? 130 : 1)
         }
     }
@@ -86,11 +100,12 @@ final class TerminalProgress: RunObserver, @unchecked Sendable {
     }
 }
 
-/// SIGINT/SIGTERM ask the run to stop at a document boundary; a second signal exits at once.
+/// SIGINT, SIGTERM and SIGHUP (the terminal closed, the SSH session dropped) ask the run to stop at a document
+/// boundary, so it is recorded `interrupted` and resumes; a second signal exits at once.
 enum SignalStop {
     nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
     static func install(_ stop: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             var count = 0

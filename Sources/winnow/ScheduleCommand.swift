@@ -49,10 +49,15 @@ struct ScheduleCommand: ParsableCommand {
         let clock: SchedulerClock = try now.map { ManualClock(try Self.parseTime($0, "--now")) } ?? SystemClock()
         let scheduler = Scheduler(paths: paths, options: o, clock: clock, log: { warn($0) })
         if dryRun {
+            scheduler.readOnly = true
             scheduler.reload()
             let start = try from.map { try Self.parseTime($0, "--from") } ?? Date()
             let pipelines = scheduler.pipelines
-            if pipelines.isEmpty { throw fail("no spec under \(paths.joined(separator: ", ")) has a schedule") }
+            let invalid = scheduler.invalidSpecs
+            for s in invalid { print("invalid \(s.file): \(s.error)") }
+            if pipelines.isEmpty {
+                throw fail("no spec under \(paths.joined(separator: ", ")) has a schedule\(invalid.isEmpty ? "" : " that loads; \(invalid.count) spec file(s) cannot be read as specs (above)")")
+            }
             for w in pipelines {
                 var t = start
                 for _ in 0..<count {
@@ -61,12 +66,13 @@ struct ScheduleCommand: ParsableCommand {
                     t = n
                 }
             }
+            if !invalid.isEmpty { throw fail("\(invalid.count) spec file(s) under \(paths.joined(separator: ", ")) cannot be read as specs (listed above as \"invalid\")") }
             return
         }
         SignalStop.install { scheduler.stop() }
         if once {
             scheduler.runOnce()
-            if scheduler.failures > 0 { throw ExitCode(1) }
+            if scheduler.failures > 0 || !scheduler.invalidSpecs.isEmpty { throw ExitCode(1) }
         } else {
             scheduler.runForever()
         }

@@ -61,7 +61,7 @@ struct DatasetPlan: Codable {
         if let first = earlier.first {
             let rows = try db.query("""
                 SELECT i.input, i.size, i.mtime, i.sha256, i.change, i.run_id FROM inputs i JOIN runs r ON r.run_id = i.run_id
-                WHERE r.pipeline = ? AND r.status = 'finished'
+                WHERE r.pipeline = ? AND r.status IN ('finished', 'finished_with_errors')
                   AND (r.run_id IN (SELECT run_id FROM dataset_versions WHERE pipeline = ? AND series = ?)
                        OR (r.version IS NULL AND i.change = 'touched' AND r.started_at >= (SELECT started_at FROM runs WHERE run_id = ?)))
                 ORDER BY r.started_at, r.rowid

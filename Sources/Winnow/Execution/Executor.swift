@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     public var continueSeries = false
     /// Seconds between progress callbacks.
     public var progressInterval = 0.5
+    /// Write into an existing non-empty `output.dir` that Winnow did not create (`--force`); files Winnow did not
+    /// write are still never deleted.
+    public var force = false
     public init() {}
 }
 
@@ -46,6 +49,8 @@ public final class Executor: @unchecked Sendable {
     private(set) var datasetDir: String
     /// An incremental run's plan: its version, the earlier versions, what it processes and supersedes.
     private(set) var dataset: DatasetPlan?
+    /// The files Winnow wrote into `output.dir`: the only ones it ever deletes.
+    private(set) var ledger: OutputLedger!
 
     public init(pipeline: Pipeline, options: RunOptions = RunOptions(), observer: RunObserver? = nil) {
         self.pipeline = pipeline
@@ -67,16 +72,26 @@ public final class Executor: @unchecked Sendable {
     /// Runs the pipeline to the end (or resumes an unfinished run of the same spec and inputs).
     public func run() throws -> RunSummary {
         let fm = FileManager.default
+        if !pipeline.inputProblems.isEmpty {
+            throw SpecValidationError(file: pipeline.specPath, issues: pipeline.inputProblems)
+        }
         if pipeline.spec.incremental && !options.recordDocuments {
             throw FileError(pipeline.specPath, "an incremental pipeline needs per-document lineage (superseding a changed input, the dedup indexes' exclusions and dataset_documents read it); run it without --no-lineage")
         }
-        try fm.createDirectory(atPath: pipeline.outputDir, withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: (pipeline.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try checkOutputFolder()
+        try createFolder(pipeline.outputDir, "output.dir")
+        try createFolder((pipeline.lineagePath as NSString).deletingLastPathComponent, "the lineage file's folder")
         let lock = try OutputLock(dir: pipeline.outputDir)
         defer { lock.release() }
         if let stale = lock.takenOver { observer?.log("took over the lock of \(stale), which is gone") }
+        ledger = try OutputLedger(root: pipeline.outputDir)
+        ledger.activate()
+        defer { ledger.deactivate() }
+        let orphans = ledger.removeOrphanedTemporaries()
+        if !orphans.isEmpty { observer?.log("removed \(orphans.count) temporary file(s) a killed run left behind: \(orphans.prefix(3).joined(separator: ", "))\(orphans.count > 3 ? ", …" : "")") }
 
         db = try LineageStore.openForWriting(pipeline.lineagePath)
+        try provideGeneratedSalt()
         let resumed: Bool
         if pipeline.spec.incremental {
             guard let r = try startOrResumeIncremental() else { return try finishWithNothingNew() }
@@ -100,6 +115,7 @@ public final class Executor: @unchecked Sendable {
             for stage in 1...plan.stageCount {
                 if cancelFlag.isSet { throw RunCancelled() }
                 try runStage(stage)
+                if stage == 1 { try checkErrorFraction() }
                 phaseDone("stage \(stage)/\(plan.stageCount)")
                 if stage < plan.stageCount { try reduce(barrier: stage); phaseDone("reduce \(plan.barriers[stage - 1].step.name)") }
             }
@@ -126,24 +142,110 @@ public final class Executor: @unchecked Sendable {
         }
     }
 
+    // MARK: - Output folder
+
+    /// Refuses an existing `output.dir` that is not a folder, or that holds files and was not made by Winnow (unless
+    /// `force`): a new run clears the shards of earlier runs, and someone else's files must never look like those.
+    private func checkOutputFolder() throws {
+        let dir = pipeline.outputDir
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw FileError(dir, "output.dir exists and is not a folder") }
+        if options.force || OutputLedger.isWinnowFolder(dir) { return }
+        let l = pipeline.lineagePath
+        let foreign = OutputLedger.foreignEntries(dir, ignoring: [l, l + "-wal", l + "-shm", l + "-journal", GeneratedSalt.path(beside: l)])
+        guard foreign.isEmpty else {
+            let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) entries)" : "")
+            throw FileError(dir, "output.dir already holds files Winnow did not write (\(shown)). Give a new or empty folder, or pass --force to write beside them (Winnow deletes only files it recorded writing, so they stay untouched)")
+        }
+    }
+
+    /// `mkdir -p` with the OS's reason on failure ("Not a directory" when a file is in the way).
+    private func createFolder(_ path: String, _ what: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw FileError(path, "cannot create \(what) (\(prefix): \(String(cString: strerror(errno))))")
+            }
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw FileError(path, "cannot create \(what) (a file, not a folder, is in the way)")
+        }
+    }
+
+    /// Hands the output folder's generated salt to `pii` steps that hash without a salt in the spec.
+    private func provideGeneratedSalt() throws {
+        let scrubbers = pipeline.steps.compactMap { step -> PIIScrubber? in
+            if case .document(let s) = step { return s as? PIIScrubber }
+            return nil
+        }.filter(\.usesGeneratedSalt)
+        guard !scrubbers.isEmpty else { return }
+        let salt = try GeneratedSalt.loadOrCreate(beside: pipeline.lineagePath)
+        for s in scrubbers { s.useGeneratedSalt(salt) }
+    }
+
+    /// After stage 1: more bad lines than `max_error_fraction` of all lines read stops the run.
+    private func checkErrorFraction() throws {
+        try lineage.sync()
+        let r = try db.query("SELECT coalesce(sum(errors), 0), coalesce(sum(docs_in), 0) FROM source_stats WHERE run_id = ?", [.text(runID)]).rows.first
+        let bad = Int(r?[0].integer ?? 0), good = Int(r?[1].integer ?? 0)
+        let limit = pipeline.spec.maxErrorFraction
+        guard bad + good > 0, Double(bad) / Double(bad + good) > limit else { return }
+        throw TooManyBadLines(bad: bad, lines: bad + good, limit: limit, lineagePath: pipeline.lineagePath, runID: runID)
+    }
+
     // MARK: - Run bookkeeping
 
     private func startOrResume() throws -> Bool {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]   // stable across processes, so a resume can compare it
         let inputsJSON = try String(decoding: encoder.encode(inputs), as: UTF8.self)
-        if !options.fresh {
-            if let id = try unfinishedRunID() {
-                let wf = WorkFiles(dir: workDir(id))
-                if let saved = try? readFileBytes(wf.plan), String(decoding: saved, as: UTF8.self) == inputsJSON {
-                    try resume(id, wf)
-                    return true
-                }
+        if let id = try unfinishedRunID() {
+            let wf = WorkFiles(dir: workDir(id))
+            let saved = try? readFileBytes(wf.plan)
+            if !options.fresh, let saved, String(decoding: saved, as: UTF8.self) == inputsJSON {
+                try resume(id, wf)
+                return true
             }
+            let earlier = saved.flatMap { try? JSONDecoder().decode([InputFile].self, from: Data($0)) }
+            try abandon(id, because: options.fresh ? "a new run was started with --fresh" : inputsChanged(from: earlier, to: inputs))
         }
+        try abandonOtherUnfinishedRuns()
         try removeStaleOutputs()
         try startRun(planJSON: inputsJSON, extraInputs: [])
         return false
+    }
+
+    /// Why a run's plan no longer fits its inputs, in a line.
+    private func inputsChanged(from earlier: [InputFile]?, to now: [InputFile]) -> String {
+        guard let earlier else { return "its plan is missing from the work folder, so it cannot be resumed" }
+        let before = Dictionary(earlier.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(now.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let added = after.keys.filter { before[$0] == nil }.count, removed = before.keys.filter { after[$0] == nil }.count
+        let changed = after.filter { k, v in before[k].map { $0.size != v.size || $0.mtime != v.mtime } ?? false }
+        var parts: [String] = []
+        if added > 0 { parts.append("\(added) added") }
+        if removed > 0 { parts.append("\(removed) removed") }
+        if !changed.isEmpty { parts.append("\(changed.count) changed (e.g. \(pipeline.displayPath(changed.keys.sorted()[0])))") }
+        return "its inputs changed before it could resume: " + (parts.isEmpty ? "a different plan" : parts.joined(separator: ", "))
+    }
+
+    /// Marks run `id` abandoned (it will never be resumed), says why, and removes its work folder.
+    private func abandon(_ id: String, because reason: String) throws {
+        try db.run("UPDATE runs SET status = 'abandoned', error = ?, finished_at = ? WHERE run_id = ?", [.text(reason), .text(isoNow()), .text(id)])
+        try? FileManager.default.removeItem(atPath: workDir(id))
+        observer?.log("run \(id) abandoned: \(reason)")
+    }
+
+    /// Unfinished runs of this pipeline in this output folder with another spec can never be resumed either (the
+    /// lock is ours, so no process is running them).
+    private func abandonOtherUnfinishedRuns() throws {
+        let rows = try db.query("""
+            SELECT run_id FROM runs WHERE pipeline = ? AND output_dir = ? AND spec_sha256 != ? AND status IN ('running', 'interrupted')
+            """, [.text(pipeline.spec.name), .text(pipeline.outputDir), .text(pipeline.sha256)]).rows
+        for r in rows { if let id = r.first?.text { try abandon(id, because: "the spec changed (a new SHA-256) before it could resume") } }
     }
 
     /// The unfinished run of this spec a new start would resume, if any.
@@ -204,15 +306,18 @@ public final class Executor: @unchecked Sendable {
     /// next version. Nil when no input is new or changed.
     private func startOrResumeIncremental() throws -> Bool? {
         let files = try Planner.inputFiles(for: pipeline)
-        if !options.fresh, let id = try unfinishedRunID() {
+        if let id = try unfinishedRunID() {
             let wf = WorkFiles(dir: workDir(id))
-            if let saved = try? readFileBytes(wf.datasetPlan), let planned = try? JSONDecoder().decode(DatasetPlan.self, from: Data(saved)),
+            let planned = (try? readFileBytes(wf.datasetPlan)).flatMap { try? JSONDecoder().decode(DatasetPlan.self, from: Data($0)) }
+            if !options.fresh, let planned,
                planned.inputs.allSatisfy({ f in files.contains { $0.path == f.path && $0.size == f.size && $0.mtime == f.mtime } }) {
-                useDataset(planned)
+                try useDataset(planned)
                 try resume(id, wf)
                 return true
             }
+            try abandon(id, because: options.fresh ? "a new run was started with --fresh" : inputsChanged(from: planned?.inputs, to: files))
         }
+        try abandonOtherUnfinishedRuns()
         let next = try DatasetPlan.next(db: db, pipeline: pipeline, files: files, continueSeries: options.continueSeries)
         if next.inputs.isEmpty {
             dataset = nil
@@ -221,10 +326,10 @@ public final class Executor: @unchecked Sendable {
             observer?.log("nothing new: no input is new or changed since the last version\(next.touched.isEmpty ? "" : " (\(next.touched.count) touched, same bytes)")")
             return nil
         }
-        useDataset(next)
-        // A folder of this number can only be what a run that never finished left behind.
-        try? FileManager.default.removeItem(atPath: datasetDir)
-        try FileManager.default.createDirectory(atPath: datasetDir, withIntermediateDirectories: true)
+        try useDataset(next)
+        // A folder of this number can only hold what a run that never finished left behind: its recorded files go.
+        try ledger.removeRecorded(under: next.relativeDir)
+        try createFolder(datasetDir, "the version folder")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try startRun(planJSON: String(decoding: try encoder.encode(inputs), as: UTF8.self), extraInputs: next.touched)
@@ -232,10 +337,14 @@ public final class Executor: @unchecked Sendable {
         return false
     }
 
-    private func useDataset(_ d: DatasetPlan) {
+    /// Takes `d` as this run's plan. An input that cannot be cut into partitions is an error naming it: nothing is
+    /// recorded yet, so the next run reads it again.
+    private func useDataset(_ d: DatasetPlan) throws {
+        do { partitions = try Planner.partitions(for: pipeline, inputs: d.inputs) } catch let e as FileError {
+            throw FileError(e.path, "\(e.message); the run stopped before recording anything, so the next run reads this input again")
+        }
         dataset = d
         inputs = d.inputs
-        partitions = (try? Planner.partitions(for: pipeline, inputs: d.inputs)) ?? []
         datasetDir = (pipeline.outputDir as NSString).appendingPathComponent(d.relativeDir)
     }
 
@@ -265,18 +374,12 @@ public final class Executor: @unchecked Sendable {
         try db.exec("COMMIT")
     }
 
-    /// A new run starts from an output folder without earlier shards (or their half-written temporary
-    /// files), so the folder holds exactly what the manifest lists.
+    /// A new run starts from an output folder without earlier runs' shards, manifest and token files (nor their
+    /// half-written temporary files), so the folder holds what the manifest lists — and only files the ledger says
+    /// Winnow wrote there are removed.
     private func removeStaleOutputs() throws {
-        let fm = FileManager.default
-        let dir = datasetDir
-        for f in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where f.hasPrefix("shard-") && f.contains(".jsonl") {
-            try fm.removeItem(atPath: (dir as NSString).appendingPathComponent(f))
-        }
-        try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent("manifest.json"))
-        for name in TokenShardFormat.allCases.map(\.rawValue) + ["tokenizer.json"] {
-            try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
-        }
+        let removed = try ledger.removeRecorded()
+        if !removed.isEmpty { observer?.log("removed \(removed.count) file(s) earlier runs wrote to \(pipeline.outputDir)") }
     }
 
     private func workDir(_ id: String) -> String { (pipeline.outputDir as NSString).appendingPathComponent(".winnow/\(id)") }
@@ -419,10 +522,13 @@ public final class Executor: @unchecked Sendable {
                            [.text(runID), .text(x.input), .text(x.earlierRunID), .integer(Int64(x.documents))])
             }
         }
+        let unreadable = Int(try db.query("SELECT coalesce(sum(unreadable), 0) FROM source_stats WHERE run_id = ?", [.text(runID)]).rows.first?.first?.integer ?? 0)
         try db.run("""
-            UPDATE runs SET status = 'finished', finished_at = ?, docs_in = ?, docs_kept = ?, docs_dropped = ?, docs_error = ?, shards = ?
+            UPDATE runs SET status = ?, error = ?, finished_at = ?, docs_in = ?, docs_kept = ?, docs_dropped = ?, docs_error = ?, shards = ?
             WHERE run_id = ?
-            """, [.text(isoNow()), .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(docsIn - kept)),
+            """, [.text(unreadable > 0 ? "finished_with_errors" : "finished"),
+                  unreadable > 0 ? .text("\(unreadable) part(s) of the inputs could not be read (errors.reason = 'unreadable_input')") : .null,
+                  .text(isoNow()), .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(docsIn - kept)),
                   .integer(Int64(errors)), .integer(Int64(shards.count)), .text(runID)])
         try db.exec("COMMIT")
         let steps = try db.query("SELECT step_index, step, kind, docs_in, docs_out, dropped, seconds FROM step_stats WHERE run_id = ? ORDER BY step_index",
@@ -438,6 +544,8 @@ public final class Executor: @unchecked Sendable {
                                  documentRows: options.recordDocuments, exampleDroppedID: dropped)
         summary.mixture = tokens?.mixture ?? []
         summary.versionLine = versionLine
+        summary.unreadableParts = unreadable
+        summary.errorsAccepted = pipeline.spec.onErrorGiven && pipeline.spec.onError == .skip
         return summary
     }
 
@@ -520,7 +628,7 @@ public final class OutputLock {
     public init(dir: String) throws {
         path = (dir as NSString).appendingPathComponent(".winnow.lock")
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileError(path, "cannot create the lock file") }
+        guard fd >= 0 else { throw FileError(path, "cannot create the lock file that keeps two runs out of this output folder (\(String(cString: strerror(errno))))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             fd = -1
@@ -548,4 +656,17 @@ public struct OutputLocked: Error, CustomStringConvertible {
 /// Winnow's version, recorded with every run.
 public enum Winnow {
     public static let version = "0.1.0"
+}
+
+/// More bad lines than `max_error_fraction` of the lines read: the run stops once stage 1 has read everything.
+public struct TooManyBadLines: Error, CustomStringConvertible {
+    public let bad: Int
+    public let lines: Int
+    public let limit: Double
+    public let lineagePath: String
+    public let runID: String
+    public var description: String {
+        String(format: "%d of %d input lines (%.1f%%) could not be read as documents, more than max_error_fraction %g allows; the run stopped. ", bad, lines, 100 * Double(bad) / Double(lines), limit)
+            + "See why: winnow lineage --db \(lineagePath) \"select reason, count(*), min(input || ':' || line) from errors where run_id = '\(runID)' group by 1\""
+    }
 }

@@ -62,6 +62,10 @@ enum Planner {
                 // stat, not FileManager's attributes: those describe a symbolic link itself, not the file it names.
                 var st = stat()
                 guard stat(path, &st) == 0 else { throw FileError(path, "cannot read (\(String(cString: strerror(errno))))") }
+                // Checked again at run time: a spec validated earlier may now name a FIFO, which would block the read forever.
+                guard (st.st_mode & S_IFMT) == S_IFREG else {
+                    throw FileError(path, "is not a regular file (a FIFO, socket, device or folder); only regular files and symbolic links to them are inputs")
+                }
                 let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
                 inputs.append(InputFile(sourceIndex: si, path: path, input: pipeline.displayPath(path), size: Int64(st.st_size), mtime: mtime))
             }
@@ -78,8 +82,13 @@ enum Planner {
     /// Cuts `inputs` (in their order) into partitions: a file, or byte ranges of a large uncompressed JSONL file.
     static func partitions(for pipeline: Pipeline, inputs: [InputFile]) throws -> [Partition] {
         var parts: [Partition] = []
+        let failing = ProcessInfo.processInfo.environment["WINNOW_TEST_UNPLANNABLE"]
         for f in inputs {
             let si = f.sourceIndex, path = f.path, size = f.size
+            // Test hook (fault injection, as SQLite's tests do): planning this input fails as an unreadable file would.
+            if let failing, !failing.isEmpty, (path as NSString).lastPathComponent == failing {
+                throw FileError(path, "cannot be planned (WINNOW_TEST_UNPLANNABLE)")
+            }
             let splittable = pipeline.sources[si].spec.format == .jsonl && Compression(path: path) == .none
             let chunk = Int64(pipeline.spec.partitionBytes)
             guard splittable && size > chunk else {

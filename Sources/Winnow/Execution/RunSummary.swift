@@ -36,11 +36,29 @@ public struct RunSummary: Sendable {
     public var mixture: [MixtureRow] = []
     /// Incremental runs: the version written (or that nothing was new).
     public var versionLine: String? = nil
+    /// Parts of inputs that could not be read (the run's status is then `finished_with_errors`).
+    public var unreadableParts = 0
+    /// The spec chose `on_error: "skip"` itself, so unreadable parts do not make the command fail.
+    public var errorsAccepted = false
+
+    /// `finished`, or `finished_with_errors` when parts of inputs could not be read.
+    public var status: String { unreadableParts > 0 ? "finished_with_errors" : "finished" }
+
+    /// The exit code `winnow run` uses when a run finished with unreadable input parts (documented in the README).
+    public static let exitFinishedWithErrors: Int32 = 3
+
+    /// What the command should exit with: 0, or `exitFinishedWithErrors` unless the spec accepted errors.
+    public var exitCode: Int32 { unreadableParts > 0 && !errorsAccepted ? Self.exitFinishedWithErrors : 0 }
 
     /// A plain-text report: the funnel per step and source, the shards, where lineage is, queries to try.
     /// `command` is how the user invokes winnow (e.g. `.build/release/winnow`).
     public func render(command: String = "winnow") -> String {
-        var out = "run \(runID) (\(pipeline))\(resumed ? " — resumed" : "") finished in \(String(format: "%.1f", elapsed)) s\n\n"
+        var out = "run \(runID) (\(pipeline))\(resumed ? " — resumed" : "") \(unreadableParts > 0 ? "finished WITH ERRORS" : "finished") in \(String(format: "%.1f", elapsed)) s\n\n"
+        if unreadableParts > 0 {
+            out += "\(unreadableParts) part(s) of the inputs could not be read; everything before the damage was processed. Status: finished_with_errors"
+            out += errorsAccepted ? " (on_error \"skip\" in the spec: exit code 0).\n" : " (exit code \(Self.exitFinishedWithErrors); set on_error to \"skip\" to accept this).\n"
+            out += "  \(command) lineage --db \(lineagePath) \"select input, line, message from errors where run_id = '\(runID)' and reason = 'unreadable_input'\"\n\n"
+        }
         let history = "  \(command) lineage --db \(lineagePath) \"select * from version_history\"   # what each run added\n"
         if let versionLine, documentsIn == 0, shards.isEmpty {   // an incremental run with nothing new
             return out + versionLine + "\nlineage: \(lineagePath)\n\ntry:\n" + history

@@ -198,6 +198,7 @@ struct StageWorker {
                 } catch let e as FileError {
                     // A truncated or corrupt compressed file: the documents before the damage are kept; the
                     // damage is one bad "line" after the last one read (or the run stops, as the spec says).
+                    sourceStat.unreadable += 1
                     try recordBad(line: lastLine + 1, reason: "unreadable_input", message: e.message)
                 }
             } else {

@@ -88,6 +88,7 @@ final class AtomicCompressedWriter {
         sha = checksum ? SHA256() : nil
         self.compression = compression
         tmpPath = path + ".tmp-\(getpid())"
+        try OutputLedger.noteWriting(path)
         out = try RawFileWriter(path: tmpPath)
         if durable { out.writebackEvery = 16 << 20 }
         switch compression {

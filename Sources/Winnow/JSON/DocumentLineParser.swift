@@ -1,5 +1,6 @@
 /// The JSONL hot path: validates one line as a JSON object, decodes only the text and id fields,
-/// and keeps every other field as raw JSON bytes (no re-serialisation).
+/// and keeps every other field as raw JSON bytes (no re-serialisation). A key given twice keeps its last value
+/// (as Python's `json`, and so datatrove, read it) at its first position; `duplicateKeys` names such keys.
 struct DocumentLineParser {
     /// Why a line could not become a document; `code` is the lineage `reason`.
     struct Failure: Error {
@@ -17,8 +18,15 @@ struct DocumentLineParser {
     var rawText: [UInt8] = []
     var id: [UInt8] = []
     var hasID = false
+    /// Whether the id was a JSON string (else a number).
+    var idWasString = false
     var metadata: [UInt8] = []
+    /// Keys that occurred more than once in the last line (empty for almost every line).
+    var duplicateKeys: [String] = []
     private var keyScratch: [UInt8] = []
+    /// The last line's metadata keys (decoded, back to back) and where each key's `"key":value` sits in `metadata`.
+    private var metaKeyBytes: [UInt8] = []
+    private var metaEntries: [(key: Range<Int>, entry: Range<Int>)] = []
 
     init(textField: String, idField: String) {
         textKey = Array(textField.utf8)
@@ -32,10 +40,16 @@ struct DocumentLineParser {
         rawText.removeAll(keepingCapacity: true)
         id.removeAll(keepingCapacity: true)
         metadata.removeAll(keepingCapacity: true)
+        metaKeyBytes.removeAll(keepingCapacity: true)
+        metaEntries.removeAll(keepingCapacity: true)
+        if !duplicateKeys.isEmpty { duplicateKeys.removeAll() }
         hasID = false
+        idWasString = false
+        var metadataDuplicated = false
         var i = 0
         let n = line.count
         var hasText = false
+        var seenID = false, seenText = false
         @inline(__always) func ws() { while i < n, line[i] == 0x20 || line[i] == 0x09 || line[i] == 0x0D || line[i] == 0x0A { i += 1 } }
         ws()
         guard i < n, line[i] == UInt8(ascii: "{") else {
@@ -59,18 +73,21 @@ struct DocumentLineParser {
                 ws()
                 guard i < n else { return Failure(code: "invalid_json", message: "unexpected end of line") }
                 if keyScratch == textKey {
-                    guard line[i] == 0x22 else {
-                        if let f = JSONScan.skipValue(line, &i, depth: 0) { return f }
-                        return Failure(code: "text_not_string", message: "field \"\(String(decoding: textKey, as: UTF8.self))\" is not a string")
-                    }
-                    let rawStart = i + 1
-                    if let f = JSONScan.string(line, &i, decodeInto: &text) { return f }
-                    rawText.append(contentsOf: UnsafeBufferPointer(rebasing: line[rawStart..<i - 1]))
-                    hasText = true
+                    if seenText { duplicateKeys.append(String(decoding: keyScratch, as: UTF8.self)); text.removeAll(keepingCapacity: true); rawText.removeAll(keepingCapacity: true); hasText = false }
+                    seenText = true
+                    if line[i] == 0x22 {
+                        let rawStart = i + 1
+                        if let f = JSONScan.string(line, &i, decodeInto: &text) { return f }
+                        rawText.append(contentsOf: UnsafeBufferPointer(rebasing: line[rawStart..<i - 1]))
+                        hasText = true
+                    } else if let f = JSONScan.skipValue(line, &i, depth: 0) { return f }
                 } else if keyScratch == idKey {
+                    if seenID { duplicateKeys.append(String(decoding: keyScratch, as: UTF8.self)); id.removeAll(keepingCapacity: true); hasID = false }
+                    seenID = true
                     if line[i] == 0x22 {
                         if let f = JSONScan.string(line, &i, decodeInto: &id) { return f }
                         hasID = true
+                        idWasString = true
                     } else {
                         let vStart = i
                         if let f = JSONScan.skipValue(line, &i, depth: 0) { return f }
@@ -85,10 +102,21 @@ struct DocumentLineParser {
                 } else {
                     let vStart = i
                     if let f = JSONScan.skipValue(line, &i, depth: 0) { return f }
+                    let keyAt = metaKeyBytes.count
+                    metaKeyBytes.append(contentsOf: keyScratch)
+                    let key = keyAt..<metaKeyBytes.count
+                    if metaEntries.contains(where: { metaKeyBytes[$0.key].elementsEqual(metaKeyBytes[key]) }) {
+                        if !metadataDuplicated || !duplicateKeys.contains(String(decoding: keyScratch, as: UTF8.self)) {
+                            duplicateKeys.append(String(decoding: keyScratch, as: UTF8.self))
+                        }
+                        metadataDuplicated = true
+                    }
+                    let entryStart = metadata.count + 1
                     metadata.append(metadata.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
                     metadata.append(contentsOf: UnsafeBufferPointer(rebasing: line[keyStart..<keyEnd]))
                     metadata.append(UInt8(ascii: ":"))
                     metadata.append(contentsOf: UnsafeBufferPointer(rebasing: line[vStart..<i]))
+                    metaEntries.append((key, entryStart..<metadata.count))
                 }
                 ws()
                 guard i < n else { return Failure(code: "invalid_json", message: "unexpected end of line (unterminated object)") }
@@ -99,7 +127,11 @@ struct DocumentLineParser {
         }
         ws()
         if i != n { return Failure(code: "invalid_json", message: "unexpected content after the object at byte \(i)") }
+        if metadataDuplicated { keepLastValues() }
         if !metadata.isEmpty { metadata.append(UInt8(ascii: "}")) }
+        if seenText && !hasText {
+            return Failure(code: "text_not_string", message: "field \"\(String(decoding: textKey, as: UTF8.self))\" is not a string")
+        }
         if !hasText {
             return Failure(code: "missing_text", message: "no \"\(String(decoding: textKey, as: UTF8.self))\" field")
         }
@@ -111,6 +143,21 @@ struct DocumentLineParser {
             }
         }
         return nil
+    }
+
+    /// Rebuilds `metadata` (without its closing brace) with one entry per key: the first key's position, the last
+    /// key's value.
+    private mutating func keepLastValues() {
+        var rebuilt: [UInt8] = []
+        rebuilt.reserveCapacity(metadata.count)
+        for (n, e) in metaEntries.enumerated() {
+            let key = metaKeyBytes[e.key]
+            if metaEntries[..<n].contains(where: { metaKeyBytes[$0.key].elementsEqual(key) }) { continue }
+            let last = metaEntries.last { metaKeyBytes[$0.key].elementsEqual(key) }!
+            rebuilt.append(rebuilt.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            rebuilt.append(contentsOf: metadata[last.entry])
+        }
+        metadata = rebuilt
     }
 
     /// The decoded text as a String, validating its UTF-8 in the same pass; a failure if it is invalid.

@@ -2,10 +2,10 @@
 /// the code applies it to every lineage file it opens for writing.
 public enum LineageSchema {
     /// Bumped with every change; older files are migrated by `migrations`.
-    public static let version = 2
+    public static let version = 3
 
     public static let sql = """
--- Winnow lineage schema, version 2 (PRAGMA user_version = 2).
+-- Winnow lineage schema, version 3 (PRAGMA user_version = 3).
 -- One SQLite file records every run of a pipeline: what went in, what happened to every document,
 -- which shard it went to. Written by one writer per run (WAL, prepared statements, large
 -- transactions); read with `winnow lineage "SQL"` (read-only) or any SQLite client.
@@ -20,8 +20,10 @@ CREATE TABLE IF NOT EXISTS runs (
   spec_json     TEXT NOT NULL,             -- the canonical spec itself
   started_at    TEXT NOT NULL,             -- ISO 8601 UTC
   finished_at   TEXT,
-  status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
-  error         TEXT,                      -- why a failed run failed
+  status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'finished_with_errors', 'failed', 'interrupted', 'abandoned')),
+                                           -- finished_with_errors: parts of inputs could not be read (source_stats.unreadable,
+                                           -- errors.reason 'unreadable_input'); abandoned: never resumed (error says why)
+  error         TEXT,                      -- why a failed run failed, an abandoned one was given up, or what a run with errors missed
   trigger       TEXT NOT NULL DEFAULT 'manual', -- manual | schedule
   scheduled_for TEXT,                      -- trigger schedule: the fire time it ran for, ISO 8601 with the schedule's UTC offset
   version       INTEGER,                   -- incremental pipelines: the dataset version this run writes (see dataset_versions)
@@ -204,6 +206,7 @@ CREATE TABLE IF NOT EXISTS source_stats (
   docs_in     INTEGER NOT NULL DEFAULT 0,  -- documents read (bad lines not included)
   errors      INTEGER NOT NULL DEFAULT 0,  -- bad lines
   docs_out    INTEGER NOT NULL DEFAULT 0,  -- documents written to shards
+  unreadable  INTEGER NOT NULL DEFAULT 0,  -- parts of inputs that could not be read (truncated .gz/.zst, a file gone mid-run)
   PRIMARY KEY (run_id, source)
 );
 
@@ -348,7 +351,7 @@ CREATE VIEW IF NOT EXISTS run_inputs AS
 CREATE VIEW IF NOT EXISTS failed_runs AS
   SELECT r.run_id, r.pipeline, r.status, r.error, r.started_at,
          (SELECT max(task) FROM run_tasks t WHERE t.run_id = r.run_id) AS last_finished_task
-  FROM runs r WHERE r.status IN ('failed', 'interrupted', 'running');
+  FROM runs r WHERE r.status IN ('failed', 'interrupted', 'running', 'abandoned', 'finished_with_errors');
 
 -- Duplicate clusters: the kept document and the copies dropped in its favour.
 CREATE VIEW IF NOT EXISTS duplicate_clusters AS
@@ -372,6 +375,20 @@ CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, spli
             "ALTER TABLE inputs ADD COLUMN sha256 TEXT", "ALTER TABLE inputs ADD COLUMN change TEXT"],
     ]
 
+    /// Version 3 allows two more run statuses. SQLite cannot change a CHECK constraint in place, so `runs` is
+    /// rebuilt from its current definition in `sql` and its rows copied by column name (views are dropped first).
+    static func rebuildRuns(_ db: SQLiteDatabase) throws {
+        guard let start = sql.range(of: "CREATE TABLE IF NOT EXISTS runs ("), let end = sql.range(of: "\n);", range: start.upperBound..<sql.endIndex) else {
+            throw SQLiteError(code: 0, message: "lineage schema: no runs table in the schema text")
+        }
+        let create = String(sql[start.lowerBound..<end.upperBound]).replacingOccurrences(of: "EXISTS runs (", with: "EXISTS runs_rebuilt (")
+        let columns = try db.query("PRAGMA table_info(runs)").rows.compactMap { $0[1].text }.map { "\"\($0)\"" }.joined(separator: ", ")
+        try db.exec(create)
+        try db.exec("INSERT INTO runs_rebuilt (\(columns)) SELECT \(columns) FROM runs")
+        try db.exec("DROP TABLE runs")
+        try db.exec("ALTER TABLE runs_rebuilt RENAME TO runs")
+    }
+
     /// Incremental pipelines also look documents up by run and input (superseding a changed input).
     public static let incrementalIndexes = """
 CREATE INDEX IF NOT EXISTS documents_run_input ON documents(run_id, input);
@@ -386,10 +403,19 @@ CREATE INDEX IF NOT EXISTS documents_run_input ON documents(run_id, input);
         let hasRuns = try !db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").rows.isEmpty
         if hasRuns && current < Int64(version) {
             try db.exec("BEGIN IMMEDIATE")
-            for v in (Int(current) + 1)...version { for statement in migrations[v] ?? [] { try db.exec(statement) } }
-            // Views are re-created from the current text.
+            // Views are re-created from the current text (and must not hold on to a table being rebuilt).
             for row in try db.query("SELECT name FROM sqlite_master WHERE type = 'view'").rows {
                 if let name = row.first?.text { try db.exec("DROP VIEW \"\(name)\"") }
+            }
+            for v in (Int(current) + 1)...version {
+                for statement in migrations[v] ?? [] { try db.exec(statement) }
+                if v == 3 {
+                    try rebuildRuns(db)
+                    // Files from version 1 may predate source_stats (the schema text creates it whole).
+                    if try !db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'source_stats'").rows.isEmpty {
+                        try db.exec("ALTER TABLE source_stats ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0")
+                    }
+                }
             }
             try db.exec("COMMIT")
         }

@@ -31,26 +31,76 @@ public enum LineageStore {
         return db
     }
 
-    /// Opens a lineage file so that nothing can change it.
+    /// Opens a lineage file so that nothing can change it, and so that no statement can reach another file:
+    /// `ATTACH` (which creates files) and `DETACH` are denied by an authorizer. A WAL-mode file on read-only media
+    /// (where SQLite cannot create its `-shm` file) is opened immutable instead.
     public static func openReadOnly(_ path: String) throws -> SQLiteDatabase {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw LineageError("\(path): no lineage file here (run a pipeline first, or pass --db PATH)")
         }
-        return try SQLiteDatabase(path: path, readOnly: true)
+        guard !isDir.boolValue else { throw LineageError("\(path): is a folder, not a lineage file (pass --db FOLDER/lineage.db)") }
+        var db = try SQLiteDatabase(path: path, readOnly: true)
+        do {
+            _ = try db.query("SELECT count(*) FROM sqlite_master")
+        } catch let e as SQLiteError where [SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_IOERR, SQLITE_BUSY].contains(e.code & 0xFF) {
+            db = try SQLiteDatabase(path: path, readOnly: true, immutable: true)
+            _ = try db.query("SELECT count(*) FROM sqlite_master")
+        } catch let e as SQLiteError {
+            throw LineageError(e.message.hasPrefix(path) ? e.message : "\(path): \(e.message)")
+        }
+        sqlite3_set_authorizer(db.handle, { _, action, _, _, _, _ in
+            action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK
+        }, nil)
+        return db
     }
 
-    /// Runs `sql` read-only. A statement that would write fails with a clear message and the file is untouched.
+    /// Runs one SQL statement read-only. A statement that would write (`VACUUM INTO` included), reach another file
+    /// (`ATTACH`) or come with more statements after it is refused with a clear message; the file is untouched.
     public static func query(_ path: String, _ sql: String) throws -> QueryResult {
         let db = try openReadOnly(path)
         do {
+            try checkSingleReadOnlyStatement(db, sql)
             let r = try db.query(sql)
             return QueryResult(columns: r.columns, rows: r.rows)
+        } catch let e as LineageError {
+            throw e
+        } catch let e as SQLiteError where e.code == SQLITE_AUTH {
+            throw LineageError("winnow lineage reads one lineage file: ATTACH and DETACH are not allowed (\(e.message)); open another file with --db")
         } catch let e as SQLiteError {
             let lower = e.message.lowercased()
             if lower.contains("readonly") || lower.contains("read-only") || lower.contains("query_only") {
                 throw LineageError("winnow lineage is read-only: this statement would change \(path) (\(e.message)); the file was not modified")
             }
             throw LineageError("SQL error: \(e.message)")
+        }
+    }
+
+    /// Refuses `sql` unless it is exactly one statement (comments and a trailing `;` aside) that does not write.
+    static func checkSingleReadOnlyStatement(_ db: SQLiteDatabase, _ sql: String) throws {
+        var stmt: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let bytes = Array(sql.utf8CString)
+        try bytes.withUnsafeBufferPointer { buf in
+            let rc = sqlite3_prepare_v2(db.handle, buf.baseAddress, -1, &stmt, &tail)
+            guard rc == SQLITE_OK else { throw db.lastError(rc) }
+            defer { sqlite3_finalize(stmt) }
+            guard let stmt else { throw LineageError("no SQL statement given") }
+            if sqlite3_stmt_readonly(stmt) == 0 {
+                throw LineageError("winnow lineage is read-only: this statement would write (\(sql.trimmingCharacters(in: .whitespacesAndNewlines).prefix(40))…); the file was not modified")
+            }
+            let head = String(cString: sqlite3_sql(stmt)).trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+            if head.hasPrefix("VACUUM") {
+                throw LineageError("winnow lineage is read-only: VACUUM is not allowed (VACUUM INTO writes a new file); the file was not modified")
+            }
+            if let tail, tail.pointee != 0 {
+                var next: OpaquePointer?
+                let rc2 = sqlite3_prepare_v2(db.handle, tail, -1, &next, nil)
+                defer { sqlite3_finalize(next) }
+                if rc2 != SQLITE_OK || next != nil {
+                    throw LineageError("give one SQL statement: more follows the first \";\" (\(String(cString: tail).trimmingCharacters(in: .whitespacesAndNewlines).prefix(40))…); nothing was run")
+                }
+            }
         }
     }
 

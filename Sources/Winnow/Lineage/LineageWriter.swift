@@ -56,6 +56,8 @@ struct SourceStat {
     var docsIn = 0
     var errors = 0
     var docsOut = 0
+    /// Parts of inputs that could not be read (a truncated compressed file, a file gone or unreadable mid-run).
+    var unreadable = 0
 }
 
 /// The only writer of a lineage file. Workers hand it batches of rows; it inserts them with prepared
@@ -108,9 +110,9 @@ final class LineageWriter: @unchecked Sendable {
               dropped = dropped + excluded.dropped, seconds = seconds + excluded.seconds
             """)
         upsertSource = try db.prepare("""
-            INSERT INTO source_stats (run_id, source, docs_in, errors, docs_out) VALUES (?1, ?2, ?3, ?4, ?5)
+            INSERT INTO source_stats (run_id, source, docs_in, errors, docs_out, unreadable) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT (run_id, source) DO UPDATE SET docs_in = docs_in + excluded.docs_in, errors = errors + excluded.errors,
-              docs_out = docs_out + excluded.docs_out
+              docs_out = docs_out + excluded.docs_out, unreadable = unreadable + excluded.unreadable
             """)
         let t = Thread { [unowned self] in self.loop() }
         t.name = "winnow-lineage"
@@ -182,7 +184,7 @@ final class LineageWriter: @unchecked Sendable {
                 try begin()
                 for (name, s) in sources.sorted(by: { $0.key < $1.key }) {
                     upsertSource.bind(1, runID); upsertSource.bind(2, name); upsertSource.bind(3, s.docsIn)
-                    upsertSource.bind(4, s.errors); upsertSource.bind(5, s.docsOut)
+                    upsertSource.bind(4, s.errors); upsertSource.bind(5, s.docsOut); upsertSource.bind(6, s.unreadable)
                     try upsertSource.runAndReset()
                 }
                 for s in stats {

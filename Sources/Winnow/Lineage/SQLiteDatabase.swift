@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// A SQLite error with the database's message.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
@@ -26,12 +27,20 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
 
-    /// Opens `path`; `readOnly` opens it so that no statement can change the file.
-    public init(path: String, readOnly: Bool = false) throws {
+    /// Opens `path`; `readOnly` opens it so that no statement can change the file; `immutable` (read-only only)
+    /// reads a file on read-only media, where SQLite cannot create the `-shm` file a WAL-mode file needs.
+    public init(path: String, readOnly: Bool = false, immutable: Bool = false) throws {
         self.path = path
         var h: OpaquePointer?
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let rc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_NOMUTEX, nil)
+        var flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var name = path
+        if readOnly && immutable {
+            flags |= SQLITE_OPEN_URI
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            let escaped = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? absolute
+            name = "file://\(escaped)?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &h, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let h else {
             let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             if let h { sqlite3_close(h) }
@@ -46,6 +55,15 @@ public final class SQLiteDatabase {
 
     var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+    /// The connection's last error; one that is about the file rather than a statement names the file.
+    func lastError(_ rc: Int32) -> SQLiteError {
+        let primary = rc & 0xFF
+        if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR {
+            return SQLiteError(code: rc, message: "\(path): \(errorMessage)")
+        }
+        return SQLiteError(code: rc, message: errorMessage)
+    }
+
     /// Runs one or more statements that return no rows.
     public func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
@@ -53,7 +71,9 @@ public final class SQLiteDatabase {
         if rc != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? errorMessage
             sqlite3_free(err)
-            throw SQLiteError(code: rc, message: msg)
+            let primary = rc & 0xFF
+            let aboutFile = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR
+            throw SQLiteError(code: rc, message: aboutFile ? "\(path): \(msg)" : msg)
         }
     }
 
@@ -104,7 +124,7 @@ public final class SQLiteStatement {
         self.db = db
         var s: OpaquePointer?
         let rc = sqlite3_prepare_v2(db.handle, sql, -1, &s, nil)
-        guard rc == SQLITE_OK, let s else { throw SQLiteError(code: rc, message: db.errorMessage) }
+        guard rc == SQLITE_OK, let s else { throw db.lastError(rc) }
         stmt = s
     }
 
@@ -145,7 +165,7 @@ public final class SQLiteStatement {
         let rc = sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
-        throw SQLiteError(code: rc, message: db.errorMessage)
+        throw db.lastError(rc)
     }
 
     /// Steps to completion, then resets and clears bindings for the next row.

@@ -29,6 +29,10 @@ public struct ShardInspector {
             textDocs += s["documents"]?.intValue ?? 0
         }
         r.lines.append("text shards: \(manifest["shards"]?.arrayValue?.count ?? 0), \(textDocs) documents")
+        // Half-written files a killed run left (the next run of this output removes them).
+        let leftovers = (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])
+            .filter { !$0.hasPrefix(".winnow/") && OutputLedger.isTemporary(($0 as NSString).lastPathComponent) }.sorted()
+        for t in leftovers { r.problems.append("\(t): a temporary file a killed run left behind (not in the manifest; the next run of this output removes it)") }
         guard let tokens = manifest["tokens"] else { return r }
         let vocab = tokens["tokenizer"]?["vocab_size"]?.intValue ?? 0
         let eot = Int64(tokens["tokenizer"]?["end_of_text_id"]?.intValue ?? -1)

@@ -76,9 +76,7 @@ struct IPDetector: PIIDetector {
         if start >= 2 && ((t[start - 1] == 0x2D && PIIBytes.isAlnum(t[start - 2])) || (t[start - 1] == 0x3D && t[start - 2] == 0x3D)) { return nil }
         // A version or section number: "version 1.2.3.4", "v1.2.3.4", "revision 1.17.2.7", "Section 6.2.4.3", or a
         // numbered heading — the quad opens its line and a "." or ")" and a space follow ("6.2.4.1. Exim").
-        let before = String(decoding: UnsafeBufferPointer(rebasing: t[max(0, start - 12)..<start]), as: UTF8.self).lowercased()
-        let trimmed = before.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\u{a0}")))
-        if before.hasSuffix("v") || Self.numberWords.contains(where: { trimmed.hasSuffix($0) }) { return nil }
+        if Self.afterNumberWord(t, start) { return nil }
         if i + 1 < t.count, t[i] == 0x2E || t[i] == 0x29, t[i + 1] == 0x20 || t[i + 1] == 0xC2 || t[i + 1] == 0x0A {
             var k = start
             while k > 0 && (t[k - 1] == 0x20 || t[k - 1] == 0x09) { k -= 1 }
@@ -91,6 +89,26 @@ struct IPDetector: PIIDetector {
                 || (a == 192 && b == 0 && octets[2] == 2) || (a == 198 && b == 51 && octets[2] == 100) || (a == 203 && b == 0 && octets[2] == 113) { return nil }
         }
         return i
+    }
+
+    /// Whether the word just before `start` makes the quad a version or section number: a whole word of
+    /// `numberWords` ("version 1.2.3.4", "Rev. 1.2.3.4", "§ 6.2.4.3"), or a lone "v" glued to it ("v1.2.3.4").
+    /// Whole words only: "server 10.20.30.40", "resolver 1.1.1.1" and "forever 81.2.69.160" are addresses.
+    static func afterNumberWord(_ t: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        let from = max(0, start - 32)
+        let before = Array(String(decoding: UnsafeBufferPointer(rebasing: t[from..<start]), as: UTF8.self).lowercased())
+        if let last = before.last, last == "v" {
+            return before.count == 1 ? from == 0 : !before[before.count - 2].isLetter
+        }
+        var end = before.count
+        while end > 0 && (before[end - 1].isWhitespace) { end -= 1 }
+        if end > 0 && (before[end - 1] == "." || before[end - 1] == ":") { end -= 1 }   // "Rev. 1.2.3.4", "Version: 1.2.3.4"
+        if end > 0 && before[end - 1] == "§" { return true }
+        var begin = end
+        while begin > 0 && before[begin - 1].isLetter { begin -= 1 }
+        // A run of letters that reaches the window's start may be the tail of a longer word.
+        guard begin < end, begin > 0 || from == 0 else { return false }
+        return numberWords.contains(String(before[begin..<end]))
     }
 
     private func ipv6(_ t: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {

@@ -46,6 +46,27 @@ enum PIIBytes {
         return i
     }
 
+    /// The scalar whose UTF-8 sequence starts at `i`, and its length; nil for an invalid sequence.
+    static func scalar(startingAt i: Int, in t: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, Int)? {
+        let b = t[i]
+        let len = b < 0x80 ? 1 : b & 0xE0 == 0xC0 ? 2 : b & 0xF0 == 0xE0 ? 3 : b & 0xF8 == 0xF0 ? 4 : 0
+        guard len > 0, i + len <= t.count else { return nil }
+        var v = len == 1 ? UInt32(b) : UInt32(b) & (0x7F >> UInt32(len))
+        for k in 1..<len {
+            guard t[i + k] & 0xC0 == 0x80 else { return nil }
+            v = v << 6 | UInt32(t[i + k] & 0x3F)
+        }
+        return Unicode.Scalar(v).map { ($0, len) }
+    }
+
+    /// The scalar whose UTF-8 sequence ends just before `end`, and its length; nil for an invalid sequence.
+    static func scalar(endingAt end: Int, in t: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, Int)? {
+        var s = end - 1
+        while s > 0 && end - s < 4 && t[s] & 0xC0 == 0x80 { s -= 1 }
+        guard s >= 0, let (u, len) = scalar(startingAt: s, in: t), s + len == end else { return nil }
+        return (u, len)
+    }
+
     static func digits(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> [Int] {
         var out: [Int] = []
         for i in a..<b where isDigit(t[i]) { out.append(Int(t[i] - 0x30)) }

@@ -3,8 +3,10 @@ import Foundation
 /// `pii`: finds structured personal data with validated detectors (one per kind, under `PII/`) and replaces
 /// each finding by a policy: `tag` (`<EMAIL>`), `mask` (one `*` per character), `hash` (a salted, stable
 /// pseudonym `<EMAIL:1f3a9c02>` — the same value gives the same pseudonym wherever it occurs, so a corpus keeps
-/// its structure) or `remove`. Counts per kind are annotations (`pii_email`, …, `pii_total`); the values are
-/// never written anywhere. `drop_document_over`: more findings than this drop the document (reason too_much_pii).
+/// its structure) or `remove`. The text and, by default, every string value of the document's other fields
+/// (`fields`: "all" or a list of top-level field names) are scrubbed the same way. Counts per kind are annotations
+/// (`pii_email`, …, `pii_total`; `pii_field_<name>` counts the findings in one field); the values are never
+/// written anywhere. `drop_document_over`: more findings than this drop the document (reason too_much_pii).
 public final class PIIScrubber: DocumentStep {
     public enum Policy: String, Codable, Sendable, CaseIterable { case tag, mask, hash, remove }
     static let allKinds = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret"]
@@ -16,8 +18,9 @@ public final class PIIScrubber: DocumentStep {
         var salt = ""
         var keepPrivateIPs = false
         var dropDocumentOver = 0
+        var fields: FieldSelection = .all
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kinds, policy, policies, salt, keepPrivateIPs = "keep_private_ips", dropDocumentOver = "drop_document_over"
+            case kinds, policy, policies, salt, keepPrivateIPs = "keep_private_ips", dropDocumentOver = "drop_document_over", fields
         }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,16 +30,30 @@ public final class PIIScrubber: DocumentStep {
             salt = try c.decodeIfPresent(String.self, forKey: .salt) ?? ""
             keepPrivateIPs = try c.decodeIfPresent(Bool.self, forKey: .keepPrivateIPs) ?? false
             dropDocumentOver = try c.decodeIfPresent(Int.self, forKey: .dropDocumentOver) ?? 0
+            if let names = try? c.decodeIfPresent([String].self, forKey: .fields) { fields = .named(Set(names)) }
+        }
+    }
+
+    /// Which fields besides the text are scrubbed.
+    enum FieldSelection: Sendable, Equatable {
+        case all
+        case named(Set<String>)
+        func contains(_ field: String) -> Bool {
+            switch self { case .all: return true; case .named(let n): return n.contains(field) }
         }
     }
 
     public let name: String
     let detectors: [PIIDetector]
+    let fields: FieldSelection
+    /// The hash policy's salt: given in the spec, or (`salt` empty) the output folder's generated salt, which the
+    /// executor hands over before the first document (`usesGeneratedSalt`).
+    private let saltBox: SaltBox
     let kinds: Set<String>
     let policy: Policy
     let policies: [String: Policy]
-    let salt: String
     let dropOver: Int
+    var salt: String { saltBox.value }
 
     static let descriptor = StepDescriptor(
         type: "pii", kind: .document,
@@ -48,21 +65,25 @@ public final class PIIScrubber: DocumentStep {
                                      default: "tag", enumeration: Policy.allCases.map(\.rawValue))),
             ("policies", Schema.map("Per-kind policy overrides, e.g. {\"email\": \"hash\"}.",
                                     value: Schema.string("A policy.", enumeration: Policy.allCases.map(\.rawValue)), keyPattern: "^(" + allKinds.joined(separator: "|") + ")$", minProperties: 0)),
-            ("salt", Schema.string("Salt of the hash policy; empty: the spec's seed.", default: "")),
+            ("salt", Schema.string("Salt of the hash policy; empty: a random salt made once for the lineage file and kept beside it (<lineage>.pii-salt, mode 0600), so pseudonyms stay stable across runs but cannot be recomputed from a list of known values.", default: "")),
             ("keep_private_ips", Schema.boolean("Leave private, loopback, link-local and documentation IP ranges alone.", default: false)),
             ("drop_document_over", Schema.integer("Drop documents with more findings than this; 0: never.", default: 0, minimum: 0)),
+            ("fields", Schema.anyOf("Fields besides the text to scrub: \"all\" (every string value of every other field, at any depth) or a list of top-level field names ([] scrubs the text only). Default: \"all\".",
+                                    [Schema.string("Every field.", enumeration: ["all"]),
+                                     Schema.array("Top-level field names.", items: Schema.string("A field name."), uniqueItems: true)])),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             return .document(PIIScrubber(name: spec.effectiveName, kinds: Set(p.kinds), policy: p.policy, policies: p.policies,
-                                         salt: p.salt.isEmpty ? "winnow-\(context.seed)" : p.salt, keepPrivateIPs: p.keepPrivateIPs,
-                                         dropOver: p.dropDocumentOver))
+                                         salt: p.salt.isEmpty ? nil : p.salt, keepPrivateIPs: p.keepPrivateIPs,
+                                         dropOver: p.dropDocumentOver, fields: p.fields))
         })
 
     init(name: String = "pii", kinds: Set<String> = Set(allKinds), policy: Policy = .tag, policies: [String: Policy] = [:],
-         salt: String = "winnow-0", keepPrivateIPs: Bool = false, dropOver: Int = 0) {
-        self.name = name; self.kinds = kinds; self.policy = policy; self.policies = policies; self.salt = salt; self.dropOver = dropOver
+         salt: String? = "winnow-test", keepPrivateIPs: Bool = false, dropOver: Int = 0, fields: FieldSelection = .all) {
+        self.name = name; self.kinds = kinds; self.policy = policy; self.policies = policies; self.dropOver = dropOver; self.fields = fields
+        saltBox = SaltBox(salt)
         var d: [PIIDetector] = []
         if kinds.contains("url_credentials") { d.append(URLCredentialsDetector()) }
         if kinds.contains("secret") { d.append(SecretDetector()) }
@@ -117,15 +138,44 @@ public final class PIIScrubber: DocumentStep {
         }
     }
 
+    /// Whether this step hashes with no salt in the spec: the executor then calls `useGeneratedSalt` first.
+    public var usesGeneratedSalt: Bool {
+        saltBox.isUnset && ((policy == .hash && kinds.contains { policies[$0] == nil }) || policies.values.contains(.hash))
+    }
+
+    /// Hands over the output folder's generated salt (see `usesGeneratedSalt`).
+    public func useGeneratedSalt(_ salt: String) { saltBox.set(salt) }
+
     public func apply(_ doc: inout Document) -> StepResult {
         let found = spans(doc.text)
         var counts: [String: Int] = [:]
         for s in found { counts[s.kind, default: 0] += 1 }
+        var total = found.count
+        // Other fields: every string value under a selected top-level key, scrubbed with the same policies.
+        var fieldCounts: [(String, Int)] = []
+        if !doc.metadata.isEmpty && fields != .named([]) {
+            let rewritten = JSONStringValues.rewrite(doc.metadata) { field, value in
+                guard self.fields.contains(field) else { return nil }
+                let hits = self.spans(value)
+                guard !hits.isEmpty else { return nil }
+                for h in hits { counts[h.kind, default: 0] += 1 }
+                if let i = fieldCounts.firstIndex(where: { $0.0 == field }) { fieldCounts[i].1 += hits.count } else { fieldCounts.append((field, hits.count)) }
+                total += hits.count
+                return self.scrub(value, hits)
+            }
+            if let rewritten { doc.metadata = rewritten }
+        }
         for k in PIIScrubber.allKinds where kinds.contains(k) { doc.annotations["pii_\(k)"] = .int(counts[k] ?? 0) }
-        doc.annotations["pii_total"] = .int(found.count)
-        if dropOver > 0 && found.count > dropOver { return .drop(reason: "too_much_pii") }
+        doc.annotations["pii_total"] = .int(total)
+        for (field, n) in fieldCounts { doc.annotations["pii_field_\(field)"] = .int(n) }
+        if dropOver > 0 && total > dropOver { return .drop(reason: "too_much_pii") }
         guard !found.isEmpty else { return .keep }
-        let text = doc.text
+        doc.text = scrub(doc.text, found)
+        return .keep
+    }
+
+    /// `text` with every finding replaced by its policy.
+    func scrub(_ text: String, _ found: [PIISpan]) -> String {
         let u = text.utf8
         var out = ""
         var last = u.startIndex
@@ -136,7 +186,20 @@ public final class PIIScrubber: DocumentStep {
             last = b
         }
         out += text[last...]
-        doc.text = out
-        return .keep
+        return out
+    }
+}
+
+/// The hash policy's salt, set once (from the spec, or by the executor before any document) and read by workers.
+final class SaltBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var salt: String?
+    init(_ salt: String?) { self.salt = salt }
+    var isUnset: Bool { lock.lock(); defer { lock.unlock() }; return salt == nil }
+    func set(_ s: String) { lock.lock(); salt = s; lock.unlock() }
+    var value: String {
+        lock.lock(); defer { lock.unlock() }
+        guard let salt else { preconditionFailure("pii: the hash policy's generated salt was not handed over before the first document") }
+        return salt
     }
 }

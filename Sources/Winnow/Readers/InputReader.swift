@@ -55,6 +55,7 @@ struct InputReader {
             case .tooLong(let n):
                 try body(.bad(line: lineNo, reason: "line_too_long", message: "line of \(n) bytes is over max_line_bytes (\(maxLineBytes))"))
             case .text(var line):
+                if lineStart == 0 { line = ByteOrderMark.strip(line) }
                 if line.count > 0, line[line.count - 1] == 0x0D { line = UnsafeBufferPointer(rebasing: line[0..<line.count - 1]) }
                 if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }  // blank lines are not documents
                 if let f = parser.parse(line) {
@@ -71,6 +72,7 @@ struct InputReader {
                 }
                 var doc = Document(id: id, text: text, source: source.name, metadata: parser.metadata)
                 doc.escapedText = parser.rawText
+                if !parser.duplicateKeys.isEmpty { doc.annotations["duplicate_keys"] = .string(parser.duplicateKeys.joined(separator: ",")) }
                 try body(.document(doc, line: lineNo))
             }
             return true
@@ -78,10 +80,11 @@ struct InputReader {
     }
 
     private func readWholeFile(_ body: (InputItem) throws -> Void) throws {
-        guard let bytes = try readAll(openByteSource(path: partition.path, onBytes: onBytes), limit: maxLineBytes) else {
+        guard var bytes = try readAll(openByteSource(path: partition.path, onBytes: onBytes), limit: maxLineBytes) else {
             try body(.bad(line: 1, reason: "document_too_long", message: "text file is over max_line_bytes (\(maxLineBytes))"))
             return
         }
+        if bytes.starts(with: ByteOrderMark.bytes) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let at = bytes.withUnsafeBufferPointer { UTF8Validation.firstInvalidOffset($0) } ?? 0
             try body(.bad(line: 1, reason: "invalid_utf8", message: "invalid UTF-8 at byte \(at)"))
@@ -114,6 +117,7 @@ struct InputReader {
                 if blockStart == 0 { blockStart = lineNo }
                 blockBad = ("line_too_long", "line \(lineNo) of \(n) bytes is over max_line_bytes (\(maxLineBytes))")
             case .text(var line):
+                if lineNo == 1 { line = ByteOrderMark.strip(line) }
                 if line.count > 0, line[line.count - 1] == 0x0D { line = UnsafeBufferPointer(rebasing: line[0..<line.count - 1]) }
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { try flush(); return true }
                 if blockStart == 0 { blockStart = lineNo } else { block.append(0x0A) }
@@ -134,9 +138,42 @@ public enum JSONLTexts {
         var n = 0
         try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
             n += 1
-            if case .text(let l) = line {
+            if case .text(var l) = line {
+                if n == 1 { l = ByteOrderMark.strip(l) }
                 let record = try? JSONParser.parse(Array(UnsafeRawBufferPointer(l)))
                 try body(n, record)
+            }
+            return true
+        }
+    }
+
+    /// One JSONL line as the pipeline's reader sees it: its id (a string, or a number's JSON text) and text, or why
+    /// it is not a document (`reason`, as lineage records it).
+    public enum Line {
+        case document(id: String?, idIsNumber: Bool, text: String, duplicateKeys: [String])
+        case bad(reason: String, message: String)
+    }
+
+    /// Every non-blank line of a JSONL file (.gz/.zst too, "/dev/stdin"), parsed by the same parser the pipeline
+    /// reads with (so duplicate keys, a byte-order mark and bad lines are treated alike). Streams the file.
+    public static func forEachDocument(_ path: String, textField: String = "text", idField: String = "id",
+                                       _ body: (_ line: Int, _ item: Line) throws -> Void) throws {
+        var parser = DocumentLineParser(textField: textField, idField: idField)
+        var n = 0
+        try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { item in
+            n += 1
+            guard case .text(var l) = item else { return true }
+            if n == 1 { l = ByteOrderMark.strip(l) }
+            if l.count > 0, l[l.count - 1] == 0x0D { l = UnsafeBufferPointer(rebasing: l[0..<l.count - 1]) }
+            if l.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+            if let f = parser.parse(l) { try body(n, .bad(reason: f.code, message: f.message)); return true }
+            switch parser.makeText() {
+            case .failure(let f): try body(n, .bad(reason: f.code, message: f.message))
+            case .success(let t):
+                let first = parser.id.first
+                try body(n, .document(id: parser.hasID ? String(decoding: parser.id, as: UTF8.self) : nil,
+                                      idIsNumber: parser.hasID && first != nil && (first == UInt8(ascii: "-") || (first! >= 0x30 && first! <= 0x39)) && !parser.idWasString,
+                                      text: t, duplicateKeys: parser.duplicateKeys))
             }
             return true
         }
@@ -150,18 +187,29 @@ public enum JSONLTexts {
 
     /// The `field` string of each JSONL line, streamed; lines without one are skipped.
     public static func forEachText(_ path: String, field: String = "text", _ body: (String) throws -> Void) throws {
-        var parser = DocumentLineParser(textField: field, idField: "id")
-        try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
-            if case .text(let l) = line, parser.parse(l) == nil, case .success(let t) = parser.makeText() { try body(t) }
-            return true
+        try forEachDocument(path, textField: field) { _, item in
+            if case .document(_, _, let t, _) = item { try body(t) }
         }
     }
 
     /// Each line's bytes (without its newline), streamed; .gz/.zst are decompressed; "/dev/stdin" works.
     public static func forEachLine(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        var first = true
         try LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 30).forEachLine { line in
-            if case .text(let l) = line { try body(l) }
+            if case .text(var l) = line {
+                if first { l = ByteOrderMark.strip(l); first = false }
+                try body(l)
+            }
             return true
         }
+    }
+}
+
+
+/// The UTF-8 byte-order mark some editors put at the start of a file; it is not part of the first line's text.
+enum ByteOrderMark {
+    static let bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+    static func strip(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF ? UnsafeBufferPointer(rebasing: line[3...]) : line
     }
 }

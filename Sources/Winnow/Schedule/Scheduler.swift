@@ -45,17 +45,28 @@ public final class Scheduler: @unchecked Sendable {
     private let cond = NSCondition()
     private var watched: [String: Watched] = [:]
     private var reported: [String: Date] = [:]
+    /// Spec files that cannot be read as specs (unreadable, invalid JSON, failing validation): file → error.
+    private var invalid: [String: String] = [:]
+    /// (file, mtime) whose `spec_invalid` event is already recorded.
+    private var invalidRecorded: [String: Date] = [:]
     private var queue: [Job] = []
     private var busy: Set<String> = []
     private var running: [String: Executor] = [:]
     private var threads = 0
     /// Log each spec when it is first watched (the long-running scheduler, `--dry-run`).
     private var announce = true
+    /// `--dry-run`: look, write nothing (no `spec_invalid` events).
+    public var readOnly = false
     /// Per pipeline: when this scheduler last looked, and last wrote `last_checked`.
     private var memory: [String: (looked: Date, wrote: Date)] = [:]
     private var stopping = false
     /// Runs that failed (for `--once`'s exit status).
     public var failures: Int { cond.lock(); defer { cond.unlock() }; return failureCount }
+    /// Spec files under the watched paths that cannot be read as specs, with their errors, sorted by file.
+    public var invalidSpecs: [(file: String, error: String)] {
+        cond.lock(); defer { cond.unlock() }
+        return invalid.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
     private var failureCount = 0
 
     public init(paths: [String], options: SchedulerOptions = SchedulerOptions(), clock: SchedulerClock = SystemClock(),
@@ -89,11 +100,26 @@ public final class Scheduler: @unchecked Sendable {
         var next: [String: Watched] = [:]
         var names: [String: String] = [:]
         let old = { cond.lock(); defer { cond.unlock() }; return watched }()
+        let previousInvalid = { cond.lock(); defer { cond.unlock() }; return invalid }()
         for f in specFiles() {
             let mtime = ((try? FileManager.default.attributesOfItem(atPath: f))?[.modificationDate] as? Date) ?? .distantPast
             if let w = old[f], w.mtime == mtime { next[f] = w; names[w.name] = f; continue }
             if reported[f] == mtime { continue }
-            guard let bytes = try? readFileBytes(f), let json = try? JSONParser.parse(bytes), json["schedule"] != nil else {
+            if let error = previousInvalid[f], invalidMTime[f] == mtime {
+                specInvalid(f, error, mtime: mtime, was: nil, json: nil)      // unchanged and still broken: said at every look
+                continue
+            }
+            let json: JSONValue
+            do {
+                json = try JSONParser.parse(try readFileBytes(f))
+            } catch let e as JSONParser.SyntaxError {
+                specInvalid(f, "\(f):\(e.line):\(e.column): invalid JSON: \(e.message)", mtime: mtime, was: old[f], json: nil)
+                continue
+            } catch {
+                specInvalid(f, "\(f): cannot read the spec (\(describe(error)))", mtime: mtime, was: old[f], json: nil)
+                continue
+            }
+            guard json["schedule"] != nil else {
                 if old[f] != nil { log("\(stamp()) \(old[f]!.name): \(relativePath(f, from: FileManager.default.currentDirectoryPath)) has no schedule any more; not watched") }
                 continue
             }
@@ -114,14 +140,49 @@ public final class Scheduler: @unchecked Sendable {
                     log("\(stamp()) \(w.name): \(old[f] == nil ? "watching" : "reloaded") \(f) — cron \"\(cron.expression)\" in \(cron.timeZone.identifier), catch_up \(w.catchUp.rawValue); next \(when)")
                 }
             } catch {
-                log("\(stamp()) \(error) — not scheduled until the file changes")
-                reported[f] = mtime
+                specInvalid(f, "\(error)", mtime: mtime, was: old[f], json: json)
             }
         }
         for (f, w) in old where next[f] == nil && FileManager.default.fileExists(atPath: f) == false {
             log("\(stamp()) \(w.name): \(f) is gone; not watched")
         }
-        cond.lock(); watched = next; cond.unlock()
+        cond.lock(); watched = next; invalid = invalidNow; cond.unlock()
+        invalidNow = [:]
+    }
+
+    /// Files found invalid during the current `reload` (file → error), and the mtime each was read at.
+    private var invalidNow: [String: String] = [:]
+    private var invalidMTime: [String: Date] = [:]
+
+    /// A spec file that cannot be read as a spec: logged at every look (an alarm when it was scheduled until now), and
+    /// recorded once per version of the file as a `spec_invalid` event in the lineage file it names (or named).
+    private func specInvalid(_ f: String, _ error: String, mtime: Date, was: Watched?, json: JSONValue?) {
+        invalidNow[f] = error
+        invalidMTime[f] = mtime
+        if let was {
+            log("\(stamp()) ALARM \(was.name): its spec no longer loads, so its schedule is suspended until the file is fixed: \(error)")
+        } else {
+            log("\(stamp()) \(error) — not scheduled until it is fixed")
+        }
+        guard invalidRecorded[f] != mtime else { return }
+        invalidRecorded[f] = mtime
+        // Where to record it: the lineage file it was scheduled with, else the one the spec names (as far as it reads).
+        var target = was
+        if target == nil, let json, let name = json["name"]?.stringValue, let dir = json["output"]?["dir"]?.stringValue {
+            let base = (f as NSString).deletingLastPathComponent
+            let out = PipelineLoader.resolve(dir, base)
+            let lineage = json["lineage"]?.stringValue.map { PipelineLoader.resolve($0, base) } ?? (out as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile)
+            if let cron = try? CronSchedule("* * * * *") {
+                target = Watched(specPath: f, name: name, cron: cron, catchUp: .none, lineagePath: lineage, outputDir: out, mtime: mtime)
+            }
+        }
+        guard let target, !readOnly else { return }
+        // Once per version of the file, across scheduler processes too: not again when the last event says the same.
+        let last = withDB(target) { db in
+            try db.query("SELECT detail FROM schedule_events WHERE pipeline = ? AND event = 'spec_invalid' ORDER BY rowid DESC LIMIT 1",
+                         [.text(target.name)]).rows.first?.first?.text
+        } ?? nil
+        if last != error { record(target, "spec_invalid", detail: error) }
     }
 
     // MARK: - State in the lineage file

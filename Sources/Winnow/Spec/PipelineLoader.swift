@@ -15,6 +15,9 @@ public struct Pipeline: Sendable {
     public let lineagePath: String
     public let sources: [ResolvedSource]
     public let steps: [PipelineStep]
+    /// Problems with the inputs or the output folder that a load with `checkInputs: false` let through (the
+    /// scheduler, `--spec` look-ups); a run refuses to start while there are any.
+    public let inputProblems: [SpecIssue]
 
     /// A source with its files expanded, sorted and de-duplicated.
     public struct ResolvedSource: Sendable {
@@ -67,17 +70,77 @@ public enum PipelineLoader {
                 issues.append(SpecIssue("/steps/\(i)", "\(error)"))
             }
         }
+        let outputDir = resolve(spec.output.dir, baseDir)
+        let (sources, inputIssues) = resolveSources(spec, baseDir: baseDir, outputDir: outputDir)
+        if checkInputs { issues += inputIssues }
         guard issues.isEmpty else { throw SpecValidationError(file: path, issues: issues) }
 
-        let sources = spec.sources.map { src in
-            Pipeline.ResolvedSource(spec: src, files: Array(Set(src.paths.flatMap { Glob.expand($0, relativeTo: baseDir) })).sorted())
-        }
-        let outputDir = resolve(spec.output.dir, baseDir)
         let lineage = spec.lineage.map { resolve($0, baseDir) } ?? (outputDir as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile)
         let canonical = JSONWriter.canonical(json)
         return Pipeline(spec: spec, specPath: absolute, baseDir: baseDir, canonicalJSON: canonical,
                         sha256: resultHash(json), outputDir: outputDir, lineagePath: lineage,
-                        sources: sources, steps: steps)
+                        sources: sources, steps: steps, inputProblems: checkInputs ? [] : inputIssues)
+    }
+
+    /// Each source's files (sorted, each file once), and what is wrong with them or with `output.dir`: paths the
+    /// globs reached that are not regular files or not UTF-8, a file in two sources, an `output.dir` that is `/`,
+    /// the home folder, or holds input files (a run would read, and a new run clear, its own input).
+    static func resolveSources(_ spec: PipelineSpec, baseDir: String, outputDir: String) -> ([Pipeline.ResolvedSource], [SpecIssue]) {
+        var issues: [SpecIssue] = []
+        let home = PipelineLoader.homeFolders()
+        if outputDir == "/" || home.contains(outputDir) || home.contains(canonicalPath(outputDir)) {
+            issues.append(SpecIssue("/output/dir", "\"\(spec.output.dir)\" resolves to \(outputDir), \(outputDir == "/" ? "the root folder" : "the home folder"); Winnow writes and clears shards in output.dir — give it a folder of its own (e.g. \"out/\(spec.name)\")"))
+        }
+        let outputs = Set([outputDir, canonicalPath(outputDir)])
+        func inside(_ file: String) -> Bool {
+            for f in [file, canonicalPath(file)] {
+                let folder = (f as NSString).deletingLastPathComponent
+                if outputs.contains(where: { folder == $0 || folder.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) { return true }
+            }
+            return false
+        }
+        var owner: [Glob.FileID: (source: Int, path: String)] = [:]
+        var resolved: [Pipeline.ResolvedSource] = []
+        for (i, src) in spec.sources.enumerated() {
+            var files: [String] = []
+            for (k, pattern) in src.paths.enumerated() {
+                let e = Glob.expandReporting(pattern, relativeTo: baseDir)
+                for problem in e.problems { issues.append(SpecIssue("/sources/\(i)/paths/\(k)", problem.description)) }
+                if let f = e.files.first(where: inside) {
+                    issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(f), inside output.dir \(outputDir): output.dir must not contain or equal an input folder (a run would read its own output, and a new run clears its shards)"))
+                }
+                files += e.files
+            }
+            var unique: [String] = []
+            var seen = Set<Glob.FileID>()
+            for f in Array(Set(files)).sorted() {
+                guard let id = Glob.FileID(path: f) else { unique.append(f); continue }
+                guard seen.insert(id).inserted else { continue }
+                if let other = owner[id], other.source != i {
+                    issues.append(SpecIssue("/sources/\(i)/paths", "\(f) is also an input of /sources/\(other.source) (\"\(spec.sources[other.source].name)\"\(other.path == f ? "" : " as \(other.path)")); a file can belong to one source only"))
+                    continue
+                }
+                owner[id] = (i, f)
+                unique.append(f)
+            }
+            resolved.append(Pipeline.ResolvedSource(spec: src, files: unique))
+        }
+        return (resolved, issues)
+    }
+
+    /// The user's home folder as the environment and the password database name it.
+    static func homeFolders() -> Set<String> {
+        var out = Set<String>()
+        if let h = ProcessInfo.processInfo.environment["HOME"], !h.isEmpty { out.insert(h.standardizedPath); out.insert(canonicalPath(h)) }
+        if let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir { let h = String(cString: dir); out.insert(h.standardizedPath); out.insert(canonicalPath(h)) }
+        return out
+    }
+
+    /// `path` with symbolic links resolved where it exists.
+    static func canonicalPath(_ path: String) -> String {
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
     }
 
     /// Top-level keys that cannot change what a run writes, so editing them keeps the spec's identity (resume,
@@ -123,7 +186,9 @@ public enum PipelineLoader {
             }
             guard checkInputs else { continue }
             for (k, v) in (s["paths"]?.arrayValue ?? []).enumerated() {
-                guard let p = v.stringValue, !p.isEmpty, Glob.expand(p, relativeTo: baseDir).isEmpty else { continue }
+                guard let p = v.stringValue, !p.isEmpty else { continue }
+                let e = Glob.expandReporting(p, relativeTo: baseDir)
+                guard e.files.isEmpty && e.problems.isEmpty else { continue }   // problems are reported with the sources
                 issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(p)\" matches no file (resolved against \(baseDir))"))
             }
         }

@@ -21,6 +21,10 @@ public struct PipelineSpec: Codable, Sendable {
     public var incremental: Bool
     public var lineage: String?
     public var onError: OnError
+    /// Whether the spec set `on_error` itself (a run with unreadable input parts then exits 0 with `skip`).
+    public var onErrorGiven: Bool
+    /// More bad lines than this fraction of the lines read stops the run.
+    public var maxErrorFraction: Double
     public var seed: Int
     public var maxLineBytes: Int
     public var partitionBytes: Int
@@ -29,6 +33,8 @@ public struct PipelineSpec: Codable, Sendable {
 
     public enum Defaults {
         public static let onError = OnError.skip
+        /// 10%: past this a reader or input is wrong rather than a few lines being bad.
+        public static let maxErrorFraction = 0.1
         public static let seed = 0
         /// 16 MiB: longer lines are bad lines (datatrove has no limit; dolma's default reader uses none either).
         public static let maxLineBytes = 16 << 20
@@ -39,7 +45,7 @@ public struct PipelineSpec: Codable, Sendable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case schema = "$schema", name, description, sources, steps, output, tokenizer, mixture, curriculum, train, schedule, incremental, lineage
-        case onError = "on_error", seed
+        case onError = "on_error", maxErrorFraction = "max_error_fraction", seed
         case maxLineBytes = "max_line_bytes", partitionBytes = "partition_bytes"
     }
 
@@ -59,6 +65,8 @@ public struct PipelineSpec: Codable, Sendable {
         incremental = try c.decodeIfPresent(Bool.self, forKey: .incremental) ?? (schedule != nil)
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         onError = try c.decodeIfPresent(OnError.self, forKey: .onError) ?? Defaults.onError
+        onErrorGiven = c.contains(.onError)
+        maxErrorFraction = try c.decodeIfPresent(Double.self, forKey: .maxErrorFraction) ?? Defaults.maxErrorFraction
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? Defaults.seed
         maxLineBytes = try c.decodeIfPresent(Int.self, forKey: .maxLineBytes) ?? Defaults.maxLineBytes
         partitionBytes = try c.decodeIfPresent(Int.self, forKey: .partitionBytes) ?? Defaults.partitionBytes

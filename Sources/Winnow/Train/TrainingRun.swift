@@ -160,8 +160,8 @@ public final class TrainingRun {
         guard let rows = try? store.query("""
                 SELECT t.shard, t.token_offset, t.tokens, t.source FROM document_tokens t
                 JOIN runs r ON r.run_id = t.run_id
-                WHERE t.split = 'val' AND r.spec_sha256 = ? AND r.status = 'finished'
-                  AND t.run_id = (SELECT run_id FROM runs WHERE spec_sha256 = r.spec_sha256 AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1)
+                WHERE t.split = 'val' AND r.spec_sha256 = ? AND r.status IN ('finished', 'finished_with_errors')
+                  AND t.run_id = (SELECT run_id FROM runs WHERE spec_sha256 = r.spec_sha256 AND status IN ('finished', 'finished_with_errors') ORDER BY started_at DESC, rowid DESC LIMIT 1)
                 ORDER BY t.shard, t.token_offset
                 """, [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows else { return }
         for r in rows {
@@ -271,7 +271,7 @@ public final class TrainMetrics {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         db = try LineageStore.openForWriting(path)
         let manifest = try JSONParser.parse(readFileBytes((dir as NSString).appendingPathComponent("manifest.json")))
-        let dataRun = try db.query("SELECT run_id FROM runs WHERE spec_sha256 = ? AND status = 'finished' ORDER BY shards > 0 DESC, started_at DESC, rowid DESC LIMIT 1",
+        let dataRun = try db.query("SELECT run_id FROM runs WHERE spec_sha256 = ? AND status IN ('finished', 'finished_with_errors') ORDER BY shards > 0 DESC, started_at DESC, rowid DESC LIMIT 1",
                                    [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows.first?.first?.text
         trainID = "train-" + isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "") + "-" + String(UInt32.random(in: 0...0xFFFF), radix: 16)
         let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
@@ -336,7 +336,7 @@ public enum TrainSettings {
         guard FileManager.default.fileExists(atPath: db), FileManager.default.fileExists(atPath: manifestPath) else { return nil }
         let sha = try JSONParser.parse(readFileBytes(manifestPath))["spec_sha256"]?.stringValue ?? ""
         let rows = try LineageStore.openReadOnly(db).query(
-            "SELECT spec_json FROM runs WHERE spec_sha256 = ? AND status = 'finished' ORDER BY started_at DESC, rowid DESC LIMIT 1", [.text(sha)]).rows
+            "SELECT spec_json FROM runs WHERE spec_sha256 = ? AND status IN ('finished', 'finished_with_errors') ORDER BY started_at DESC, rowid DESC LIMIT 1", [.text(sha)]).rows
         return try rows.first?.first?.text.map { try JSONParser.parse(Array($0.utf8)) }
     }
 }

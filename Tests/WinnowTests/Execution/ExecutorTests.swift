@@ -100,7 +100,7 @@ final class ExecutorTests: XCTestCase {
     func testOverlongLinesAreBadLinesAndReadingGoesOn() throws {
         let dir = try makeTempDir(self)
         try writeFile("\(dir)/d.jsonl", jsonl("1", "before") + jsonl("2", String(repeating: "y", count: 5000)) + jsonl("3", "after"))
-        try writeFile("\(dir)/s.json", #"{"name": "s", "sources": [{"name": "a", "paths": ["d.jsonl"]}], "output": {"dir": "out"}, "max_line_bytes": 1024}"#)
+        try writeFile("\(dir)/s.json", #"{"name": "s", "sources": [{"name": "a", "paths": ["d.jsonl"]}], "output": {"dir": "out"}, "max_line_bytes": 1024, "max_error_fraction": 0.5}"#)
         try runSpec("\(dir)/s.json")
         XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select line, status, reason from documents order by line"),
                        [["1", "kept", ""], ["2", "error", "line_too_long"], ["3", "kept", ""]])

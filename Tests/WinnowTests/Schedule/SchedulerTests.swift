@@ -123,7 +123,12 @@ final class SchedulerTests: XCTestCase {
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(10)], ofItemAtPath: spec)
         s.reload()
         XCTAssertTrue(s.pipelines.isEmpty)
-        XCTAssertTrue(lines.all.contains("/schedule/cron: \"15 25 * * *\": hour 25 is out of range 0–23 (column 4) — not scheduled until the file changes"), lines.all)
+        // A spec that was scheduled and stops loading is an alarm, and a spec_invalid event in its lineage file.
+        XCTAssertTrue(lines.all.contains("ALARM nightly: its spec no longer loads, so its schedule is suspended until the file is fixed"), lines.all)
+        XCTAssertTrue(lines.all.contains("/schedule/cron: \"15 25 * * *\": hour 25 is out of range 0–23 (column 4)"), lines.all)
+        XCTAssertEqual(s.invalidSpecs.map(\.file), [spec])
+        XCTAssertEqual(try lineageRows("\(dir)/out-nightly/lineage.db", "select pipeline, event from schedule_events where event = 'spec_invalid'"),
+                       [["nightly", "spec_invalid"]])
     }
 
     /// Another process holds the output folder: the fire is skipped, saying who holds it. A lock file whose holder
