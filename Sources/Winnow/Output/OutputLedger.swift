@@ -9,7 +9,7 @@ import Glibc
 ///
 /// While a run has its ledger `activate`d, every `AtomicCompressedWriter` under the folder (outside the
 /// `.winnow/` work area) records its path through `noteWriting` — one choke point instead of one call per
-/// writer. A folder holding this file (or, from Winnow before 0.2, a `.winnow.lock`) is Winnow's; any other
+/// writer. A folder holding this file (or, from a Winnow that kept no ledger, a `.winnow.lock`) is Winnow's; any other
 /// non-empty folder is refused as `output.dir` unless `--force` is given.
 final class OutputLedger: @unchecked Sendable {
     let root: String
@@ -162,21 +162,4 @@ final class OutputLedger: @unchecked Sendable {
         activeLock.unlock()
         try ledger?.record(path)
     }
-}
-
-/// An error as a person reads it: a file error's path and reason, not a Foundation error dump.
-public func describe(_ error: Error) -> String {
-    let ns = error as NSError
-    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
-    var reason = ns.localizedFailureReason ?? ""
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        reason = String(cString: strerror(Int32(underlying.code)))
-    } else if ns.domain == NSPOSIXErrorDomain {
-        reason = String(cString: strerror(Int32(ns.code)))
-    }
-    if reason.isEmpty { reason = ns.localizedDescription }
-    if let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path {
-        return "\(path): \(reason)"
-    }
-    return reason
 }

@@ -59,6 +59,12 @@ final class InputDiscoveryTests: XCTestCase {
             XCTAssertEqual(v.status, 2, v.stderr)
             XCTAssertTrue(v.stderr.contains("\(dir)/data/pipe.jsonl: is a FIFO (named pipe), not a regular file"), v.stderr)
         }
+        // Devices and dangling links are reported the same way.
+        XCTAssertEqual(Glob.expandReporting("/dev/null", relativeTo: dir).problems.map(\.message),
+                       ["is a device, not a regular file: only regular files and symbolic links to them are inputs"])
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/data/gone.jsonl", withDestinationPath: "\(dir)/nowhere.jsonl")
+        XCTAssertTrue(Glob.expandReporting("data/*.jsonl", relativeTo: dir).problems.contains { $0.path.hasSuffix("gone.jsonl") && $0.message.hasPrefix("is a symbolic link to nothing") })
+        try FileManager.default.removeItem(atPath: "\(dir)/data/gone.jsonl")
         let unchecked = try PipelineLoader.load("\(dir)/spec.json", checkInputs: false)
         XCTAssertThrowsError(try Executor(pipeline: unchecked).run()) { XCTAssertTrue("\($0)".contains("is a FIFO"), "\($0)") }
     }
