@@ -9,6 +9,22 @@ struct WinnowCommand: ParsableCommand {
         abstract: "Declarative data pipelines for language-model pre-training data, with SQLite lineage.",
         version: Winnow.version,
         subcommands: [Validate.self, Run.self, Lineage.self, Explain.self, MixtureCommand.self, Runs.self, ScheduleCommand.self, TrainCommand.self, SampleCommand.self, AblateCommand.self, PIICommand.self, TokenizerCommand.self, ShardsCommand.self, SchemaCommand.self, Bench.self])
+
+    /// As ArgumentParser's, except that a Foundation file error that reaches here is printed as "path: reason", not as
+    /// an NSCocoaErrorDomain dump.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let ns = error as NSError
+            if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
+                warn("error: \(describe(error))")
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Prints to standard error.

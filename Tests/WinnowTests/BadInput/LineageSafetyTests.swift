@@ -96,6 +96,16 @@ final class LineageSafetyTests: XCTestCase {
         XCTAssertTrue(run2.stderr.contains("\(dir)/notadb.db: file is not a database"), run2.stderr)
     }
 
+    /// Item 17: Foundation's file errors are described by path and reason, never as an NSCocoaErrorDomain dump.
+    func testFoundationErrorsAreDescribedByPathAndReason() {
+        XCTAssertThrowsError(try FileManager.default.contentsOfDirectory(atPath: "/no/such/folder")) { error in
+            XCTAssertEqual(describe(error), "/no/such/folder: The file doesn’t exist.")
+        }
+        let bare = NSError(domain: NSCocoaErrorDomain, code: 512, userInfo: [NSFilePathErrorKey: "/some/file"])
+        XCTAssertEqual(describe(bare), "/some/file: could not be written (Foundation error 512)")
+        XCTAssertFalse(describe(bare).contains("NSCocoaErrorDomain"))
+    }
+
     /// Item 17: a lock file that cannot be created names itself and the OS error.
     func testLockFileErrorNamesFileAndReason() throws {
         let dir = try makeTempDir(self)

@@ -33,17 +33,23 @@ final class PIIBoundaryTests: XCTestCase {
             // Japanese: kana directly around the address, Japanese comma and quotes.
             ("メールはana@example.jpまで、お願いします", "メールは<EMAIL>まで、お願いします"),
             ("連絡先『ana@example.jp』です", "連絡先『<EMAIL>』です"),
+            ("お問い合わせ：ana@example.jp", "お問い合わせ：<EMAIL>"),
+            ("ana@example.jpへ送ってください。", "<EMAIL>へ送ってください。"),
             // Korean: particles follow the address without a space.
             ("문의는 support@example.kr으로 보내 주세요", "문의는 <EMAIL>으로 보내 주세요"),
             ("support@example.kr로 연락", "<EMAIL>로 연락"),
             // Thai: no spaces between words.
             ("ติดต่อเราที่support@example.co.thได้ทุกวัน", "ติดต่อเราที่<EMAIL>ได้ทุกวัน"),
+            ("support@example.co.thคืออีเมลของเรา", "<EMAIL>คืออีเมลของเรา"),
+            ("อีเมลของเราคือsupport@example.co.th", "อีเมลของเราคือ<EMAIL>"),
             // Arabic: Arabic comma and question mark after, the text before kept.
             ("راسلنا على info@example.com، شكرا", "راسلنا على <EMAIL>، شكرا"),
             ("هل وصلك بريد info@example.com؟", "هل وصلك بريد <EMAIL>؟"),
+            ("info@example.com هو بريدنا", "<EMAIL> هو بريدنا"),
             // Russian: guillemets, em dash.
             ("Пишите: «ivan@example.ru» — ответим", "Пишите: «<EMAIL>» — ответим"),
             ("ivan@example.ru", "<EMAIL>"),
+            ("Напишите на ivan@example.ru.", "Напишите на <EMAIL>."),
             // Portuguese: no-break space, narrow no-break space, ellipsis, accented words around.
             ("Contato:\u{202f}joão.silva@exemplo.com.br…", "Contato:\u{202f}<EMAIL>…"),
             ("Fale com a Conceição (conceicao@exemplo.pt).", "Fale com a Conceição (<EMAIL>)."),
