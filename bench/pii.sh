@@ -19,6 +19,8 @@ spec() {  # spec STEP_JSON
 JSON
 }
 spec '{"type": "pii", "kinds": ["email", "ip"]}' > "$out/email-ip.json"
+# The text only, as datatrove's PIIFormatter scrubs it (the default also scrubs every string of the other fields).
+spec '{"type": "pii", "kinds": ["email", "ip"], "fields": []}' > "$out/email-ip-text.json"
 spec '{"type": "pii"}' > "$out/all.json"
 sed 's/"steps": \[.*\],/"steps": [],/' "$out/all.json" > "$out/none.json"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -27,6 +29,7 @@ for rep in $(seq "${REPS:-1}"); do
     rm -rf "$out/winnow"; measure "winnow pii email+ip w$w" "$W" run "$out/email-ip.json" --workers $w --quiet
     "$W" lineage --db "$out/winnow/lineage.db" --csv \
       "select round(sum(seconds), 3) as pii_step_seconds_email_ip_w$w from step_stats"
+    rm -rf "$out/winnow"; measure "winnow pii email+ip text only w$w" "$W" run "$out/email-ip-text.json" --workers $w --quiet
     rm -rf "$out/winnow"; measure "winnow pii all kinds w$w" "$W" run "$out/all.json" --workers $w --quiet
     measure "datatrove PIIFormatter w$w" "$PY" ../shared/bench/anchors/dt_pii.py "$corpus" --workers $w --out "$out/datatrove"
     # The floors under both: read and write with nothing between.

@@ -13,6 +13,7 @@ bench/langid.sh /tmp/c1000
 bench/minhash.sh /tmp/c1000
 bench/incremental.sh /tmp/c1000
 bench/pii.sh /tmp/c1000
+"${ANCHORS_PY:-/tmp/anchors-venv/bin/python}" bench/email_boundaries.py .build/release/winnow --json bench/results/email_boundaries.jsonl
 bench/tokenizer.sh
 bench/mixture.sh /tmp/c220
 if [ -x "${TORCH_PY:-/tmp/torch-venv/bin/python}" ]; then bench/trainer.sh; else echo "bench/trainer.sh skipped: no torch venv (TORCH_PY)"; fi

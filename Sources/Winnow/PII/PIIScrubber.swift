@@ -68,9 +68,10 @@ public final class PIIScrubber: DocumentStep {
             ("salt", Schema.string("Salt of the hash policy; empty: a random salt made once for the lineage file and kept beside it (<lineage>.pii-salt, mode 0600), so pseudonyms stay stable across runs but cannot be recomputed from a list of known values.", default: "")),
             ("keep_private_ips", Schema.boolean("Leave private, loopback, link-local and documentation IP ranges alone.", default: false)),
             ("drop_document_over", Schema.integer("Drop documents with more findings than this; 0: never.", default: 0, minimum: 0)),
-            ("fields", Schema.anyOf("Fields besides the text to scrub: \"all\" (every string value of every other field, at any depth) or a list of top-level field names ([] scrubs the text only). Default: \"all\".",
+            ("fields", Schema.anyOf("Fields besides the text to scrub: \"all\" (every string value of every other field, at any depth; numbers are left alone) or a list of top-level field names ([] scrubs the text only); findings per field are counted as pii_field_<name>.",
                                     [Schema.string("Every field.", enumeration: ["all"]),
-                                     Schema.array("Top-level field names.", items: Schema.string("A field name."), uniqueItems: true)])),
+                                     Schema.array("Top-level field names.", items: Schema.string("A field name."), uniqueItems: true)],
+                                    default: "all")),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
         build: { spec, context in

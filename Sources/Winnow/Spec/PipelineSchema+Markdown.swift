@@ -38,6 +38,7 @@ extension PipelineSchema {
     private static func typeText(_ p: JSONValue) -> String {
         if let r = p["$ref"]?.stringValue { return "object (see `\(r.split(separator: "/").last ?? "")`)" }
         if let e = p["enum"]?.arrayValue { return e.map { "`\(JSONWriter.compact($0))`" }.joined(separator: " \\| ") }
+        if let branches = p["anyOf"]?.arrayValue { return branches.map(typeText).joined(separator: " \\| ") }
         var t = p["type"]?.stringValue ?? "any"
         if t == "array", let items = p["items"] {
             if let e = items["enum"]?.arrayValue { t = "array of " + e.map { "`\(JSONWriter.compact($0))`" }.joined(separator: " \\| ") }

@@ -79,7 +79,9 @@ enum Schema {
 
     static func ref(_ name: String) -> JSONValue { .object(JSONObject([("$ref", .string("#/$defs/\(name)"))])) }
 
-    static func anyOf(_ description: String, _ branches: [JSONValue]) -> JSONValue {
-        .object(JSONObject([("description", .string(description)), ("anyOf", .array(branches))]))
+    static func anyOf(_ description: String, _ branches: [JSONValue], default d: JSONValue? = nil) -> JSONValue {
+        var o = JSONObject([("description", .string(description)), ("anyOf", .array(branches))])
+        if let d { o["default"] = d }
+        return .object(o)
     }
 }
