@@ -12,8 +12,9 @@ struct AblateCommand: ParsableCommand {
     @Option(help: "Training tokens for each model.") var tokens = 200_000
     @Option(help: "A train.json for the model and optimizer (flags of winnow train not given here keep its defaults).") var config: String?
     @Option(help: "Held-out JSONL (text field) to evaluate both on; default: both runs' validation splits together.") var heldout: String?
-    @Option var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option var seed = 1
+    @Option(name: .customLong("threads"), help: "Threads of each training run (default: all cores).") var threadCount: Int?
+    var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
+    @Option(help: "Seed of both models' initial weights and data order.") var seed = 1
 
     func run() throws {
         var c = try TrainSettings.merged(configFile: config)
@@ -31,7 +32,7 @@ struct AblateCommand: ParsableCommand {
         let manifests = try dirs.map { try JSONParser.parse(Array(Data(contentsOf: URL(fileURLWithPath: ($0 as NSString).appendingPathComponent("manifest.json"))))) }
         let shas = manifests.map { $0["tokens"]?["tokenizer"]?["sha256"]?.stringValue }
         guard let sha = shas[0], shas[1] == sha else {
-            throw ValidationError("the two runs use different tokenizers (or none): losses would not be comparable; give both specs the same tokenizer.file")
+            throw fail("the two runs use different tokenizers (or none): losses would not be comparable; give both specs the same tokenizer.file")
         }
         _ = sha
         // The shared held-out token stream.
@@ -44,7 +45,7 @@ struct AblateCommand: ParsableCommand {
         } else {
             for d in dirs { if let s = try? TokenStream(dir: d, split: "val") { held += s.next(s.totalTokens, advance: 0) } }
         }
-        guard held.count > c.context + 1 else { throw ValidationError("the held-out set has \(held.count) tokens; give --heldout or a val_fraction in the specs") }
+        guard held.count > c.context + 1 else { throw fail("the held-out set has \(held.count) tokens; give --heldout or a val_fraction in the specs") }
         var results: [(String, TrainingRun.Summary, Float)] = []
         for (spec, dir) in zip([specA, specB], dirs) {
             let run = try TrainingRun(dir: dir, config: c, log: { _ in })

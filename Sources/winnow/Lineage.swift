@@ -5,7 +5,7 @@ import Winnow
 /// Where to find the lineage file: --db, else the spec's, else ./lineage.db.
 struct LineageLocation: ParsableArguments {
     @Option(help: "Lineage database (default: the lineage file of --spec, else ./lineage.db).") var db: String?
-    @Option(help: "A pipeline spec whose lineage file to use.") var spec: String?
+    @Option(help: "A pipeline spec whose lineage file to use (default: none; --db, else ./lineage.db).") var spec: String?
 
     func path() throws -> String {
         if let db { return db }

@@ -14,8 +14,8 @@ struct PIICommand: ParsableCommand {
         @Option(help: "The field holding the text.") var textField = "text"
         @Option(help: "The field holding the id.") var idField = "id"
         @Option(help: "Comma-separated kinds (default: all).") var kinds: String?
-        @Flag(help: "Leave private, loopback and documentation IP ranges alone.") var keepPrivateIPs = false
-        @Flag(help: "Also print each found value (careful: this prints the personal data).") var showValues = false
+        @Flag(name: .customLong("keep-private-ips"), help: "Leave private, loopback and documentation IP ranges alone (default: flag them).") var keepPrivateIPs = false
+        @Flag(help: "Also print each found value (careful: this prints the personal data; default: offsets and kinds only).") var showValues = false
 
         func run() throws {
             let wanted = kinds.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }

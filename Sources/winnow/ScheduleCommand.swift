@@ -18,7 +18,7 @@ struct ScheduleCommand: ParsableCommand {
     @Option(help: "With --dry-run: list fire times after this ISO 8601 time (default: now).") var from: String?
     @Option(help: "With --dry-run: how many fire times per pipeline.") var count = 5
     @Flag(help: "Print a systemd service and timer that run `winnow schedule --once` on these paths every minute.") var printSystemd = false
-    @Option(help: "With --once: act as if it were this ISO 8601 time (to test a schedule, or replay a missed night).") var now: String?
+    @Option(help: "With --once: act as if it were this ISO 8601 time, to test a schedule or replay a missed night (default: the clock).") var now: String?
     @Option(help: "Worker threads of each run (default: all cores).") var workers: Int?
     @Option(help: "Runs of different pipelines at once.") var jobs = 1
     @Option(help: "A fire time looked at within this many seconds is on time; older ones were missed (catch_up decides).") var grace: Double = 600

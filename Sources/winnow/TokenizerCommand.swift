@@ -19,7 +19,8 @@ struct TokenizerCommand: ParsableCommand {
         @Option(help: "The JSONL field holding the text.") var textField = "text"
         @Flag(help: "Put a space before each text that does not start with one (GPT-2's add_prefix_space).") var addPrefixSpace = false
         @Option(name: .shortAndLong, help: "Where to write the tokenizer.") var output = "tokenizer.json"
-        @Option(help: "Threads counting words (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Option(name: .customLong("threads"), help: "Threads counting words (default: all cores).") var threadCount: Int?
+        var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
 
         func run() throws {
             let start = Date()
@@ -42,9 +43,10 @@ struct TokenizerCommand: ParsableCommand {
 
         @Argument(help: "tokenizer.json (or vocab.json with merges.txt beside it).") var tokenizer: String
         @Argument(help: "Input (default: standard input); .gz/.zst are decompressed.") var file: String?
-        @Option(help: "Lines are JSON objects: encode this field of each.") var field: String?
+        @Option(help: "Lines are JSON objects: encode this field of each (default: none; each line is text).") var field: String?
         @Flag(help: "Special tokens' text is ordinary text (Hugging Face's encode matches it; shards never do).") var noSpecial = false
-        @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Option(name: .customLong("threads"), help: "Threads (default: all cores).") var threadCount: Int?
+        var threads: Int { threadCount ?? ProcessInfo.processInfo.activeProcessorCount }
 
         func run() throws {
             let model = try TokenizerFile.load(tokenizer)
@@ -67,10 +69,12 @@ struct TokenizerCommand: ParsableCommand {
                 out.write(Data(text))
                 batch.removeAll(keepingCapacity: true)
             }
+            var lineNumber = 0
             try JSONLTexts.forEachLine(file ?? "/dev/stdin") { line in
+                lineNumber += 1
                 if let field {
                     guard let text = (try? JSONParser.parse(Array(line)))?[field]?.stringValue else {
-                        throw ValidationError("a line has no \"\(field)\" string")
+                        throw fail("\(file ?? "stdin"):\(lineNumber): no \"\(field)\" string (is it a JSON object with that field?)")
                     }
                     batch.append(Array(text.utf8))
                 } else {
@@ -96,7 +100,7 @@ struct TokenizerCommand: ParsableCommand {
                 n += 1
                 guard let ids = (try? JSONParser.parse(Array(line)))?.arrayValue?.map({ $0.intValue }), !ids.contains(nil),
                       ids.allSatisfy({ $0! >= 0 && $0! < model.vocabularySize }) else {
-                    throw ValidationError("\(file ?? "stdin"):\(n): not a JSON array of ids below \(model.vocabularySize)")
+                    throw fail("\(file ?? "stdin"):\(n): not a JSON array of ids below \(model.vocabularySize)")
                 }
                 FileHandle.standardOutput.write(Data(model.decode(ids.map { Int32($0!) }) + [0x0A]))
             }

@@ -3,30 +3,31 @@ import Foundation
 import Winnow
 
 struct TrainCommand: ParsableCommand {
+    private static let D = TrainConfig()
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a small GPT on a run's llm.c token shards, in manifest order (so a curriculum holds), with validation loss overall and per source.")
 
     @Argument(help: "A run's output folder (manifest.json, llmc/ shards), or the pipeline spec that wrote it.") var target: String
-    @Option(help: "A train.json with any of the settings below (it overrides the spec's \"train\" block; flags override both).") var config: String?
-    @Option var layers: Int?
-    @Option var heads: Int?
-    @Option(help: "Model width (channels).") var dModel: Int?
-    @Option(help: "Context length in tokens.") var context: Int?
-    @Option var batchSize: Int?
+    @Option(help: "A train.json with any of the settings below (it overrides the spec's \"train\" block; flags override both; default: none).") var config: String?
+    @Option(help: ArgumentHelp("Transformer blocks (default: the spec's train block, else \(D.layers)).")) var layers: Int?
+    @Option(help: ArgumentHelp("Attention heads (default: the spec's train block, else \(D.heads)).")) var heads: Int?
+    @Option(help: ArgumentHelp("Model width in channels (default: the spec's train block, else \(D.dModel)).")) var dModel: Int?
+    @Option(help: ArgumentHelp("Context length in tokens (default: the spec's train block, else \(D.context)).")) var context: Int?
+    @Option(help: ArgumentHelp("Sequences per step (default: the spec's train block, else \(D.batchSize)).")) var batchSize: Int?
     @Option(help: "Steps to run (default: max_tokens / (batch_size × context), else 200).") var steps: Int?
-    @Option var maxTokens: Int?
-    @Option var learningRate: Float?
-    @Option var minLearningRate: Float?
-    @Option var warmupSteps: Int?
-    @Option var weightDecay: Float?
-    @Option var gradClip: Float?
-    @Option(help: "Evaluate (and checkpoint) every N steps.") var evalEvery: Int?
-    @Option var evalBatches: Int?
-    @Option var threads: Int?
-    @Option var seed: Int?
+    @Option(help: "Training tokens to read, which sets the steps (default: none; --steps or 200 steps). Not sample's --max-new-tokens.") var maxTokens: Int?
+    @Option(help: ArgumentHelp("Peak learning rate after warm-up (default: \(D.learningRate)).")) var learningRate: Float?
+    @Option(help: ArgumentHelp("Learning rate at the end of the cosine decay (default: \(D.minLearningRate)).")) var minLearningRate: Float?
+    @Option(help: ArgumentHelp("Linear warm-up steps (default: \(D.warmupSteps)).")) var warmupSteps: Int?
+    @Option(help: ArgumentHelp("AdamW weight decay, not applied to norms and biases (default: \(D.weightDecay)).")) var weightDecay: Float?
+    @Option(help: ArgumentHelp("Clip the gradient's global norm to this (default: \(D.gradClip)).")) var gradClip: Float?
+    @Option(help: ArgumentHelp("Evaluate (and checkpoint) every N steps (default: \(D.evalEvery)).")) var evalEvery: Int?
+    @Option(help: ArgumentHelp("Validation batches per evaluation, spread over the split (default: \(D.evalBatches)).")) var evalBatches: Int?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: ArgumentHelp("Seed of the initial weights and the data order (default: \(D.seed)).")) var seed: Int?
     @Option(help: "Checkpoint file (default: DIR/model.ckpt).") var checkpoint: String?
-    @Option(help: "Continue from this checkpoint, bit for bit as if never stopped.") var resume: String?
+    @Option(help: "Continue from this checkpoint, bit for bit as if never stopped (default: start from new weights).") var resume: String?
     @Flag(help: "Read the training shards in a seeded random order (ablates a curriculum).") var shuffleBuckets = false
     @Flag(help: "Print a last line {steps, tokens_per_second, train_loss, val_loss, checkpoint} as JSON.") var json = false
     @Flag(help: "No progress lines.") var quiet = false

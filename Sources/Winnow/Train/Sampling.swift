@@ -157,3 +157,55 @@ public func loadModel(_ ck: Checkpoint) -> GPT {
     model.parameters.baseAddress!.update(from: ck.parameters, count: ck.model.parameterCount)
     return model
 }
+
+extension DecodingOptions {
+    /// What is out of range, in the flags' words (nil when every value is usable): temperature ≥ 0, top-k ≥ 0,
+    /// top-p in (0, 1], min-p in [0, 1], repetition penalty > 0, no-repeat n-gram ≥ 0 — transformers' own checks.
+    public var problem: String? {
+        if !(temperature >= 0) || !temperature.isFinite { return "--temperature \(temperature): must be ≥ 0 (0 is greedy)" }
+        if topK < 0 { return "--top-k \(topK): must be ≥ 0 (0 keeps every token)" }
+        if !(topP > 0 && topP <= 1) { return "--top-p \(topP): must be in (0, 1] (1 keeps every token)" }
+        if !(minP >= 0 && minP <= 1) { return "--min-p \(minP): must be in [0, 1] (0 keeps every token)" }
+        if !(repetitionPenalty > 0) || !repetitionPenalty.isFinite { return "--repetition-penalty \(repetitionPenalty): must be > 0 (1 is none)" }
+        if noRepeatNgram < 0 { return "--no-repeat-ngram \(noRepeatNgram): must be ≥ 0 (0 is off)" }
+        return nil
+    }
+}
+
+/// Token-by-token generation from a prompt. The model sees at most its context: once the sequence is longer, the
+/// oldest tokens fall out of the window, as nanoGPT's and llm.c's samplers crop it (the key/value cache is refilled
+/// from the last `context` tokens). Generation stops at `stop` (the end-of-text token) unless it is nil.
+public struct Generator {
+    public let inference: GPTInference
+    public var sampler: Sampler
+
+    public init(model: GPT, options: DecodingOptions) {
+        inference = GPTInference(model: model)
+        sampler = Sampler(options: options)
+    }
+
+    /// Generates after `prompt` (its first token is usually the end-of-text token that opens a document); calls
+    /// `emit` with each new token. Returns the new tokens and whether `stop` ended them.
+    public mutating func generate(prompt: [Int32], maxNewTokens: Int, stop: Int32?, emit: (Int32) -> Void = { _ in }) -> (tokens: [Int32], stopped: Bool) {
+        let context = inference.model.config.context, vocab = inference.model.config.vocabSize
+        var history = prompt
+        inference.reset()
+        for t in history.suffix(context) { inference.step(t) }
+        var out: [Int32] = []
+        while out.count < maxNewTokens {
+            let next = sampler.next(inference.logits, vocab: vocab, history: history)
+            if next == stop { return (out, true) }
+            out.append(next)
+            history.append(next)
+            emit(next)
+            if out.count == maxNewTokens { break }
+            if inference.length < context {
+                inference.step(next)
+            } else {
+                inference.reset()
+                for t in history.suffix(context) { inference.step(t) }
+            }
+        }
+        return (out, false)
+    }
+}

@@ -56,4 +56,63 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(da, db)
         XCTAssertTrue(Set(da).isSuperset(of: [1, 3]))
     }
+
+    /// A model whose every next token is `favourite` (greedy): the final LayerNorm outputs its bias whatever the
+    /// input, and only `favourite`'s embedding points along it.
+    private func modelThatAlwaysSays(_ favourite: Int, vocab: Int = 11, context: Int = 4) -> GPT {
+        let config = GPTConfig(vocabSize: vocab, context: context, layers: 1, heads: 1, channels: 8)
+        let model = GPT(config: config)
+        model.initialize(seed: 3)
+        let p = model.p, C = config.channels
+        for i in 0..<C { p.lnfw[i] = 0; p.lnfb[i] = 1 }
+        for v in 0..<vocab { for i in 0..<C { p.wte[v * C + i] = v == favourite ? 1 : 0 } }
+        return model
+    }
+
+    /// Item 6 of issue 17: generation stops at the end-of-text token unless told to go on.
+    func testGenerationStopsAtTheEndOfTextToken() {
+        var greedy = DecodingOptions(); greedy.temperature = 0
+        var g = Generator(model: modelThatAlwaysSays(0), options: greedy)
+        let stopped = g.generate(prompt: [0, 5], maxNewTokens: 10, stop: 0)
+        XCTAssertEqual(stopped.tokens, [])
+        XCTAssertTrue(stopped.stopped)
+        var g2 = Generator(model: modelThatAlwaysSays(0), options: greedy)
+        let goOn = g2.generate(prompt: [0, 5], maxNewTokens: 10, stop: nil)
+        XCTAssertEqual(goOn.tokens, Array(repeating: 0, count: 10))
+        XCTAssertFalse(goOn.stopped)
+    }
+
+    /// Item 6 of issue 17: past the context the window slides (it used to stop in silence at the context length),
+    /// and the tokens after the slide are those of a model fed the last `context` tokens from scratch.
+    func testGenerationSlidesThePastTheContext() {
+        let config = GPTConfig(vocabSize: 13, context: 6, layers: 2, heads: 2, channels: 16)
+        let model = GPT(config: config)
+        model.initialize(seed: 5)
+        for i in 0..<config.parameterCount { model.parameters[i] *= 4 }
+        var greedy = DecodingOptions(); greedy.temperature = 0
+        var g = Generator(model: model, options: greedy)
+        let prompt: [Int32] = [0, 3, 7]
+        let out = g.generate(prompt: prompt, maxNewTokens: 20, stop: nil)
+        XCTAssertEqual(out.tokens.count, 20, "generation goes on past the context of 6")
+        // Every token equals the greedy choice of a fresh forward pass over the last 6 tokens before it.
+        let all = prompt + out.tokens
+        for k in prompt.count..<all.count {
+            let window = Array(all[max(0, k - 6)..<k])
+            let probs = model.forward(inputs: window, targets: nil, B: 1, T: window.count)
+            let last = (0..<13).map { probs[(window.count - 1) * 13 + $0] }
+            XCTAssertEqual(Int32(last.indices.max { last[$0] < last[$1] }!), all[k], "token \(k)")
+        }
+    }
+
+    /// Item 6 of issue 17: out-of-range decoding settings are named with their valid range.
+    func testDecodingOptionsAreChecked() {
+        var o = DecodingOptions()
+        XCTAssertNil(o.problem)
+        o.topP = 0; XCTAssertEqual(o.problem, "--top-p 0.0: must be in (0, 1] (1 keeps every token)")
+        o = DecodingOptions(); o.topP = 1.5; XCTAssertNotNil(o.problem)
+        o = DecodingOptions(); o.temperature = -1; XCTAssertEqual(o.problem, "--temperature -1.0: must be ≥ 0 (0 is greedy)")
+        o = DecodingOptions(); o.topK = -2; XCTAssertNotNil(o.problem)
+        o = DecodingOptions(); o.minP = 1.2; XCTAssertNotNil(o.problem)
+        o = DecodingOptions(); o.repetitionPenalty = 0; XCTAssertNotNil(o.problem)
+    }
 }
