@@ -104,7 +104,15 @@ public enum PipelineLoader {
         for (i, src) in spec.sources.enumerated() {
             var files: [String] = []
             for (k, pattern) in src.paths.enumerated() {
+                if let scheme = remoteScheme(pattern) {
+                    issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\": \(scheme):// paths are not supported yet; copy or mount them (e.g. `aws s3 sync`, gcsfuse, `huggingface-cli download`) and give the local path"))
+                    continue
+                }
                 let e = Glob.expandReporting(pattern, relativeTo: baseDir)
+                let unreadable = e.files.compactMap { f in unsupportedFormat(f).map { (f, $0) } }
+                if let (f, format) = unreadable.first {
+                    issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: \(format) input is not supported yet (convert it to JSONL with a \"text\" field, or narrow the pattern)"))
+                }
                 for problem in e.problems { issues.append(SpecIssue("/sources/\(i)/paths/\(k)", problem.description)) }
                 if let f = e.files.first(where: inside) {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(f), inside output.dir \(outputDir): output.dir must not contain or equal an input folder (a run would read its own output, and a new run clears its shards)"))
@@ -126,6 +134,24 @@ public enum PipelineLoader {
             resolved.append(Pipeline.ResolvedSource(spec: src, files: unique))
         }
         return (resolved, issues)
+    }
+
+    /// The scheme of a remote path (`s3`, `gs`, `hf`, `https`, …), or nil for a local one.
+    static func remoteScheme(_ path: String) -> String? {
+        guard let r = path.range(of: "://") else { return nil }
+        let scheme = path[..<r.lowerBound]
+        guard let first = scheme.first, first.isLetter, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+.-".contains($0) }) else { return nil }
+        return String(scheme)
+    }
+
+    /// The name of a format neither reader handles, by the file's suffix (compression suffixes looked through).
+    static func unsupportedFormat(_ path: String) -> String? {
+        var name = (path as NSString).lastPathComponent.lowercased()
+        for c in [".gz", ".zst", ".zstd", ".bz2", ".xz"] where name.hasSuffix(c) { name = String(name.dropLast(c.count)) }
+        let formats: [(String, String)] = [(".parquet", "Parquet"), (".arrow", "Arrow"), (".warc", "WARC"), (".wet", "WET"), (".wat", "WAT"),
+                                           (".html", "HTML"), (".htm", "HTML"), (".csv", "CSV"), (".tsv", "TSV"), (".pdf", "PDF"),
+                                           (".zip", "zip"), (".tar", "tar"), (".7z", "7z")]
+        return formats.first { name.hasSuffix($0.0) }?.1
     }
 
     /// The user's home folder as the environment and the password database name it.
@@ -186,7 +212,7 @@ public enum PipelineLoader {
             }
             guard checkInputs else { continue }
             for (k, v) in (s["paths"]?.arrayValue ?? []).enumerated() {
-                guard let p = v.stringValue, !p.isEmpty else { continue }
+                guard let p = v.stringValue, !p.isEmpty, remoteScheme(p) == nil else { continue }   // remote: reported with the sources
                 let e = Glob.expandReporting(p, relativeTo: baseDir)
                 guard e.files.isEmpty && e.problems.isEmpty else { continue }   // problems are reported with the sources
                 issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(p)\" matches no file (resolved against \(baseDir))"))

@@ -151,7 +151,11 @@ func closest(_ word: String, _ candidates: [String]) -> String? {
         let d = editDistance(Array(word.lowercased()), Array(c.lowercased()))
         if d <= max(2, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
     }
-    return best?.0
+    if let best { return best.0 }
+    // A word that starts a longer name ("minhash" → "minhash_dedup"): the shortest such name.
+    let w = word.lowercased()
+    guard w.count >= 3 else { return nil }
+    return candidates.filter { $0.lowercased().hasPrefix(w) }.min { $0.count < $1.count }
 }
 
 func editDistance(_ a: [Character], _ b: [Character]) -> Int {

@@ -73,6 +73,21 @@ public final class LanguageID: DocumentStep {
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             let model = try FastTextModels.load(p.model, context: context, pointer: "/model")
+            // Every label to keep must be one the model can answer (after label_map): "por" is not lid.176's "pt".
+            let known = Set(model.labels.map { l in let bare = FastTextModels.stripPrefix(l); return p.labelMap[bare] ?? bare })
+            func check(_ labels: [String], _ pointer: String) throws {
+                for (k, label) in labels.enumerated() where !known.contains(label) {
+                    var message = "\"\(label)\" is not a label of \(p.model)"
+                    let alpha2 = Locale.LanguageCode(label).identifier(.alpha2)
+                    if let alpha2, known.contains(alpha2) { message += " (did you mean \"\(alpha2)\"? the model uses ISO 639-1 codes)" }
+                    else if let near = known.first(where: { $0.hasPrefix(label + "_") || $0.hasPrefix(label + "-") }) { message += " (did you mean \"\(near)\"?)" }
+                    let sorted = known.sorted()
+                    message += "; its \(sorted.count) labels: \(sorted.prefix(40).joined(separator: ", "))\(sorted.count > 40 ? ", …" : "")"
+                    throw StepBuildError("\(pointer)/\(k)", message)
+                }
+            }
+            try check(p.keep, "/keep")
+            for (source, o) in p.sources.sorted(by: { $0.key < $1.key }) { try check(o.keep ?? [], "/sources/\(source)/keep") }
             let base = Rule(keep: Set(p.keep), minScore: p.minScore)
             var perSource: [String: Rule] = [:]
             for (source, o) in p.sources { perSource[source] = Rule(keep: o.keep.map(Set.init) ?? base.keep, minScore: o.minScore ?? base.minScore) }
