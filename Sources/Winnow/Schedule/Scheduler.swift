@@ -249,12 +249,18 @@ public final class Scheduler: @unchecked Sendable {
                 return row?.first?.text.flatMap { ISO8601DateFormatter().date(from: $0) }
             }
             guard let seen = last else { continue }           // the lineage file could not be opened (logged)
-            guard let since = seen else {
-                record(w, "watching", detail: "first look; fire times from now on")
+            let nextFire = w.cron.next(after: now).map { w.cron.localISO($0) } ?? "never"
+            // The first look at a pipeline runs a fire time that fell within the grace period before now (a spec
+            // saved at 02:59 for 03:00, first looked at by the 03:01 --once, still runs); older ones are history.
+            let since = seen ?? now.addingTimeInterval(-options.grace)
+            if seen == nil { record(w, "watching", detail: "first look; a fire time within the last \(Int(options.grace)) s runs") }
+            let fires = w.cron.missed(after: since, through: now)
+            guard let latest = fires.latest else {
+                if !announce {    // --once: one line per spec, also when there is nothing to do
+                    log("\(stamp()) \(w.name): nothing due\(seen == nil ? " (first look: no fire time within the last \(Int(options.grace)) s)" : ""); next at \(nextFire)")
+                }
                 continue
             }
-            let fires = w.cron.missed(after: since, through: now)
-            guard let latest = fires.latest else { continue }
             let iso = w.cron.localISO(latest)
             let count = fires.more ? "more than \(fires.count)" : "\(fires.count)"
             if now.timeIntervalSince(latest) <= options.grace {
@@ -263,9 +269,8 @@ public final class Scheduler: @unchecked Sendable {
                 log("\(stamp()) \(w.name): \(count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up once: running now")
                 enqueue(w, scheduledFor: iso, event: "caught_up", detail: "\(count) missed, the latest \(iso)")
             } else {
-                let next = w.cron.next(after: now).map { w.cron.localISO($0) } ?? "never"
-                log("\(stamp()) \(w.name): \(count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up none: next at \(next)")
-                record(w, "missed", scheduledFor: iso, detail: "\(count) missed; next at \(next)")
+                log("\(stamp()) \(w.name): \(count) fire time(s) passed while no scheduler was running (the latest \(iso)); catch_up none: next at \(nextFire)")
+                record(w, "missed", scheduledFor: iso, detail: "\(count) missed; next at \(nextFire)")
             }
         }
     }

@@ -37,9 +37,10 @@ final class ScheduleCLITests: XCTestCase {
     func testTwoSchedulersNeverRunAPipelineTwiceAtOnce() throws {
         let dir = try makeTempDir(self)
         let s = try spec(in: dir)
-        let first = try CLI.start(["schedule", "--once", "--now", "2026-12-02T03:00:00Z", s], env: ["WINNOW_TEST_TASK_DELAY_MS": "300"])
-        // Its first look (it has never seen the pipeline) only records the time; a look five minutes later runs it.
-        first.process.waitUntilExit()
+        // Its first look (it has never seen the pipeline) finds no fire time within its grace of 60 s, says so, and
+        // records the time; a look three minutes later runs the 03:05 fire.
+        let first = try CLI.run(["schedule", "--once", "--now", "2026-12-02T03:02:00Z", "--grace", "60", s])
+        XCTAssertTrue(first.stderr.contains("nightly: nothing due (first look: no fire time within the last 60 s); next at 2026-12-02T03:05:00+00:00"), first.stderr)
         let runner = try CLI.start(["schedule", "--once", "--now", "2026-12-02T03:05:00Z", "--workers", "1", s], env: ["WINNOW_TEST_TASK_DELAY_MS": "300"])
         let seen = runner.read(until: { $0.contains("task finished") })
         let second = try CLI.run(["schedule", "--once", "--now", "2026-12-02T03:10:00Z", s])
@@ -60,7 +61,7 @@ final class ScheduleCLITests: XCTestCase {
     func testStaleLockAfterSIGKILLIsTakenOverAndTheRunResumed() throws {
         let dir = try makeTempDir(self)
         let s = try spec(in: dir)
-        XCTAssertEqual(try CLI.run(["schedule", "--once", "--now", "2026-12-02T02:59:00Z", s]).status, 0)
+        XCTAssertEqual(try CLI.run(["schedule", "--once", "--now", "2026-12-02T02:59:00Z", "--grace", "30", s]).status, 0)   // first look: nothing within 30 s
         let doomed = try CLI.start(["schedule", "--once", "--now", "2026-12-02T03:00:10Z", "--workers", "1", s], env: ["WINNOW_TEST_TASK_DELAY_MS": "400"])
         let pid = doomed.process.processIdentifier
         _ = doomed.read(until: { $0.components(separatedBy: "task finished").count - 1 >= 2 }, thenSend: SIGKILL)
@@ -85,7 +86,7 @@ final class ScheduleCLITests: XCTestCase {
     func testSIGTERMStopsCleanlyAndTheNextStartResumes() throws {
         let dir = try makeTempDir(self)
         let s = try spec(in: dir)
-        XCTAssertEqual(try CLI.run(["schedule", "--once", "--now", "2026-12-02T02:59:00Z", s]).status, 0)
+        XCTAssertEqual(try CLI.run(["schedule", "--once", "--now", "2026-12-02T02:59:00Z", "--grace", "30", s]).status, 0)   // first look: nothing within 30 s
         let p = try CLI.start(["schedule", "--once", "--now", "2026-12-02T03:00:10Z", "--workers", "1", s], env: ["WINNOW_TEST_TASK_DELAY_MS": "400"])
         let seen = p.read(until: { $0.contains("task finished") }, thenSend: SIGTERM)
         XCTAssertEqual(p.process.terminationStatus, 0, seen)

@@ -70,6 +70,21 @@ final class SchedulerTests: XCTestCase {
         _ = spec
     }
 
+    /// Issue 17, item 9: the first look runs a fire time within the grace period before now (a spec saved just
+    /// before its fire time and first seen just after still runs), and `--once` says something for every spec.
+    func testFirstLookRunsAFireTimeWithinGrace() throws {
+        let dir = try makeTempDir(self)
+        _ = try pipeline(in: dir)
+        let first = try CLI.run(["schedule", "--once", "--now", "2026-12-02T03:01:00-03:00", dir])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("nightly: due — run for 2026-12-02T03:00:00-03:00"), first.stderr)
+        let db = "\(dir)/out-nightly/lineage.db"
+        XCTAssertEqual(try lineageRows(db, "select scheduled_for, status from runs"), [["2026-12-02T03:00:00-03:00", "finished"]])
+        let again = try CLI.run(["schedule", "--once", "--now", "2026-12-02T03:02:00-03:00", dir])
+        XCTAssertTrue(again.stderr.contains("nightly: nothing due; next at 2026-12-03T03:00:00-03:00"), again.stderr)
+        XCTAssertEqual(try lineageRows(db, "select count(*) from runs"), [["1"]])
+    }
+
     /// Fire times that passed while no scheduler looked: `none` waits, `once` runs once for the latest.
     func testCatchUpAfterDowntime() throws {
         let dir = try makeTempDir(self)
