@@ -312,7 +312,7 @@ struct TokenPhase {
         let train = (0..<d.n).filter { !d.val[$0] }
         let trainBySource = Dictionary(grouping: train) { Int(d.source[$0]) }
         var copies: [Int] = Array(repeating: 1, count: d.n)
-        if let mix = spec.mixture {
+        if let mix = spec.effectiveMixture {
             let sources = run.pipeline.sources.enumerated().map { i, s in
                 Mixture.Source(name: s.spec.name, weight: s.spec.weight, maxEpochs: s.spec.maxEpochs,
                                available: (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) })
@@ -329,7 +329,7 @@ struct TokenPhase {
         var all: [Copy] = []
         for doc in train { for e in 0..<copies[doc] { all.append(Copy(doc: Int32(doc), epoch: Int32(e), bucket: -1, replay: false)) } }
         guard let cur = spec.curriculum else {
-            if spec.mixture != nil { return [shuffled(all, d, seed: seed, group: 0)] }
+            if spec.effectiveMixture != nil { return [shuffled(all, d, seed: seed, group: 0)] }
             return [all]
         }
         // Buckets by score: explicit edges, or quantiles of the training documents' scores.

@@ -241,6 +241,10 @@ public enum PipelineLoader {
         for key in ["mixture", "curriculum"] where json[key] != nil && tokenFormats.isEmpty {
             issues.append(SpecIssue("/\(key)", "works on token shards: add \"llmc\" or \"megatron\" to /output/formats (and a tokenizer)"))
         }
+        // A weight is a share of the training tokens: without token shards it would do nothing.
+        if tokenFormats.isEmpty, let i = sources.firstIndex(where: { ($0["weight"]?.doubleValue ?? 0) > 0 }) {
+            issues.append(SpecIssue("/sources/\(i)/weight", "a weight is the source's share of the training tokens, so it works on token shards: add \"llmc\" or \"megatron\" to /output/formats (and a tokenizer), or remove the weight"))
+        }
         if let c = json["curriculum"] {
             let buckets = (c["buckets"]?.arrayValue ?? []).compactMap(\.stringValue)
             for key in ["edges", "quantiles"] {

@@ -44,8 +44,8 @@ public enum PipelineSchema {
             ("id_field", Schema.string("JSONL field holding the document id (string or number); when absent the id is `<source>:<input>:<line>`.", default: S.idField, minLength: 1)),
             ("text_mode", Schema.string("Plain text: one document per file, or one per blank-line-separated block.",
                                         default: S.textMode.rawValue, enumeration: SourceSpec.TextMode.allCases.map(\.rawValue))),
-            ("weight", Schema.number("Relative weight of this source in the output mix: with `mixture`, its target share of the training tokens (weights are normalised to sum to 1).", default: S.weight, exclusiveMinimum: 0)),
-            ("max_epochs", Schema.number("With `mixture`: at most this many copies of each document (whole documents; a fraction repeats part of the source).", default: 1, minimum: 1)),
+            ("weight", Schema.number("Relative weight of this source in the training tokens: setting it on any source mixes the token shards (weights are normalised to sum to 1 into target shares; sources without one weigh 1). Needs token shards.", default: S.weight, exclusiveMinimum: 0)),
+            ("max_epochs", Schema.number("With weights: at most this many copies of each document (whole documents; a fraction repeats part of the source).", default: 1, minimum: 1)),
             ("skip_steps", Schema.array("Steps (by `name`, or `type` when unnamed) not applied to this source.",
                                         items: Schema.string("A step name.", minLength: 1), uniqueItems: true, default: .array([]))),
         ], required: ["name", "paths"])
@@ -85,7 +85,7 @@ public enum PipelineSchema {
         defs["source"] = source
         defs["output"] = output
         defs["tokenizer"] = tokenizer
-        defs["mixture"] = Schema.object("Mix the training token shards by source weight: down-sampling by a hash of the document id, up-sampling by whole-document repeats up to `max_epochs`.", properties: [
+        defs["mixture"] = Schema.object("Options of the mix (sources' weights turn it on, with or without this block): down-sampling by a hash of the document id, up-sampling by whole-document repeats up to `max_epochs`.", properties: [
             ("on_shortfall", Schema.string("A source that cannot give its share even at `max_epochs`: `renormalize` gives it all it has and shares the rest among the others by weight; `stop` ends the run before any token shard is written.",
                                            default: "renormalize", enumeration: MixtureSpec.OnShortfall.allCases.map(\.rawValue))),
         ])

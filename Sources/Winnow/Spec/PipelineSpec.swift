@@ -29,6 +29,12 @@ public struct PipelineSpec: Codable, Sendable {
     public var maxLineBytes: Int
     public var partitionBytes: Int
 
+    /// The mixture in force: the `mixture` block, or its defaults when any source sets a `weight` (weights take
+    /// effect whenever a source sets one; the block only holds options).
+    public var effectiveMixture: MixtureSpec? {
+        mixture ?? (sources.contains { $0.weightGiven } ? MixtureSpec() : nil)
+    }
+
     public enum OnError: String, Codable, Sendable, CaseIterable { case skip, stop }
 
     public enum Defaults {
@@ -82,6 +88,8 @@ public struct SourceSpec: Codable, Sendable {
     public var idField: String
     public var textMode: TextMode
     public var weight: Double
+    /// Whether the spec set `weight` on this source (then the mixture applies, with or without a `mixture` block).
+    public var weightGiven = false
     public var maxEpochs: Double
     public var skipSteps: [String]
 
@@ -112,6 +120,7 @@ public struct SourceSpec: Codable, Sendable {
         idField = try c.decodeIfPresent(String.self, forKey: .idField) ?? Defaults.idField
         textMode = try c.decodeIfPresent(TextMode.self, forKey: .textMode) ?? Defaults.textMode
         weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? Defaults.weight
+        weightGiven = c.contains(.weight)
         maxEpochs = try c.decodeIfPresent(Double.self, forKey: .maxEpochs) ?? 1
         skipSteps = try c.decodeIfPresent([String].self, forKey: .skipSteps) ?? []
     }
@@ -253,6 +262,8 @@ public struct TokenizerSpec: Codable, Sendable {
 public struct MixtureSpec: Codable, Sendable {
     public enum OnShortfall: String, Codable, Sendable, CaseIterable { case renormalize, stop }
     public var onShortfall: OnShortfall
+    /// The options a mixture has when sources set weights and the spec has no `mixture` block.
+    public init(onShortfall: OnShortfall = .renormalize) { self.onShortfall = onShortfall }
     public enum CodingKeys: String, CodingKey, CaseIterable { case onShortfall = "on_shortfall" }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

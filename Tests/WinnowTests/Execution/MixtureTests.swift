@@ -119,4 +119,28 @@ final class MixtureTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/out/llmc/train_000000.bin"))
     }
+
+    /// Issue 17, item 1: weights take effect without a `mixture` block (the quickstart's 60/20/20 is met), and a
+    /// weight without token shards is a validate error instead of doing nothing.
+    func testWeightsAloneMixTheTokens() throws {
+        let summary = try runSpecAt("\(repoRoot)/pipelines/quickstart.json")
+        let shares = Dictionary(uniqueKeysWithValues: summary.mixture.filter { $0.bucket == nil }.map { ($0.source, ($0.target, $0.achieved)) })
+        for (source, target) in [("web", 0.6), ("forum", 0.2), ("books", 0.2)] {
+            XCTAssertEqual((shares[source]?.0 ?? nil) ?? -1, target, accuracy: 1e-9, source)
+            XCTAssertEqual(shares[source]?.1 ?? -1, target, accuracy: 0.005, source)
+        }
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/data/a.jsonl", jsonl("1", "x"))
+        try writeFile("\(dir)/spec.json", #"{"name": "w", "sources": [{"name": "web", "paths": ["data/*.jsonl"], "weight": 0.5}], "output": {"dir": "out"}}"#)
+        XCTAssertThrowsError(try PipelineLoader.load("\(dir)/spec.json")) { XCTAssertTrue("\($0)".contains("/sources/0/weight: a weight is the source's share of the training tokens"), "\($0)") }
+    }
+
+    /// The quickstart run into a fresh copy of its output folder (the repository's out/ is left alone).
+    private func runSpecAt(_ path: String) throws -> RunSummary {
+        let dir = try makeTempDir(self)
+        var text = try readText(path)
+        text = text.replacingOccurrences(of: "\"../out/quickstart\"", with: "\"\(dir)/out\"").replacingOccurrences(of: "../examples", with: "\(repoRoot)/examples")
+        try writeFile("\(dir)/quickstart.json", text)
+        return try runSpec("\(dir)/quickstart.json")
+    }
 }
