@@ -21,7 +21,7 @@ public enum PipelineSchema {
             ("weight_decay", Schema.number("AdamW's decoupled weight decay (matrices and embeddings only).", default: num(d.weightDecay), minimum: 0)),
             ("grad_clip", Schema.number("Clip the global gradient norm to this (0: no clipping).", default: num(d.gradClip), minimum: 0)),
             ("eval_every", Schema.integer("Validation loss (overall and per source) and a checkpoint every this many steps.", default: d.evalEvery, minimum: 1)),
-            ("eval_batches", Schema.integer("Validation batches per evaluation.", default: d.evalBatches, minimum: 1)),
+            ("eval_batches", Schema.integer("Validation batches per evaluation: the whole split if it is smaller, else one inside each source's part of the split and the rest spread over all of it, at positions fixed by the seed.", default: d.evalBatches, minimum: 1)),
             ("threads", Schema.integer("Threads (default: all cores).", minimum: 1)),
             ("seed", Schema.integer("Seed of the initial weights (and of `--shuffle-buckets`).", default: d.seed, minimum: 0)),
             ("beta1", Schema.number("AdamW β₁.", default: num(d.beta1), minimum: 0, maximum: 1)),

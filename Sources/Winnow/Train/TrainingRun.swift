@@ -180,15 +180,50 @@ public final class TrainingRun {
         return lo < spans.count && spans[lo].0 <= offset ? spans[lo].2 : nil
     }
 
-    /// Validation loss over the first `eval_batches` batches of the validation split (the same tokens every time),
+    /// Where the evaluation batches start in the validation split (global token positions): the whole split when
+    /// it holds no more than `eval_batches` batches; otherwise one batch inside each source's part of the split
+    /// (the split is written source by source) and the rest spread evenly over all of it, each at a position within
+    /// its stretch drawn from the seed — the same positions at every evaluation, so the curve compares like with like.
+    lazy var evaluationStarts: [Int] = {
+        guard let val else { return [] }
+        let window = config.batchSize * config.context, total = val.totalTokens
+        let fits = max(1, total / window)
+        if fits <= config.evalBatches { return (0..<fits).map { $0 * window } }
+        var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: config.seed) &+ 0x5EED)
+        func draw(_ lo: Int, _ hi: Int) -> Int { hi <= lo ? lo : lo + Int(rng.next() % UInt64(hi - lo + 1)) }
+        // Each source's stretch of the split, in global token positions.
+        var regions: [Int: (Int, Int)] = [:]
+        var base = 0
+        for (s, spans) in valSpans.enumerated() {
+            for (a, b, src) in spans {
+                let r = regions[src] ?? (base + a, base + b)
+                regions[src] = (min(r.0, base + a), max(r.1, base + b))
+            }
+            base += val.shards[s].tokens
+        }
+        var starts: [Int] = regions.keys.sorted().prefix(config.evalBatches).map { src in
+            let (a, b) = regions[src]!
+            return min(draw(a, max(a, b - window)), total - window)
+        }
+        let rest = max(0, config.evalBatches - starts.count)
+        for i in 0..<rest {
+            let lo = i * (total - window) / max(1, rest), hi = (i + 1) * (total - window) / max(1, rest)
+            starts.append(draw(lo, max(lo, hi - 1)))
+        }
+        return starts.sorted()
+    }()
+
+    /// Validation loss over `eval_batches` batches spread over the validation split (see `evaluationStarts`),
     /// overall and per source.
     public func evaluate() -> (Float, [String: Float])? {
         guard let val else { return nil }
         let B = config.batchSize, T = config.context
-        val.seek(shard: 0, offset: 0)
         var sum: Double = 0, count = 0
         var bySource = [Double](repeating: 0, count: sourceNames.count), nBySource = [Int](repeating: 0, count: sourceNames.count)
-        for _ in 0..<max(1, min(config.evalBatches, max(1, val.totalTokens / (B * T)))) {
+        for start in evaluationStarts {
+            var shard = 0, offset = start
+            while shard < val.shards.count - 1 && offset >= val.shards[shard].tokens { offset -= val.shards[shard].tokens; shard += 1 }
+            val.seek(shard: shard, offset: offset)
             let startShard = val.shardIndex, startOffset = val.offset
             let toks = val.next(B * T + 1, advance: B * T)
             model.forward(inputs: Array(toks[0..<(B * T)]), targets: Array(toks[1...]), B: B, T: T)
@@ -338,5 +373,18 @@ public enum TrainSettings {
         let rows = try LineageStore.openReadOnly(db).query(
             "SELECT spec_json FROM runs WHERE spec_sha256 = ? AND status IN ('finished', 'finished_with_errors') ORDER BY started_at DESC, rowid DESC LIMIT 1", [.text(sha)]).rows
         return try rows.first?.first?.text.map { try JSONParser.parse(Array($0.utf8)) }
+    }
+}
+
+/// SplitMix64: a tiny seeded generator for choices that must be the same on every machine.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -134,4 +134,32 @@ final class TrainingTests: XCTestCase {
         c.steps = nil; c.maxTokens = 10_000; c.batchSize = 4; c.context = 50
         XCTAssertEqual(c.totalSteps, 50)
     }
+
+    /// Issue 17, item 3: evaluation batches are spread over the whole validation split (which is written source by
+    /// source), so with three sources each gets a validation loss by default — not only the first.
+    func testValidationCoversEverySource() throws {
+        let dir = try makeTempDir(self)
+        let data = "\(repoRoot)/examples/data"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "v", "seed": 2, "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]},
+          {"name": "forum", "paths": ["\(data)/forum/*.jsonl.zst"], "text_field": "body", "id_field": "post_id"},
+          {"name": "books", "paths": ["\(data)/books/*.txt"], "format": "text", "text_mode": "blocks"}],
+         "tokenizer": {"train": {"vocab_size": 512}},
+         "output": {"dir": "out", "formats": ["jsonl", "llmc"], "val_fraction": 0.2}}
+        """)
+        try runSpec("\(dir)/spec.json")
+        var c = TrainConfig()
+        c.layers = 1; c.heads = 2; c.dModel = 16; c.context = 16; c.batchSize = 2; c.steps = 1; c.threads = 1
+        XCTAssertEqual(c.evalBatches, 8, "the default")
+        let run = try TrainingRun(dir: "\(dir)/out", config: c)
+        let total = run.val!.totalTokens
+        XCTAssertGreaterThan(total, 8 * 32, "the split holds more than eight batches, so they must be chosen")
+        let starts = run.evaluationStarts
+        XCTAssertEqual(starts.count, 8)
+        XCTAssertGreaterThan(starts.last!, total / 2, "batches reach the end of the split: \(starts) of \(total)")
+        let (_, perSource) = run.evaluate()!
+        XCTAssertEqual(Set(perSource.keys), ["web", "forum", "books"])
+        // Fixed by the seed: the same positions at every evaluation and in a new session.
+        XCTAssertEqual(try TrainingRun(dir: "\(dir)/out", config: c).evaluationStarts, starts)
+    }
 }
