@@ -2,7 +2,12 @@
 """Writes the tokenizer parity fixture: a multilingual text set this script composes (fixed seed) — scripts
 with and without spaces, combining marks, emoji sequences, odd whitespace, contractions, numbers, code, the
 special token's text, and lines of invalid UTF-8 — a byte-level BPE that Hugging Face `tokenizers` trains on
-it (tokenizer.json, and the same model as GPT-2's vocab.json + merges.txt), and HF's ids for every line.
+*other* text (tokenizer.json, and the same model as GPT-2's vocab.json + merges.txt), and HF's ids for every line.
+
+The training text is not the encoded lines: it is pseudo-words drawn letter by letter from the same scripts
+(seeded), far more distinct words than the 600-token vocabulary holds, so most words of the encoded lines split
+into several tokens and the order in which merges apply decides the ids (a tokenizer trained on the encoded lines
+themselves learns them whole, and parity then says little about merge order).
 TokenizerParityTests loads both files in Winnow and checks ids and round trips. Needs the bench venv:
 
     /tmp/anchors-venv/bin/python Tests/WinnowTests/Fixtures/tokenizer/make_tokenizer_parity.py
@@ -39,13 +44,31 @@ def line():
 INVALID = [b"caf\xc3 ok", b"\xff\xfe start", b"mid \x80\x81 dle", b"trunc \xe2\x82", b"over\xf5long \xc0\xaf", b"surrogate \xed\xa0\x80 x",
            b"end \xf0\x9f\x98", b"\xe6\x97\xa5\xe6\x9c plain", b"a\xffb\xfec d", b" \xff \xfe  \xfd"]
 
+ALPHABETS = [
+    "abcdefghijklmnopqrstuvwxyzáàâãçéêíóôõúüäöß'", "абвгдеёжзийклмнопрстуфхцчшщыьэюя", "αβγδεζηθικλμνξοπρστυφχψω",
+    "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", "אבגדהוזחטיכלמנסעפצקרשת", "कखगघचछजझटठडढणतथदधनपफबभमयरलवशसह", "กขคงจฉชซญดตถทนบปผพฟมยรลวสหอ",
+    "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年", "あいうえおかきくけこさしすせそたちつてとなにぬねの", "アイウエオカキクケコサシスセソ",
+    "가나다라마바사아자차카타파하거너더러머버서어저", "0123456789", "()[]{}<>-_=+*/.,;:!?\"#@&%$",
+]
+
+def pseudo_words(n):
+    words = []
+    for _ in range(n):
+        alphabet = rng.choice(ALPHABETS)
+        w = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9)))
+        if rng.random() < 0.2:
+            w = w.capitalize()
+        words.append(w)
+    return words
+
 def main():
     texts = [line() for _ in range(400)]
-    train_texts = texts * 3 + [line() for _ in range(2000)]
+    words = pseudo_words(60000)
+    train_texts = [" ".join(words[i:i + rng.randint(4, 16)]) for i in range(0, len(words), 10)]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=1200, min_frequency=2, special_tokens=["<|endoftext|>"],
+    trainer = trainers.BpeTrainer(vocab_size=600, min_frequency=2, special_tokens=["<|endoftext|>"],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(train_texts, trainer)
     tok.save(os.path.join(HERE, "hf_tokenizer.json"))
@@ -63,7 +86,10 @@ def main():
     with open(os.path.join(HERE, "parity.jsonl"), "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print("wrote", len(rows), "lines, vocabulary", tok.get_vocab_size())
+    pieces = sum(len(tok.pre_tokenizer.pre_tokenize_str(t)) for t in texts)
+    ids = sum(len(r["ids"]) for r in rows[:len(texts)])
+    print("wrote", len(rows), "lines, vocabulary", tok.get_vocab_size(), f"distinct training words {len(set(words))},",
+          f"{ids / pieces:.2f} tokens per pre-tokenized piece of the encoded lines")
 
 def byte_chars():
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
