@@ -17,6 +17,7 @@ struct InputReader {
         switch source.format {
         case .jsonl: try readJSONL(body)
         case .text where source.textMode == .file: try readWholeFile(body)
+        case .text where source.textMode == .chunks: try readChunks(body)
         case .text: try readBlocks(body)
         }
     }
@@ -91,6 +92,31 @@ struct InputReader {
             return
         }
         try body(.document(Document(id: displayPath, text: text, source: source.name), line: 1))
+    }
+
+    /// `chunks`: consecutive blocks joined (with a blank line, as written) until a document holds `chunk_words` words
+    /// (Unicode whitespace-separated); the document's line is its first block's. A bad block stays a bad line of its
+    /// own and closes the chunk before it.
+    private func readChunks(_ body: (InputItem) throws -> Void) throws {
+        var text = "", firstLine = 0, words = 0
+        func flush() throws {
+            defer { text = ""; firstLine = 0; words = 0 }
+            guard firstLine > 0 else { return }
+            try body(.document(Document(id: "\(displayPath):\(firstLine)", text: text, source: source.name), line: firstLine))
+        }
+        try readBlocks { item in
+            switch item {
+            case .document(let block, let line):
+                if firstLine == 0 { firstLine = line } else { text += "\n\n" }
+                text += block.text
+                words += block.text.split(whereSeparator: { $0.isWhitespace }).count
+                if words >= source.chunkWords { try flush() }
+            case .bad:
+                try flush()
+                try body(item)
+            }
+        }
+        try flush()
     }
 
     private func readBlocks(_ body: (InputItem) throws -> Void) throws {

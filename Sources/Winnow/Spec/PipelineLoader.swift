@@ -202,6 +202,9 @@ public enum PipelineLoader {
                                         "step name \"\(name)\" is already used by /steps/\(j); give one of them a distinct \"name\""))
             } else { stepNames[name] = i }
         }
+        for (i, s) in sources.enumerated() where s["chunk_words"] != nil && s["text_mode"]?.stringValue != "chunks" {
+            issues.append(SpecIssue("/sources/\(i)/chunk_words", "has no effect unless text_mode is \"chunks\" (with format \"text\")"))
+        }
         for (i, s) in sources.enumerated() {
             for (k, v) in (s["skip_steps"]?.arrayValue ?? []).enumerated() {
                 guard let name = v.stringValue, stepNames[name] == nil else { continue }

@@ -87,6 +87,8 @@ public struct SourceSpec: Codable, Sendable {
     public var textField: String
     public var idField: String
     public var textMode: TextMode
+    /// `text_mode: chunks`: about this many words per document.
+    public var chunkWords: Int
     public var weight: Double
     /// Whether the spec set `weight` on this source (then the mixture applies, with or without a `mixture` block).
     public var weightGiven = false
@@ -94,8 +96,9 @@ public struct SourceSpec: Codable, Sendable {
     public var skipSteps: [String]
 
     public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text }
-    /// For `text` sources: the whole file is one document, or each blank-line-separated block is.
-    public enum TextMode: String, Codable, Sendable, CaseIterable { case file, blocks }
+    /// For `text` sources: the whole file is one document, each blank-line-separated block is, or consecutive
+    /// blocks are gathered into documents of about `chunk_words` words (a book into chapter-sized pieces).
+    public enum TextMode: String, Codable, Sendable, CaseIterable { case file, blocks, chunks }
 
     public enum Defaults {
         public static let format = Format.jsonl
@@ -103,10 +106,12 @@ public struct SourceSpec: Codable, Sendable {
         public static let idField = "id"
         public static let textMode = TextMode.file
         public static let weight = 1.0
+        /// About a page or two of prose: long enough for context, short enough that a novel is many documents.
+        public static let chunkWords = 1000
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, paths, format, textField = "text_field", idField = "id_field", textMode = "text_mode", weight
+        case name, paths, format, textField = "text_field", idField = "id_field", textMode = "text_mode", chunkWords = "chunk_words", weight
         case maxEpochs = "max_epochs"
         case skipSteps = "skip_steps"
     }
@@ -119,6 +124,7 @@ public struct SourceSpec: Codable, Sendable {
         textField = try c.decodeIfPresent(String.self, forKey: .textField) ?? Defaults.textField
         idField = try c.decodeIfPresent(String.self, forKey: .idField) ?? Defaults.idField
         textMode = try c.decodeIfPresent(TextMode.self, forKey: .textMode) ?? Defaults.textMode
+        chunkWords = try c.decodeIfPresent(Int.self, forKey: .chunkWords) ?? Defaults.chunkWords
         weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? Defaults.weight
         weightGiven = c.contains(.weight)
         maxEpochs = try c.decodeIfPresent(Double.self, forKey: .maxEpochs) ?? 1

@@ -82,4 +82,29 @@ final class ReaderTests: XCTestCase {
         try JSONLTexts.forEachText("\(dir)/data/a.jsonl") { texts.append($0) }
         XCTAssertEqual(texts, ["first", "second"])
     }
+
+    /// Issue 17, item 5: `text_mode: chunks` gathers paragraphs into documents of about `chunk_words` words, cut only
+    /// between paragraphs; a bad paragraph stays a bad line and closes the chunk before it.
+    func testTextChunksGatherParagraphs() throws {
+        let dir = try makeTempDir(self)
+        // Ten paragraphs of 30 words each (two lines per paragraph), Portuguese and Japanese punctuation included.
+        let paragraphs = (0..<10).map { p in
+            (0..<2).map { l in (0..<15).map { w in "palavra\(p)_\(l)_\(w)" }.joined(separator: " ") + (l == 0 ? "，" : "。") }.joined(separator: "\n")
+        }
+        try writeFile("\(dir)/books/novel.txt", paragraphs.joined(separator: "\n\n") + "\n")
+        try writeFile("\(dir)/spec.json", """
+        {"name": "c", "sources": [{"name": "books", "paths": ["books/*.txt"], "format": "text", "text_mode": "chunks", "chunk_words": 100}],
+         "output": {"dir": "out"}}
+        """)
+        let summary = try runSpec("\(dir)/spec.json")
+        XCTAssertEqual(summary.documentsIn, 3, "4 + 4 + 2 paragraphs")
+        let rows = try lineageRows("\(dir)/out/lineage.db", "select doc_id, line from documents order by line")
+        XCTAssertEqual(rows, [["books/novel.txt:1", "1"], ["books/novel.txt:13", "13"], ["books/novel.txt:25", "25"]])
+        let out = try shardText("\(dir)/out").split(separator: "\n").map { try JSONParser.parse(Array($0.utf8))["text"]!.stringValue! }
+        XCTAssertEqual(out[0], paragraphs[0..<4].joined(separator: "\n\n"))
+        XCTAssertEqual(out[2], paragraphs[8..<10].joined(separator: "\n\n"))
+        // chunk_words without text_mode chunks does nothing: a validate error.
+        try writeFile("\(dir)/bad.json", #"{"name": "c", "sources": [{"name": "b", "paths": ["books/*.txt"], "format": "text", "chunk_words": 5}], "output": {"dir": "out2"}}"#)
+        XCTAssertThrowsError(try PipelineLoader.load("\(dir)/bad.json")) { XCTAssertTrue("\($0)".contains("/sources/0/chunk_words: has no effect unless text_mode is \"chunks\""), "\($0)") }
+    }
 }
