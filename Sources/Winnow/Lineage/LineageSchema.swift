@@ -353,6 +353,20 @@ CREATE VIEW IF NOT EXISTS failed_runs AS
          (SELECT max(task) FROM run_tasks t WHERE t.run_id = r.run_id) AS last_finished_task
   FROM runs r WHERE r.status IN ('failed', 'interrupted', 'running', 'abandoned', 'finished_with_errors');
 
+-- The newest finished run of each pipeline, and its documents: queries that should not count every run again.
+CREATE VIEW IF NOT EXISTS latest_runs AS
+  SELECT r.* FROM runs r
+  WHERE r.rowid = (SELECT r2.rowid FROM runs r2 WHERE r2.pipeline = r.pipeline AND r2.status IN ('finished', 'finished_with_errors')
+                   ORDER BY r2.started_at DESC, r2.rowid DESC LIMIT 1);
+
+CREATE VIEW IF NOT EXISTS latest_documents AS
+  SELECT d.* FROM documents d JOIN latest_runs r ON r.run_id = d.run_id;
+
+CREATE VIEW IF NOT EXISTS latest_drop_reasons AS
+  SELECT d.run_id, r.pipeline, d.step, d.reason, count(*) AS documents
+  FROM documents d JOIN latest_runs r ON r.run_id = d.run_id WHERE d.status = 'dropped'
+  GROUP BY d.run_id, r.pipeline, d.step, d.reason;
+
 -- Duplicate clusters: the kept document and the copies dropped in its favour.
 CREATE VIEW IF NOT EXISTS duplicate_clusters AS
   SELECT run_id, step, dup_of AS kept_doc_id, count(*) AS duplicates, group_concat(doc_id, ' ') AS duplicate_doc_ids

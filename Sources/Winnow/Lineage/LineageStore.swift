@@ -57,8 +57,9 @@ public enum LineageStore {
 
     /// Runs one SQL statement read-only. A statement that would write (`VACUUM INTO` included), reach another file
     /// (`ATTACH`) or come with more statements after it is refused with a clear message; the file is untouched.
-    public static func query(_ path: String, _ sql: String) throws -> QueryResult {
+    public static func query(_ path: String, _ sql: String, run: String? = nil) throws -> QueryResult {
         let db = try openReadOnly(path)
+        if let run { _ = try scope(db, toRun: run, path: path) }
         do {
             try checkSingleReadOnlyStatement(db, sql)
             let r = try db.query(sql)
@@ -74,6 +75,65 @@ public enum LineageStore {
             }
             throw LineageError("SQL error: \(e.message)")
         }
+    }
+
+    /// Restricts the connection to one run (`latest`: the newest finished one): every table with a `run_id` column,
+    /// and every view, is shadowed by a TEMP view of the same name holding only that run's rows, so any query —
+    /// the README's, a view — answers for that run alone. Returns the run id.
+    static func scope(_ db: SQLiteDatabase, toRun run: String, path: String) throws -> String {
+        let id: String
+        if run == "latest" {
+            guard let newest = try db.query("SELECT run_id FROM runs WHERE status IN ('finished', 'finished_with_errors') ORDER BY started_at DESC, rowid DESC LIMIT 1").rows.first?.first?.text else {
+                throw LineageError("\(path): no finished run yet, so no latest run")
+            }
+            id = newest
+        } else {
+            guard try !db.query("SELECT 1 FROM runs WHERE run_id = ?", [.text(run)]).rows.isEmpty else {
+                let recent = try db.query("SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 5").rows.compactMap { $0.first?.text }
+                throw LineageError("\(path): no run \(run) (the newest: \(recent.joined(separator: ", ")); or --run latest)")
+            }
+            id = run
+        }
+        let literal = "'" + id.replacingOccurrences(of: "'", with: "''") + "'"
+        let tables = try db.query("""
+            SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) p WHERE p.name = 'run_id')
+            """).rows.compactMap { $0.first?.text }
+        let views = try db.query("SELECT name, sql FROM sqlite_master WHERE type = 'view'").rows
+        try db.exec("PRAGMA query_only = 0")     // TEMP objects live in memory: the file stays untouched
+        for t in tables { try db.exec("CREATE TEMP VIEW \"\(t)\" AS SELECT * FROM main.\"\(t)\" WHERE run_id = \(literal)") }
+        for v in views {
+            guard let sql = v[1].text, let r = sql.range(of: #"^CREATE VIEW( IF NOT EXISTS)?"#, options: .regularExpression) else { continue }
+            try db.exec("CREATE TEMP VIEW" + sql[r.upperBound...])
+        }
+        try db.exec("PRAGMA query_only = 1")
+        return id
+    }
+
+    /// Removes the per-document rows (documents, errors, document_tokens) of every run but the newest `keep` of
+    /// each pipeline, then VACUUMs the file: lineage grows by about 700 bytes per document per run. Runs, inputs,
+    /// step and source counts, shards and mixture rows stay. Incremental pipelines' dataset versions keep their rows
+    /// (the dataset is made of them). Returns what was done, in a line.
+    public static func prune(_ path: String, keep: Int) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else { throw LineageError("\(path): no lineage file here") }
+        let before = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let db = try SQLiteDatabase(path: path)
+        let old = try db.query("""
+            SELECT run_id FROM (SELECT run_id, row_number() OVER (PARTITION BY pipeline ORDER BY started_at DESC, rowid DESC) AS n FROM runs)
+            WHERE n > ? AND run_id NOT IN (SELECT run_id FROM dataset_versions)
+            """, [.integer(Int64(keep))]).rows.compactMap { $0.first?.text }
+        var rows = 0
+        try db.transaction {
+            for id in old {
+                for table in ["documents", "errors", "document_tokens"] {
+                    try db.run("DELETE FROM \(table) WHERE run_id = ?", [.text(id)])
+                    rows += db.changes
+                }
+            }
+        }
+        try db.exec("VACUUM")
+        let after = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return String(format: "pruned %d row(s) of %d run(s) (the newest %d run(s) of each pipeline keep theirs); %@: %.1f MB → %.1f MB",
+                      rows, old.count, keep, path, Double(before) / 1e6, Double(after) / 1e6)
     }
 
     /// Refuses `sql` unless it is exactly one statement (comments and a trailing `;` aside) that does not write.
@@ -120,8 +180,19 @@ public enum LineageStore {
             switch s(7) {
             case "kept":
                 out += "  kept        shard \(s(12) ?? "?") (\(s(13) ?? "")), position \(s(14) ?? "?")\n"
+                let copies = (s(0)).flatMap { run in try? db.query("SELECT count(*), max(epoch) FROM document_tokens WHERE run_id = ? AND source = ? AND doc_id = ?",
+                                                                  [.text(run), .text(s(4) ?? ""), .text(docID)]) }?.rows.first
+                let hasTokenShards = (s(0)).flatMap { run in try? db.query("SELECT count(*) FROM token_shards WHERE run_id = ?", [.text(run)]) }?.rows.first?.first?.integer ?? 0
+                if hasTokenShards > 0, let n = copies?[0].integer, n == 0 {
+                    let share = (try? db.query("SELECT target, achieved FROM mixture_rows WHERE run_id = ? AND source = ? AND bucket IS NULL", [.text(s(0) ?? ""), .text(s(4) ?? "")]))?.rows.first
+                    out += "  tokens      none: the mixture left it out of the token shards (source \(s(4) ?? "") down-sampled"
+                    if let share, let t = share[0].real, let a = share[1].real { out += String(format: " to its target %.1f%%, got %.1f%%", t * 100, a * 100) }
+                    out += "); it is in the text shards\n"
+                } else if let n = copies?[0].integer, n > 1 {
+                    out += "  repeated    \(n) copies in the token shards (epochs 0–\(copies?[1].integer ?? 0): the mixture up-sampled source \(s(4) ?? ""))\n"
+                }
                 if let run = s(0), let source = s(4),
-                   let t = try? db.query("SELECT split, shard, sequence, token_offset, tokens FROM document_tokens WHERE run_id = ? AND source = ? AND doc_id = ?",
+                   let t = try? db.query("SELECT split, shard, sequence, token_offset, tokens FROM document_tokens WHERE run_id = ? AND source = ? AND doc_id = ? ORDER BY epoch",
                                          [.text(run), .text(source), .text(docID)]), let tr = t.rows.first {
                     let split = tr[0].text ?? "", shard = tr[1].integer ?? 0
                     let files = (try? db.query("SELECT format, path FROM token_shards WHERE run_id = ? AND split = ? AND shard = ? ORDER BY format",

@@ -5,7 +5,7 @@ import XCTest
 /// Every flag of every command has a help line, and every option that takes a value says its default (issue 17,
 /// item 10): read from `--help` as a user reads it.
 final class HelpTests: XCTestCase {
-    static let commands = ["validate", "run", "lineage", "explain", "mixture", "runs", "schedule", "train", "sample", "ablate",
+    static let commands = ["validate", "run", "lineage query", "lineage prune", "explain", "mixture", "runs", "schedule", "train", "sample", "ablate",
                            "pii scan", "tokenizer train", "tokenizer encode", "tokenizer decode", "shards inspect", "schema", "bench encode"]
 
     /// (signature, help text) of each entry under OPTIONS:, continuation lines joined.
