@@ -203,8 +203,8 @@ struct TokenPhase {
         }
     }
 
-    /// Each text shard's documents encoded: raw uint32 tokens in a `.tok` work file and (id, tokens, score)
-    /// records in a `.docs` one; one task per shard, on all workers.
+    /// Each text shard's documents encoded: raw uint32 tokens in a `.tok` work file and (id, tokens, score,
+    /// language) records in a `.docs` one (read back by `loadDocs`); one task per shard, on all workers.
     private func encode(_ model: BPEModel, _ shards: [ShardInfo]) throws {
         let todo = shards.filter { !run.isDone(Self.encodeTask($0.shard)) }
         guard !todo.isEmpty else { return }
@@ -237,6 +237,7 @@ struct TokenPhase {
                         e.u32(ids.count)
                         let note = notes.flatMap { line - 1 < $0.count ? $0[line - 1] : nil }
                         e.f64(try curriculum.map { try score($0, text: parser.text, tokens: ids.count, annotations: note, id: parser.id, shard: s.path) } ?? 0)
+                        e.string(note?["language"]?.stringValue ?? "")       // per-language curriculum quantiles
                         try docs.append(e)
                         try ids.map { UInt32(bitPattern: $0).littleEndian }.withUnsafeBytes { try toks.write($0) }
                         return true
@@ -270,6 +271,8 @@ struct TokenPhase {
     /// Every encoded document, as columns.
     struct Docs {
         var shard: [Int32] = [], tokenOffset: [Int64] = [], count: [Int32] = [], source: [Int32] = [], score: [Double] = []
+        /// The `language` annotation of each document ("" without a language step), for per-language quantiles.
+        var language: [String] = []
         var idStart: [Int] = [], idArena: [UInt8] = [], val: [Bool] = []
         var n: Int { count.count }
         func id(_ i: Int) -> [UInt8] { Array(idArena[idStart[i]..<idStart[i + 1]]) }
@@ -288,8 +291,9 @@ struct TokenPhase {
             let src = Int32(sourceIndex[s.sources.keys.sorted().first ?? ""] ?? 0)
             var offset: Int64 = 0
             try RecordReader(path: encodedPath(s.shard)).forEach { r in
-                let id = r.blob(); let n = r.u32(); let sc = r.f64()
+                let id = r.blob(); let n = r.u32(); let sc = r.f64(); let lang = r.string()
                 d.shard.append(Int32(k)); d.tokenOffset.append(offset); d.count.append(Int32(n)); d.source.append(src); d.score.append(sc)
+                d.language.append(lang)
                 d.idArena += id; d.idStart.append(d.idArena.count)
                 d.val.append(Self.split(id: id, seed: seed, valFraction: out.valFraction) == "val")
                 offset += Int64(n)
@@ -332,11 +336,28 @@ struct TokenPhase {
             if spec.effectiveMixture != nil { return [shuffled(all, d, seed: seed, group: 0)] }
             return [all]
         }
+        // `readability` is Flesch–Kincaid for English and ARI for other languages: two scales. With quantiles, each
+        // document's score becomes its percentile within its own language, so every language is bucketed by its own
+        // quantiles (explicit edges stay in raw units: the user chose them).
+        var score = d.score
+        if cur.score == "readability" && cur.edges == nil {
+            let byLanguage = Dictionary(grouping: train) { d.language[$0] }
+            for (_, docs) in byLanguage {
+                let sorted = docs.sorted { d.score[$0] != d.score[$1] ? d.score[$0] < d.score[$1] : $0 < $1 }
+                var rank = 0
+                while rank < sorted.count {
+                    var end = rank
+                    while end + 1 < sorted.count && d.score[sorted[end + 1]] == d.score[sorted[rank]] { end += 1 }
+                    for k in rank...end { score[sorted[k]] = Double(rank) / Double(sorted.count) }   // ties share a rank
+                    rank = end + 1
+                }
+            }
+        }
         // Buckets by score: explicit edges, or quantiles of the training documents' scores.
         let edges: [Double]
         if let e = cur.edges { edges = e } else {
             let q = cur.quantiles ?? (1..<cur.buckets.count).map { Double($0) / Double(cur.buckets.count) }
-            let scores = train.map { d.score[$0] }.sorted()
+            let scores = train.map { score[$0] }.sorted()
             edges = q.map { scores.isEmpty ? 0 : scores[min(scores.count - 1, Int((Double(scores.count) * $0).rounded(.down)))] }
         }
         acc.edges = edges
@@ -344,10 +365,10 @@ struct TokenPhase {
         var groups: [[Copy]] = Array(repeating: [], count: cur.buckets.count)
         let position = Dictionary(uniqueKeysWithValues: cur.writeOrder.enumerated().map { ($1, $0) })
         for doc in train {
-            acc.availableInBucket[Int(d.source[doc]), default: [:]][position[cur.buckets[bucket(d.score[doc])]]!, default: 0] += d.tokens(doc)
+            acc.availableInBucket[Int(d.source[doc]), default: [:]][position[cur.buckets[bucket(score[doc])]]!, default: 0] += d.tokens(doc)
         }
         for c in all {
-            let b = position[cur.buckets[bucket(d.score[Int(c.doc)])]]!
+            let b = position[cur.buckets[bucket(score[Int(c.doc)])]]!
             groups[b].append(Copy(doc: c.doc, epoch: c.epoch, bucket: Int16(b), replay: false))
         }
         // Replay: each later bucket draws `replay` × its tokens from the buckets written before it.

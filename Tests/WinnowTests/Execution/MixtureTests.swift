@@ -143,4 +143,34 @@ final class MixtureTests: XCTestCase {
         try writeFile("\(dir)/quickstart.json", text)
         return try runSpec("\(dir)/quickstart.json")
     }
+
+    /// Issue 17, item 4: `readability` is Flesch–Kincaid in English and ARI elsewhere, two scales; with quantiles each
+    /// language is bucketed by its own, so both languages fill both buckets half and half.
+    func testReadabilityQuantilesArePerLanguage() throws {
+        let dir = try makeTempDir(self)
+        let english = "the house is near the river and we walk there every morning with our old dog"
+        let german = "das Haus steht neben dem Fluss und wir gehen jeden Morgen mit unserem alten Hund dorthin"
+        // Document i: i + 1 clauses per sentence, so readability rises with i within each language.
+        func doc(_ sentence: String, _ and: String, _ i: Int) -> String {
+            (0..<3).map { _ in Array(repeating: sentence, count: i + 1).joined(separator: " \(and) ") + "." }.joined(separator: " ")
+        }
+        try writeFile("\(dir)/data/en.jsonl", (0..<10).map { jsonl("en\($0)", doc(english, "and", $0)) }.joined())
+        try writeFile("\(dir)/data/de.jsonl", (0..<10).map { jsonl("de\($0)", doc(german, "und", $0)) }.joined())
+        let tiny = "\(repoRoot)/Tests/WinnowTests/Fixtures/fasttext/tiny_softmax.bin"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "r", "sources": [{"name": "web", "paths": ["data/*.jsonl"]}],
+         "steps": [{"type": "language", "model": "\(tiny)", "annotate_only": true}],
+         "tokenizer": {"train": {"vocab_size": 300}}, "output": {"dir": "out", "formats": ["jsonl", "llmc"]},
+         "curriculum": {"score": "readability", "buckets": ["easy", "hard"]}}
+        """)
+        try runSpec("\(dir)/spec.json")
+        let rows = try lineageRows("\(dir)/out/lineage.db", """
+            select json_extract(d.annotations, '$.language') as lang, t.bucket, count(*) from document_tokens t
+            join documents d on d.run_id = t.run_id and d.doc_id = t.doc_id group by 1, 2 order by 1, 2
+            """)
+        XCTAssertEqual(rows, [["de", "easy", "5"], ["de", "hard", "5"], ["en", "easy", "5"], ["en", "hard", "5"]])
+        // The easy half of each language holds its lower readability scores.
+        let easyEnglish = try lineageRows("\(dir)/out/lineage.db", "select doc_id from document_tokens where bucket = 'easy' and doc_id like 'en%' order by doc_id")
+        XCTAssertEqual(easyEnglish.map { $0[0] }, ["en0", "en1", "en2", "en3", "en4"])
+    }
 }
