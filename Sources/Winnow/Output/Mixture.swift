@@ -44,6 +44,15 @@ public enum Mixture {
                                      s.maxEpochs == s.maxEpochs.rounded() ? String(Int(s.maxEpochs)) : String(s.maxEpochs)))
         }
         if !shortfalls.isEmpty && onShortfall == .stop { throw ShortfallError(lines: shortfalls) }
+        if !shortfalls.isEmpty && onShortfall == .shrink {
+            // The largest total at which every source can give its share within max_epochs: the ratios are kept,
+            // the size gives way (and every shortfall line says by how much).
+            let limit = sources.indices.map { shares[$0] > 0 ? caps[$0] / shares[$0] : .infinity }.min() ?? budget
+            let shrunk = min(budget, limit)
+            let note = String(format: "; on_shortfall shrink: the total goes from %.0f to %.0f tokens (%.1f%%) so every source keeps its share",
+                              budget, shrunk, budget > 0 ? 100 * shrunk / budget : 0)
+            return Plan(targetShares: shares, give: shares.map { Int64(($0 * shrunk).rounded(.down)) }, shortfalls: shortfalls.map { $0 + note })
+        }
         // Water-filling: a capped source gives all it can; the rest of the budget goes to the others by weight.
         var give = [Double](repeating: 0, count: sources.count)
         var open = Set(sources.indices)

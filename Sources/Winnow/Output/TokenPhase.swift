@@ -322,7 +322,9 @@ struct TokenPhase {
                                available: (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) })
             }
             let plan = try Mixture.plan(sources, total: spec.output.totalTokens.map(Int64.init), onShortfall: mix.onShortfall)
-            for line in plan.shortfalls { run.observer?.log("mixture shortfall: \(line) — \(mix.onShortfall == .renormalize ? "renormalised" : "stopping")") }
+            for line in plan.shortfalls {
+                run.observer?.log("mixture shortfall: \(line) — \(mix.onShortfall == .renormalize ? "renormalised" : mix.onShortfall == .shrink ? "shrunk" : "stopping")")
+            }
             acc.targets = plan.targetShares; acc.available = sources.map(\.available); acc.give = plan.give; acc.shortfalls = plan.shortfalls
             for (i, _) in sources.enumerated() {
                 let docs = trainBySource[i] ?? []

@@ -88,7 +88,7 @@ public enum PipelineSchema {
         defs["output"] = output
         defs["tokenizer"] = tokenizer
         defs["mixture"] = Schema.object("Options of the mix (sources' weights turn it on, with or without this block): down-sampling by a hash of the document id, up-sampling by whole-document repeats up to `max_epochs`.", properties: [
-            ("on_shortfall", Schema.string("A source that cannot give its share even at `max_epochs`: `renormalize` gives it all it has and shares the rest among the others by weight; `stop` ends the run before any token shard is written.",
+            ("on_shortfall", Schema.string("A source that cannot give its share even at `max_epochs`: `renormalize` gives it all it has and shares the rest among the others by weight (the size holds, the ratios give way); `shrink` lowers the total until every source can give its share (the ratios hold, the size gives way; the summary says by how much); `stop` ends the run before any token shard is written.",
                                            default: "renormalize", enumeration: MixtureSpec.OnShortfall.allCases.map(\.rawValue))),
         ])
         defs["curriculum"] = Schema.object("Write the training token shards bucket by bucket, easy → hard.", properties: [

@@ -266,7 +266,7 @@ public struct TokenizerSpec: Codable, Sendable {
 
 /// `mixture`: each source's `weight` becomes its target share of the training tokens.
 public struct MixtureSpec: Codable, Sendable {
-    public enum OnShortfall: String, Codable, Sendable, CaseIterable { case renormalize, stop }
+    public enum OnShortfall: String, Codable, Sendable, CaseIterable { case renormalize, shrink, stop }
     public var onShortfall: OnShortfall
     /// The options a mixture has when sources set weights and the spec has no `mixture` block.
     public init(onShortfall: OnShortfall = .renormalize) { self.onShortfall = onShortfall }

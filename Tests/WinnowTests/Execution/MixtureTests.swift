@@ -173,4 +173,17 @@ final class MixtureTests: XCTestCase {
         let easyEnglish = try lineageRows("\(dir)/out/lineage.db", "select doc_id from document_tokens where bucket = 'easy' and doc_id like 'en%' order by doc_id")
         XCTAssertEqual(easyEnglish.map { $0[0] }, ["en0", "en1", "en2", "en3", "en4"])
     }
+
+    /// Issue 17, item 2: `on_shortfall: shrink` keeps every share by lowering the total, and says what it gave up.
+    func testShrinkKeepsTheRatios() throws {
+        let sources = [Mixture.Source(name: "web", weight: 0.6, maxEpochs: 1, available: 8_000),
+                       Mixture.Source(name: "books", weight: 0.4, maxEpochs: 2, available: 1_000)]
+        // Asked: 9,000 tokens at 60/40; books can give 2,000 at most, so the total shrinks to 5,000.
+        let plan = try Mixture.plan(sources, total: nil, onShortfall: .shrink)
+        XCTAssertEqual(plan.give, [3_000, 2_000])
+        XCTAssertEqual(plan.shortfalls, ["books: asked 40.0%, can give 22.2% at max_epochs=2; on_shortfall shrink: the total goes from 9000 to 5000 tokens (55.6%) so every source keeps its share"])
+        let renormalized = try Mixture.plan(sources, total: nil, onShortfall: .renormalize)
+        XCTAssertEqual(renormalized.give, [7_000, 2_000], "renormalize keeps the size, not the ratio")
+        XCTAssertEqual(try Mixture.plan(sources, total: 1_000, onShortfall: .shrink).give, [600, 400], "nothing short: nothing shrinks")
+    }
 }
