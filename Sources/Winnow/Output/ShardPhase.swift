@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A shard as written and recorded.
 public struct ShardInfo: Sendable, Equatable {
@@ -46,17 +49,27 @@ final class KeptRowFeeder: @unchecked Sendable {
     }
 }
 
-/// After the last stage: the global shard list and the `shards` table.
+/// After the last stage: the global shard list and the `shards` table. Partitions write their shards in parallel
+/// under partition-local names (`shard-<partition>-<k>`); once every partition is done each is renamed to its
+/// global number (`shard-<n>`), so the number in a file's name is the `shard` lineage and the manifest give it.
 struct ShardPhase {
     let run: Executor
+
+    /// The file name of global shard `n`.
+    static func globalName(_ n: Int, like local: String) -> String {
+        let suffix = local.range(of: ".jsonl").map { String(local[$0.lowerBound...]) } ?? ".jsonl"
+        return String(format: "shard-%05d", n) + suffix
+    }
 
     func execute() throws -> [ShardInfo] {
         var infos: [ShardInfo] = []
         for part in run.partitionList {
             let source = run.pipeline.sources[part.sourceIndex].spec.name
             try RecordReader(path: run.workFiles.finalShards(part.index)).forEach { d in
-                let name = d.string()
+                let local = d.string()
                 let docs = d.u64()
+                let name = Self.globalName(infos.count, like: local)
+                try rename(local, to: name)
                 infos.append(ShardInfo(shard: infos.count, path: name, input: part.input, format: "jsonl", documents: docs, bytes: Int64(d.u64()),
                                        uncompressedBytes: Int64(d.u64()), sha256: d.string(), sources: [source: docs]))
             }
@@ -71,6 +84,20 @@ struct ShardPhase {
         }
         try run.lineage.sync()
         return infos
+    }
+
+    /// Renames a shard in the dataset folder (recorded in the ledger first). A run resumed after a kill finds some
+    /// already renamed: the new name is there and the old one is not.
+    private func rename(_ local: String, to name: String) throws {
+        let dir = run.datasetDir
+        let from = (dir as NSString).appendingPathComponent(local), to = (dir as NSString).appendingPathComponent(name)
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: from) else {
+            guard fm.fileExists(atPath: to) else { throw FileError(from, "shard missing (neither it nor \(name) exists)") }
+            return
+        }
+        try OutputLedger.noteWriting(to)
+        guard Glibc.rename(from, to) == 0 else { throw FileError(from, "cannot rename to \(name) (\(String(cString: strerror(errno))))") }
     }
 
     /// Number of shards partition `p` wrote (from its shard list).

@@ -156,10 +156,10 @@ final class ExecutorTests: XCTestCase {
         try writeFile("\(dir)/s.json", #"{"name": "s", "sources": [{"name": "a", "paths": ["d.jsonl"]}], "output": {"dir": "out", "shard_docs": 10, "compression": "none"}}"#)
         let on = try runSpec("\(dir)/s.json")
         XCTAssertEqual(on.shards.map(\.documents), [10, 10, 10, 10, 10, 10, 10, 10, 10, 5])
-        let bytesOn = try readFileBytes("\(dir)/out/shard-00000-0009.jsonl")
+        let bytesOn = try readFileBytes("\(dir)/out/shard-00009.jsonl")
         let off = try runSpec("\(dir)/s.json", recordDocuments: false, fresh: true)
         XCTAssertEqual(off.shards.map(\.sha256), on.shards.map(\.sha256))
-        XCTAssertEqual(try readFileBytes("\(dir)/out/shard-00000-0009.jsonl"), bytesOn)
+        XCTAssertEqual(try readFileBytes("\(dir)/out/shard-00009.jsonl"), bytesOn)
         XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select run_id = '\(off.runID)', count(*) from documents group by 1"), [["0", "95"]])
         XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select docs_in, docs_out from source_stats where run_id = '\(off.runID)'"), [["95", "95"]])
         // Byte limit: each shard closes before it would pass shard_bytes (a lone larger document still gets a shard).
@@ -198,5 +198,21 @@ final class ExecutorTests: XCTestCase {
         XCTAssertThrowsError(try runSpec("\(dir)/stop.json")) { e in
             XCTAssertTrue("\(e)".hasPrefix("in/cut.jsonl.gz:\(kept + 1): unreadable input (truncated gzip stream"), "\(e)")
         }
+    }
+
+    /// Issue 17, item 8: the number in a shard's file name is the shard number lineage and the manifest give it,
+    /// across partitions (files are written under partition-local names, then renamed).
+    func testShardFileNamesCarryTheLineageNumber() throws {
+        let dir = try makeTempDir(self)
+        for f in 0..<3 { try writeFile("\(dir)/data/\(f).jsonl", (0..<25).map { jsonl("f\(f)-\($0)", "document \($0) of file \(f)") }.joined()) }
+        try writeFile("\(dir)/s.json", #"{"name": "s", "sources": [{"name": "a", "paths": ["data/*.jsonl"]}], "output": {"dir": "out", "shard_docs": 10}}"#)
+        let summary = try runSpec("\(dir)/s.json")
+        XCTAssertEqual(summary.shards.count, 9, "3 partitions × 3 shards")
+        let rows = try lineageRows("\(dir)/out/lineage.db", "select shard, path from shards order by shard")
+        XCTAssertEqual(rows.map { $0[1] }, (0..<9).map { String(format: "shard-%05d.jsonl.zst", $0) })
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select count(*) from document_story where shard_path != printf('shard-%05d.jsonl.zst', shard) and status = 'kept'"), [["0"]])
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/out").filter { $0.hasPrefix("shard-") }.sorted()
+        XCTAssertEqual(files, (0..<9).map { String(format: "shard-%05d.jsonl.zst", $0) }, "no partition-local names left")
+        XCTAssertEqual(try CLI.run(["shards", "inspect", "\(dir)/out"]).status, 0)
     }
 }
