@@ -321,6 +321,10 @@ struct TokenPhase {
                 Mixture.Source(name: s.spec.name, weight: s.spec.weight, maxEpochs: s.spec.maxEpochs,
                                available: (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) })
             }
+            // A weighted source that kept nothing cannot be mixed in at all: say so, and where to see why.
+            for s in sources where s.available == 0 && s.weight > 0 {
+                run.observer?.log("mixture: source \(s.name) has weight \(s.weight) but none of its training documents was kept — every one was dropped or held out; why: winnow lineage --db \(run.pipeline.lineagePath) --run \(run.runID) \"select step, reason, count(*) from documents where source = '\(s.name)' and status != 'kept' group by 1, 2\"")
+            }
             let plan = try Mixture.plan(sources, total: spec.output.totalTokens.map(Int64.init), onShortfall: mix.onShortfall)
             for line in plan.shortfalls {
                 run.observer?.log("mixture shortfall: \(line) — \(mix.onShortfall == .renormalize ? "renormalised" : mix.onShortfall == .shrink ? "shrunk" : "stopping")")

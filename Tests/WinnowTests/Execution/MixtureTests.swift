@@ -186,4 +186,21 @@ final class MixtureTests: XCTestCase {
         XCTAssertEqual(renormalized.give, [7_000, 2_000], "renormalize keeps the size, not the ratio")
         XCTAssertEqual(try Mixture.plan(sources, total: 1_000, onShortfall: .shrink).give, [600, 400], "nothing short: nothing shrinks")
     }
+
+    /// Issue 17, item 7 (the part validate cannot know): a weighted source whose every document is dropped is named
+    /// at run time, with the query that says why, instead of vanishing from the mix.
+    func testWeightedSourceWithNothingKeptIsNamed() throws {
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/data/a.jsonl", (0..<10).map { jsonl("a\($0)", "a document long enough to pass the length filter here \($0)") }.joined())
+        try writeFile("\(dir)/data/b.jsonl", (0..<5).map { jsonl("b\($0)", "short") }.joined())
+        try writeFile("\(dir)/spec.json", """
+        {"name": "w", "sources": [{"name": "a", "paths": ["data/a.jsonl"], "weight": 0.7}, {"name": "b", "paths": ["data/b.jsonl"], "weight": 0.3}],
+         "steps": [{"type": "length", "min_words": 3}],
+         "tokenizer": {"train": {"vocab_size": 300}}, "output": {"dir": "out", "formats": ["jsonl", "llmc"]}}
+        """)
+        let r = try CLI.run(["run", "\(dir)/spec.json", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("mixture: source b has weight 0.3 but none of its training documents was kept"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("where source = 'b' and status != 'kept'"), r.stderr)
+    }
 }
