@@ -17,6 +17,9 @@ public struct ShardInfo: Sendable, Equatable {
     public let sha256: String
     /// Documents per source, by source name.
     public let sources: [String: Int]
+    /// The partition that wrote it and its number within that partition (its work files are keyed by these).
+    public var partition: Int = 0
+    public var localShard: Int = 0
 }
 
 /// Numbers shards globally in partition order and has the lineage writer record kept documents with
@@ -65,13 +68,18 @@ struct ShardPhase {
         var infos: [ShardInfo] = []
         for part in run.partitionList {
             let source = run.pipeline.sources[part.sourceIndex].spec.name
+            var k = 0
             try RecordReader(path: run.workFiles.finalShards(part.index)).forEach { d in
                 let local = d.string()
                 let docs = d.u64()
                 let name = Self.globalName(infos.count, like: local)
                 try rename(local, to: name)
-                infos.append(ShardInfo(shard: infos.count, path: name, input: part.input, format: "jsonl", documents: docs, bytes: Int64(d.u64()),
-                                       uncompressedBytes: Int64(d.u64()), sha256: d.string(), sources: [source: docs]))
+                var info = ShardInfo(shard: infos.count, path: name, input: part.input, format: "jsonl", documents: docs, bytes: Int64(d.u64()),
+                                     uncompressedBytes: Int64(d.u64()), sha256: d.string(), sources: [source: docs])
+                info.partition = part.index
+                info.localShard = k
+                k += 1
+                infos.append(info)
             }
         }
         run.lineage.send(.statement("DELETE FROM shards WHERE run_id = ?", [.text(run.runID)]))

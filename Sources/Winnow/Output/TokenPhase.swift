@@ -174,8 +174,8 @@ struct TokenPhase {
     /// The annotations of a text shard's documents, in shard order, from its partition's meta file (nil when
     /// the run records no per-document rows).
     private func annotations(of s: ShardInfo) throws -> [JSONValue]? {
-        let parts = (s.path as NSString).lastPathComponent.split(separator: "-")
-        guard parts.count >= 3, let p = Int(parts[1]), let k = Int(parts[2].prefix(4)), FileManager.default.fileExists(atPath: run.workFiles.finalMeta(p)) else { return nil }
+        let p = s.partition, k = s.localShard
+        guard FileManager.default.fileExists(atPath: run.workFiles.finalMeta(p)) else { return nil }
         var out: [JSONValue] = []
         try RecordReader(path: run.workFiles.finalMeta(p)).forEach { d in
             let local = d.u32(); _ = d.u32(); _ = d.u64(); _ = d.string()

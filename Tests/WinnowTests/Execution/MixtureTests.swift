@@ -154,7 +154,8 @@ final class MixtureTests: XCTestCase {
         func doc(_ sentence: String, _ and: String, _ i: Int) -> String {
             (0..<3).map { _ in Array(repeating: sentence, count: i + 1).joined(separator: " \(and) ") + "." }.joined(separator: " ")
         }
-        try writeFile("\(dir)/data/en.jsonl", (0..<10).map { jsonl("en\($0)", doc(english, "and", $0)) }.joined())
+        // English sentences are far longer than German ones: on one shared scale English would be all "hard".
+        try writeFile("\(dir)/data/en.jsonl", (0..<10).map { jsonl("en\($0)", doc(english, "and", $0 + 10)) }.joined())
         try writeFile("\(dir)/data/de.jsonl", (0..<10).map { jsonl("de\($0)", doc(german, "und", $0)) }.joined())
         let tiny = "\(repoRoot)/Tests/WinnowTests/Fixtures/fasttext/tiny_softmax.bin"
         try writeFile("\(dir)/spec.json", """
@@ -172,6 +173,8 @@ final class MixtureTests: XCTestCase {
         // The easy half of each language holds its lower readability scores.
         let easyEnglish = try lineageRows("\(dir)/out/lineage.db", "select doc_id from document_tokens where bucket = 'easy' and doc_id like 'en%' order by doc_id")
         XCTAssertEqual(easyEnglish.map { $0[0] }, ["en0", "en1", "en2", "en3", "en4"])
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select count(*) from documents where json_extract(annotations, '$.language') = 'en'"), [["10"]],
+                       "the language step labelled them, so the per-language grouping has something to group by")
     }
 
     /// Issue 17, item 2: `on_shortfall: shrink` keeps every share by lowering the total, and says what it gave up.
@@ -202,5 +205,25 @@ final class MixtureTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("mixture: source b has weight 0.3 but none of its training documents was kept"), r.stderr)
         XCTAssertTrue(r.stderr.contains("where source = 'b' and status != 'kept'"), r.stderr)
+    }
+
+    /// A curriculum scored on an annotation reads each shard's annotations from its partition's work files, found
+    /// by the shard's partition and local number, not by its file name (shards are renamed to global numbers: a bug
+    /// found in this session, where the renamed files lost their annotations).
+    func testAnnotationScoresSurviveTheShardRename() throws {
+        let dir = try makeTempDir(self)
+        try writeFile("\(dir)/data/a.jsonl", (0..<10).map { jsonl("d\($0)", "the house is near the river and we walk there every morning with our old dog \($0)") }.joined())
+        try writeFile("\(dir)/data/b.jsonl", (0..<6).map { jsonl("e\($0)", "das Haus steht neben dem Fluss und wir gehen jeden Morgen \($0)") }.joined())
+        let tiny = "\(repoRoot)/Tests/WinnowTests/Fixtures/fasttext/tiny_softmax.bin"
+        try writeFile("\(dir)/spec.json", """
+        {"name": "x", "sources": [{"name": "w", "paths": ["data/*.jsonl"]}],
+         "steps": [{"type": "language", "model": "\(tiny)", "annotate_only": true}],
+         "tokenizer": {"train": {"vocab_size": 300}}, "output": {"dir": "out", "formats": ["jsonl", "llmc"], "shard_docs": 4},
+         "curriculum": {"score": "language_score", "buckets": ["low", "high"]}}
+        """)
+        let summary = try runSpec("\(dir)/spec.json")
+        XCTAssertEqual(summary.shards.count, 5, "two partitions, shards of four")
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select bucket, count(*) from document_tokens group by 1 order by 1"),
+                       [["high", "8"], ["low", "8"]])
     }
 }
