@@ -105,10 +105,9 @@ struct DocumentLineParser {
                     let keyAt = metaKeyBytes.count
                     metaKeyBytes.append(contentsOf: keyScratch)
                     let key = keyAt..<metaKeyBytes.count
-                    if metaEntries.contains(where: { metaKeyBytes[$0.key].elementsEqual(metaKeyBytes[key]) }) {
-                        if !metadataDuplicated || !duplicateKeys.contains(String(decoding: keyScratch, as: UTF8.self)) {
-                            duplicateKeys.append(String(decoding: keyScratch, as: UTF8.self))
-                        }
+                    if metaEntries.contains(where: { $0.key.count == key.count && metaKeyBytes[$0.key].elementsEqual(metaKeyBytes[key]) }) {
+                        let name = String(decoding: keyScratch, as: UTF8.self)
+                        if !duplicateKeys.contains(name) { duplicateKeys.append(name) }
                         metadataDuplicated = true
                     }
                     let entryStart = metadata.count + 1

@@ -97,9 +97,9 @@ final class OutputLedger: @unchecked Sendable {
                 do { try fm.removeItem(atPath: full) } catch { throw FileError(full, "cannot remove (\(describe(error)))") }
                 removed.append(rel)
             }
-            removed += removeTemporaries(of: rel)
             folders.insert((rel as NSString).deletingLastPathComponent)
         }
+        removed += removeTemporaries(of: targets)
         lock.lock()
         for rel in targets { known.remove(rel) }
         lock.unlock()
@@ -114,27 +114,35 @@ final class OutputLedger: @unchecked Sendable {
     /// Removes `NAME.tmp-PID` files of every recorded name (left by a killed run) and returns them (relative).
     @discardableResult
     func removeOrphanedTemporaries() -> [String] {
-        recorded.flatMap { removeTemporaries(of: $0) }
+        removeTemporaries(of: recorded)
     }
 
-    private func removeTemporaries(of rel: String) -> [String] {
-        let folder = (rel as NSString).deletingLastPathComponent, base = (rel as NSString).lastPathComponent
-        let dir = (root as NSString).appendingPathComponent(folder)
+    /// Removes the `NAME.tmp-PID` files of the recorded names `rels`, listing each folder once (an output with
+    /// thousands of shards in one folder is looked through once per run, not once per shard).
+    private func removeTemporaries(of rels: [String]) -> [String] {
+        var basesByFolder: [String: Set<String>] = [:]
+        for rel in rels { basesByFolder[(rel as NSString).deletingLastPathComponent, default: []].insert((rel as NSString).lastPathComponent) }
         var out: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where Self.isTemporary(name, of: base) {
-            if (try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))) != nil {
+        for (folder, bases) in basesByFolder.sorted(by: { $0.key < $1.key }) {
+            let dir = (root as NSString).appendingPathComponent(folder)
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() {
+                guard let base = Self.temporaryBase(name), bases.contains(base),
+                      (try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))) != nil else { continue }
                 out.append(folder.isEmpty ? name : folder + "/" + name)
             }
         }
         return out
     }
 
-    /// Whether `name` is the temporary file `base.tmp-PID` that `AtomicCompressedWriter` writes before renaming.
-    static func isTemporary(_ name: String, of base: String? = nil) -> Bool {
+    /// The name a temporary file `base.tmp-PID` (as `AtomicCompressedWriter` writes it before renaming) stands for.
+    static func temporaryBase(_ name: String) -> String? {
         guard let r = name.range(of: ".tmp-", options: .backwards), !name[r.upperBound...].isEmpty,
-              name[r.upperBound...].allSatisfy(\.isNumber) else { return false }
-        return base.map { String(name[..<r.lowerBound]) == $0 } ?? true
+              name[r.upperBound...].allSatisfy(\.isNumber) else { return nil }
+        return String(name[..<r.lowerBound])
     }
+
+    /// Whether `name` is a temporary file `base.tmp-PID`.
+    static func isTemporary(_ name: String) -> Bool { temporaryBase(name) != nil }
 
     private func rewrite() throws {
         lock.lock()

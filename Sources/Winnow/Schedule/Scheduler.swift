@@ -167,43 +167,49 @@ public final class Scheduler: @unchecked Sendable {
         guard invalidRecorded[f] != mtime else { return }
         invalidRecorded[f] = mtime
         // Where to record it: the lineage file it was scheduled with, else the one the spec names (as far as it reads).
-        var target = was
+        var target = was.map { (name: $0.name, lineagePath: $0.lineagePath) }
         if target == nil, let json, let name = json["name"]?.stringValue, let dir = json["output"]?["dir"]?.stringValue {
             let base = (f as NSString).deletingLastPathComponent
             let out = PipelineLoader.resolve(dir, base)
-            let lineage = json["lineage"]?.stringValue.map { PipelineLoader.resolve($0, base) } ?? (out as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile)
-            if let cron = try? CronSchedule("* * * * *") {
-                target = Watched(specPath: f, name: name, cron: cron, catchUp: .none, lineagePath: lineage, outputDir: out, mtime: mtime)
-            }
+            target = (name, json["lineage"]?.stringValue.map { PipelineLoader.resolve($0, base) }
+                                ?? (out as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile))
         }
         guard let target, !readOnly else { return }
         // Once per version of the file, across scheduler processes too: not again when the last event says the same.
-        let last = withDB(target) { db in
-            try db.query("SELECT detail FROM schedule_events WHERE pipeline = ? AND event = 'spec_invalid' ORDER BY rowid DESC LIMIT 1",
-                         [.text(target.name)]).rows.first?.first?.text
-        } ?? nil
-        if last != error { record(target, "spec_invalid", detail: error) }
+        _ = withDB(name: target.name, lineagePath: target.lineagePath) { db in
+            let last = try db.query("SELECT detail FROM schedule_events WHERE pipeline = ? AND event = 'spec_invalid' ORDER BY rowid DESC LIMIT 1",
+                                    [.text(target.name)]).rows.first?.first?.text
+            if last != error { try Self.insertEvent(db, pipeline: target.name, at: stamp(), "spec_invalid", detail: error) }
+        }
     }
 
     // MARK: - State in the lineage file
 
     private func withDB<T>(_ w: Watched, _ body: (SQLiteDatabase) throws -> T) -> T? {
+        withDB(name: w.name, lineagePath: w.lineagePath, body)
+    }
+
+    /// Runs `body` in one transaction on pipeline `name`'s lineage file; a failure is logged and gives nil.
+    private func withDB<T>(name: String, lineagePath: String, _ body: (SQLiteDatabase) throws -> T) -> T? {
         do {
-            try FileManager.default.createDirectory(atPath: (w.lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let db = try LineageStore.openForSmallWrites(w.lineagePath)
+            try FileManager.default.createDirectory(atPath: (lineagePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let db = try LineageStore.openForSmallWrites(lineagePath)
             return try db.transaction { try body(db) }
         } catch {
-            log("\(stamp()) \(w.name): lineage file \(w.lineagePath): \(error)")
+            log("\(stamp()) \(name): lineage file \(lineagePath): \(error)")
             return nil
         }
     }
 
     func record(_ w: Watched, _ event: String, scheduledFor: String? = nil, runID: String? = nil, detail: String? = nil) {
-        _ = withDB(w) { db in
-            try db.run("INSERT INTO schedule_events (pipeline, at, event, scheduled_for, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                       [.text(w.name), .text(stamp()), .text(event), scheduledFor.map { .text($0) } ?? .null, runID.map { .text($0) } ?? .null,
-                        detail.map { .text($0) } ?? .null])
-        }
+        _ = withDB(w) { db in try Self.insertEvent(db, pipeline: w.name, at: stamp(), event, scheduledFor: scheduledFor, runID: runID, detail: detail) }
+    }
+
+    private static func insertEvent(_ db: SQLiteDatabase, pipeline: String, at: String, _ event: String, scheduledFor: String? = nil,
+                                    runID: String? = nil, detail: String? = nil) throws {
+        try db.run("INSERT INTO schedule_events (pipeline, at, event, scheduled_for, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                   [.text(pipeline), .text(at), .text(event), scheduledFor.map { .text($0) } ?? .null, runID.map { .text($0) } ?? .null,
+                    detail.map { .text($0) } ?? .null])
     }
 
     // MARK: - Deciding

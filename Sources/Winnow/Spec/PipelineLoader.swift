@@ -54,7 +54,15 @@ public enum PipelineLoader {
         }
         let baseDir = (absolute as NSString).deletingLastPathComponent
         var issues = SchemaValidator(schema: PipelineSchema.build()).validate(json)
-        issues += semanticIssues(json, baseDir: baseDir, checkInputs: checkInputs)
+        // Each pattern is expanded once per load, whichever check looks at it first (a `**` over a big tree is slow).
+        var expansions: [String: Glob.Expansion] = [:]
+        func expand(_ pattern: String) -> Glob.Expansion {
+            if let e = expansions[pattern] { return e }
+            let e = Glob.expandReporting(pattern, relativeTo: baseDir)
+            expansions[pattern] = e
+            return e
+        }
+        issues += semanticIssues(json, baseDir: baseDir, checkInputs: checkInputs, expand: expand)
         guard issues.isEmpty else { throw SpecValidationError(file: path, issues: issues) }
         let spec: PipelineSpec
         do { spec = try json.decode(PipelineSpec.self) } catch {
@@ -71,7 +79,7 @@ public enum PipelineLoader {
             }
         }
         let outputDir = resolve(spec.output.dir, baseDir)
-        let (sources, inputIssues) = resolveSources(spec, baseDir: baseDir, outputDir: outputDir)
+        let (sources, inputIssues) = resolveSources(spec, baseDir: baseDir, outputDir: outputDir, expand: expand)
         if checkInputs { issues += inputIssues }
         guard issues.isEmpty else { throw SpecValidationError(file: path, issues: issues) }
 
@@ -85,7 +93,8 @@ public enum PipelineLoader {
     /// Each source's files (sorted, each file once), and what is wrong with them or with `output.dir`: paths the
     /// globs reached that are not regular files or not UTF-8, a file in two sources, an `output.dir` that is `/`,
     /// the home folder, or holds input files (a run would read, and a new run clear, its own input).
-    static func resolveSources(_ spec: PipelineSpec, baseDir: String, outputDir: String) -> ([Pipeline.ResolvedSource], [SpecIssue]) {
+    static func resolveSources(_ spec: PipelineSpec, baseDir: String, outputDir: String,
+                               expand: (String) -> Glob.Expansion) -> ([Pipeline.ResolvedSource], [SpecIssue]) {
         var issues: [SpecIssue] = []
         let home = PipelineLoader.homeFolders()
         if outputDir == "/" || home.contains(outputDir) || home.contains(canonicalPath(outputDir)) {
@@ -108,7 +117,7 @@ public enum PipelineLoader {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\": \(scheme):// paths are not supported yet; copy or mount them (e.g. `aws s3 sync`, gcsfuse, `huggingface-cli download`) and give the local path"))
                     continue
                 }
-                let e = Glob.expandReporting(pattern, relativeTo: baseDir)
+                let e = expand(pattern)
                 let unreadable = e.files.compactMap { f in unsupportedFormat(f).map { (f, $0) } }
                 if let (f, format) = unreadable.first {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: \(format) input is not supported yet (convert it to JSONL with a \"text\" field, or narrow the pattern)"))
@@ -182,7 +191,7 @@ public enum PipelineLoader {
 
     /// Checks the schema cannot express (unique names, references between keys, files on disk). Works on
     /// the raw JSON so that it reports alongside schema problems, skipping parts whose shape is wrong.
-    static func semanticIssues(_ json: JSONValue, baseDir: String, checkInputs: Bool) -> [SpecIssue] {
+    static func semanticIssues(_ json: JSONValue, baseDir: String, checkInputs: Bool, expand: (String) -> Glob.Expansion) -> [SpecIssue] {
         var issues: [SpecIssue] = []
         let sources = json["sources"]?.arrayValue ?? []
         let steps = json["steps"]?.arrayValue ?? []
@@ -216,7 +225,7 @@ public enum PipelineLoader {
             guard checkInputs else { continue }
             for (k, v) in (s["paths"]?.arrayValue ?? []).enumerated() {
                 guard let p = v.stringValue, !p.isEmpty, remoteScheme(p) == nil else { continue }   // remote: reported with the sources
-                let e = Glob.expandReporting(p, relativeTo: baseDir)
+                let e = expand(p)
                 guard e.files.isEmpty && e.problems.isEmpty else { continue }   // problems are reported with the sources
                 issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(p)\" matches no file (resolved against \(baseDir))"))
             }
