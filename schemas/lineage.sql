@@ -1,4 +1,4 @@
--- Winnow lineage schema, version 3 (PRAGMA user_version = 3).
+-- Winnow lineage schema, version 4 (PRAGMA user_version = 4).
 -- One SQLite file records every run of a pipeline: what went in, what happened to every document,
 -- which shard it went to. Written by one writer per run (WAL, prepared statements, large
 -- transactions); read with `winnow lineage "SQL"` (read-only) or any SQLite client.
@@ -27,7 +27,14 @@ CREATE TABLE IF NOT EXISTS runs (
   docs_dropped  INTEGER,
   docs_error    INTEGER,
   shards        INTEGER,
-  output_dir    TEXT
+  output_dir    TEXT,
+  cleaning_sha256 TEXT,                    -- SHA-256 of what decides the cleaned text shards: Winnow's version, the spec
+                                           -- without the keys only the token phase reads, the files its steps read
+                                           -- (path, size, mtime). Same value and same inputs: same text shards
+  cleaning_run_id TEXT                     -- the earlier run whose cleaned text shards this run kept (same inputs, same
+                                           -- spec but for weights, curriculum, tokenizer and token output: `winnow remix`,
+                                           -- or a re-run); its documents, errors, step and source rows are copied here.
+                                           -- NULL: this run cleaned its inputs itself
 );
 
 -- One row per input file and run.
@@ -98,6 +105,7 @@ CREATE TABLE IF NOT EXISTS shards (
   uncompressed_bytes INTEGER NOT NULL,
   sha256      TEXT NOT NULL,
   sources     TEXT NOT NULL,               -- JSON object: documents per source in this shard
+  input       TEXT,                        -- the input file its documents came from (NULL in runs before version 4)
   PRIMARY KEY (run_id, shard)
 );
 

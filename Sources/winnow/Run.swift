@@ -19,6 +19,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Write into an existing output.dir that holds files Winnow did not write (default: refuse). Those files are never deleted.") var force = false
     @Flag(help: "No progress line.") var quiet = false
     @Flag(name: .customLong("continue"), help: "Incremental pipelines: a changed spec adds a version to the current series instead of starting a new one (which processes every input again).") var continueSeries = false
+    @Flag(help: "Clean the inputs again even when the last finished run in output.dir had the same inputs and a spec that differs at most in weights, max_epochs, mixture, curriculum, tokenizer or token output (default: keep its cleaned shards and redo only the token phase).") var reclean = false
 
     func run() throws {
         let pipeline: Pipeline
@@ -26,36 +27,49 @@ struct Run: ParsableCommand {
             warn(e.description)
             throw ExitCode(2)
         }
-        var options = RunOptions()
-        if let workers {
-            guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-            options.workers = workers
-        }
-        options.recordDocuments = !noLineage
+        var options = try runOptions(workers: workers, noLineage: noLineage)
         options.fresh = fresh
         options.force = force
         options.continueSeries = continueSeries
-        let observer = TerminalProgress(quiet: quiet)
-        options.progressInterval = observer.isTTY ? 0.5 : 10
-        let executor = Executor(pipeline: pipeline, options: options, observer: observer)
-        SignalStop.install { executor.cancel() }
-        do {
-            let summary = try executor.run()
-            observer.clear()
-            let invoked = CommandLine.arguments.first ?? "winnow"
-            print(summary.render(command: invoked.contains("/") ? invoked : "winnow"), terminator: "")
-            if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
-        } catch let e as ExitCode {
-            throw e
-        } catch let e as SpecValidationError {
-            observer.clear()
-            warn(e.description)
-            throw ExitCode(2)
-        } catch {
-            observer.clear()
-            warn("error: \(describe(error))")
-            throw ExitCode(error is RunCancelled ? 130 : 1)
-        }
+        options.reclean = reclean
+        try execute(pipeline, options, quiet: quiet)
+    }
+}
+
+/// The options `--workers` and `--no-lineage` set (shared by `run` and `remix`).
+func runOptions(workers: Int?, noLineage: Bool) throws -> RunOptions {
+    var options = RunOptions()
+    if let workers {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        options.workers = workers
+    }
+    options.recordDocuments = !noLineage
+    return options
+}
+
+/// Runs `pipeline` with a progress line, prints the summary, and exits as `winnow run` documents.
+func execute(_ pipeline: Pipeline, _ options: RunOptions, quiet: Bool) throws {
+    var options = options
+    let observer = TerminalProgress(quiet: quiet)
+    options.progressInterval = observer.isTTY ? 0.5 : 10
+    let executor = Executor(pipeline: pipeline, options: options, observer: observer)
+    SignalStop.install { executor.cancel() }
+    do {
+        let summary = try executor.run()
+        observer.clear()
+        let invoked = CommandLine.arguments.first ?? "winnow"
+        print(summary.render(command: invoked.contains("/") ? invoked : "winnow"), terminator: "")
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as SpecValidationError {
+        observer.clear()
+        warn(e.description)
+        throw ExitCode(2)
+    } catch {
+        observer.clear()
+        warn("error: \(describe(error))")
+        throw ExitCode(error is RunCancelled ? 130 : 1)
     }
 }
 

@@ -24,6 +24,10 @@ public struct RunOptions: Sendable {
     /// Write into an existing non-empty `output.dir` that Winnow did not create (`--force`); files Winnow did not
     /// write are still never deleted.
     public var force = false
+    /// Clean the inputs again even when an earlier finished run's cleaned shards fit this spec (`--reclean`).
+    public var reclean = false
+    /// Keep an earlier run's cleaned shards or fail saying why (`winnow remix`).
+    public var requireReuse = false
     public init() {}
 }
 
@@ -43,7 +47,7 @@ public final class Executor: @unchecked Sendable {
     private(set) var runID = ""
     private(set) var db: SQLiteDatabase!
     private var partitions: [Partition] = []
-    private var inputs: [InputFile] = []
+    private(set) var inputs: [InputFile] = []
     private var doneTasks: Set<String> = []
     /// Where this run writes shards, manifest and token shards: `output.dir`, or an incremental run's version folder.
     private(set) var datasetDir: String
@@ -51,6 +55,8 @@ public final class Executor: @unchecked Sendable {
     private(set) var dataset: DatasetPlan?
     /// The files Winnow wrote into `output.dir`: the only ones it ever deletes.
     private(set) var ledger: OutputLedger!
+    /// The earlier run whose cleaned shards this run keeps (only the token phase runs), if any.
+    private(set) var reused: ReusedCleaning?
 
     public init(pipeline: Pipeline, options: RunOptions = RunOptions(), observer: RunObserver? = nil) {
         self.pipeline = pipeline
@@ -100,6 +106,7 @@ public final class Executor: @unchecked Sendable {
             (inputs, partitions) = try Planner.partitions(for: pipeline)
             resumed = try startOrResume()
         }
+        if let reused { try adoptCleaningRows(from: reused.runID) }
         lineage = try LineageWriter(db: db, runID: runID)
         keptFeeder = KeptRowFeeder(run: self)
 
@@ -112,15 +119,21 @@ public final class Executor: @unchecked Sendable {
                 observer?.log(String(format: "%@ done in %.2f s", what, (clock.now - t).seconds))
                 t = clock.now
             }
-            for stage in 1...plan.stageCount {
-                if cancelFlag.isSet { throw RunCancelled() }
-                try runStage(stage)
-                if stage == 1 { try checkErrorFraction() }
-                phaseDone("stage \(stage)/\(plan.stageCount)")
-                if stage < plan.stageCount { try reduce(barrier: stage); phaseDone("reduce \(plan.barriers[stage - 1].step.name)") }
+            let shards: [ShardInfo]
+            if let reused {
+                observer?.log("keeping the \(reused.shards.count) cleaned shard(s) of run \(reused.runID) (same inputs; the spec differs at most in the mix); only the token phase runs (--reclean cleans again)")
+                shards = reused.shards
+            } else {
+                for stage in 1...plan.stageCount {
+                    if cancelFlag.isSet { throw RunCancelled() }
+                    try runStage(stage)
+                    if stage == 1 { try checkErrorFraction() }
+                    phaseDone("stage \(stage)/\(plan.stageCount)")
+                    if stage < plan.stageCount { try reduce(barrier: stage); phaseDone("reduce \(plan.barriers[stage - 1].step.name)") }
+                }
+                shards = try ShardPhase(run: self).execute()
+                phaseDone("shards")
             }
-            let shards = try ShardPhase(run: self).execute()
-            phaseDone("shards")
             let tokens = try TokenPhase(run: self).execute(shards)
             if tokens != nil { phaseDone("token shards") }
             try lineage.sync()
@@ -207,14 +220,28 @@ public final class Executor: @unchecked Sendable {
             let saved = try? readFileBytes(wf.plan)
             if !options.fresh, let saved, String(decoding: saved, as: UTF8.self) == inputsJSON {
                 try resume(id, wf)
+                if let earlier = (try? readFileBytes(wf.reusedCleaning)).map({ String(decoding: $0, as: UTF8.self) }) {
+                    reused = ReusedCleaning(runID: earlier, shards: try Self.recordedShards(db, runID: earlier))
+                }
                 return true
             }
             let earlier = saved.flatMap { try? JSONDecoder().decode([InputFile].self, from: Data($0)) }
             try abandon(id, because: options.fresh ? "a new run was started with --fresh" : inputsChanged(from: earlier, to: inputs))
         }
         try abandonOtherUnfinishedRuns()
-        try removeStaleOutputs()
+        switch options.reclean ? .failure(NoReusableCleaning(reason: "--reclean")) : try findReusableCleaning() {
+        case .success(let r):
+            // The kept shards stay; everything else earlier runs wrote (token shards, tokenizer, manifest) goes.
+            let removed = try ledger.removeRecorded(except: Set(r.shards.map(\.path)))
+            if !removed.isEmpty { observer?.log("removed \(removed.count) token-phase file(s) earlier runs wrote to \(pipeline.outputDir)") }
+            reused = r
+        case .failure(let why):
+            if options.requireReuse { throw NoReusableCleaning(reason: "cannot remix without cleaning again: \(why.reason)") }
+            if !options.reclean && !why.firstRun { observer?.log("cleaning the inputs: the last finished run's cleaned shards cannot be kept, as \(why.reason)") }
+            try removeStaleOutputs()
+        }
         try startRun(planJSON: inputsJSON, extraInputs: [])
+        if let reused { try writeFileAtomically(workFiles.reusedCleaning, Array(reused.runID.utf8)) }
         return false
     }
 
@@ -262,7 +289,8 @@ public final class Executor: @unchecked Sendable {
         workFiles = wf
         let tasks = try db.query("SELECT task FROM run_tasks WHERE run_id = ?", [.text(id)])
         doneTasks = Set(tasks.rows.compactMap { $0.first?.text })
-        try discardUnfinishedRows()
+        // A run keeping an earlier run's cleaning ran no stage: its rows are the copied ones (or copied again).
+        if !FileManager.default.fileExists(atPath: wf.reusedCleaning) { try discardUnfinishedRows() }
         try db.run("UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, workers = ? WHERE run_id = ?",
                    [.integer(Int64(options.workers)), .text(id)])
         observer?.log("resuming run \(id): \(doneTasks.count) finished tasks kept")
@@ -283,11 +311,12 @@ public final class Executor: @unchecked Sendable {
         try db.exec("BEGIN IMMEDIATE")
         try db.run("""
             INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, finished_at, status, trigger, scheduled_for, version,
-                              workers, winnow_version, output_dir)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              workers, winnow_version, output_dir, cleaning_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(runID), .text(pipeline.spec.name), .text(pipeline.specPath), .text(pipeline.sha256), .text(pipeline.canonicalJSON),
                   .text(now), status == "running" ? .null : .text(now), .text(status), .text(options.trigger), options.scheduledFor.map { .text($0) } ?? .null,
-                  dataset.map { .integer(Int64($0.version)) } ?? .null, .integer(Int64(options.workers)), .text(Winnow.version), .text(pipeline.outputDir)])
+                  dataset.map { .integer(Int64($0.version)) } ?? .null, .integer(Int64(options.workers)), .text(Winnow.version), .text(pipeline.outputDir),
+                  .text(pipeline.cleaningHash)])
         for f in inputs + extraInputs {
             let n = partitions.filter { $0.path == f.path }.count
             try db.run("INSERT INTO inputs (run_id, source, input, size, mtime, partitions, sha256, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -546,6 +575,7 @@ public final class Executor: @unchecked Sendable {
         summary.versionLine = versionLine
         summary.unreadableParts = unreadable
         summary.errorsAccepted = pipeline.spec.onErrorGiven && pipeline.spec.onError == .skip
+        summary.cleaningRunID = reused?.runID
         return summary
     }
 

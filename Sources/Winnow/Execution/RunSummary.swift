@@ -40,6 +40,8 @@ public struct RunSummary: Sendable {
     public var unreadableParts = 0
     /// The spec chose `on_error: "skip"` itself, so unreadable parts do not make the command fail.
     public var errorsAccepted = false
+    /// The earlier run whose cleaned shards this run kept (only the token phase ran), if any.
+    public var cleaningRunID: String? = nil
 
     /// `finished`, or `finished_with_errors` when parts of inputs could not be read.
     public var status: String { unreadableParts > 0 ? "finished_with_errors" : "finished" }
@@ -62,6 +64,9 @@ public struct RunSummary: Sendable {
         let history = "  \(command) lineage --db \(lineagePath) \"select * from version_history\"   # what each run added\n"
         if let versionLine, documentsIn == 0, shards.isEmpty {   // an incremental run with nothing new
             return out + versionLine + "\nlineage: \(lineagePath)\n\ntry:\n" + history
+        }
+        if let cleaningRunID {
+            out += "cleaning: kept the cleaned shards of run \(cleaningRunID) (same inputs; the spec differs at most in weights, curriculum, tokenizer or token output), so only the token phase ran; its counts follow. --reclean cleans again.\n\n"
         }
         out += "documents in: \(documentsIn)   bad lines: \(badLines)   documents out: \(documentsOut)\n\n"
         let stepRows = steps.map { [$0.step, $0.kind, String($0.docsIn), String($0.docsOut), String($0.dropped), String(format: "%.2f", $0.seconds)] }

@@ -15,6 +15,10 @@ struct WorkFiles {
     func decisions(_ barrier: Int, _ p: Int) -> String { name("reduce\(barrier)-p\(p5(p)).decisions") }
     /// Kept documents of a partition: local shard, position, line, id, annotations (for lineage rows).
     func finalMeta(_ p: Int) -> String { name("final-p\(p5(p)).meta") }
+    /// A run that keeps an earlier run's cleaned shards: that run's id.
+    var reusedCleaning: String { name("cleaning-run") }
+    /// Such a run's annotations of text shard `s`'s documents, in shard order (read back from lineage).
+    func reusedAnnotations(_ s: Int) -> String { name("annotations-s\(p5(s)).meta") }
     /// Shards a partition wrote: name, documents, bytes, uncompressed bytes, SHA-256.
     func finalShards(_ p: Int) -> String { name("final-p\(p5(p)).shards") }
 }

@@ -2,10 +2,10 @@
 /// the code applies it to every lineage file it opens for writing.
 public enum LineageSchema {
     /// Bumped with every change; older files are migrated by `migrations`.
-    public static let version = 3
+    public static let version = 4
 
     public static let sql = """
--- Winnow lineage schema, version 3 (PRAGMA user_version = 3).
+-- Winnow lineage schema, version 4 (PRAGMA user_version = 4).
 -- One SQLite file records every run of a pipeline: what went in, what happened to every document,
 -- which shard it went to. Written by one writer per run (WAL, prepared statements, large
 -- transactions); read with `winnow lineage "SQL"` (read-only) or any SQLite client.
@@ -34,7 +34,14 @@ CREATE TABLE IF NOT EXISTS runs (
   docs_dropped  INTEGER,
   docs_error    INTEGER,
   shards        INTEGER,
-  output_dir    TEXT
+  output_dir    TEXT,
+  cleaning_sha256 TEXT,                    -- SHA-256 of what decides the cleaned text shards: Winnow's version, the spec
+                                           -- without the keys only the token phase reads, the files its steps read
+                                           -- (path, size, mtime). Same value and same inputs: same text shards
+  cleaning_run_id TEXT                     -- the earlier run whose cleaned text shards this run kept (same inputs, same
+                                           -- spec but for weights, curriculum, tokenizer and token output: `winnow remix`,
+                                           -- or a re-run); its documents, errors, step and source rows are copied here.
+                                           -- NULL: this run cleaned its inputs itself
 );
 
 -- One row per input file and run.
@@ -105,6 +112,7 @@ CREATE TABLE IF NOT EXISTS shards (
   uncompressed_bytes INTEGER NOT NULL,
   sha256      TEXT NOT NULL,
   sources     TEXT NOT NULL,               -- JSON object: documents per source in this shard
+  input       TEXT,                        -- the input file its documents came from (NULL in runs before version 4)
   PRIMARY KEY (run_id, shard)
 );
 
@@ -389,6 +397,14 @@ CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, spli
             "ALTER TABLE inputs ADD COLUMN sha256 TEXT", "ALTER TABLE inputs ADD COLUMN change TEXT"],
     ]
 
+    /// Adds `column` to `table` unless it is there (version 3's rebuild of `runs` already creates the newer columns)
+    /// or the table is not (the schema text then creates it whole).
+    static func addColumn(_ db: SQLiteDatabase, _ table: String, _ column: String, _ declaration: String) throws {
+        let columns = try db.query("PRAGMA table_info(\(table))").rows.compactMap { $0[1].text }
+        guard !columns.isEmpty, !columns.contains(column) else { return }
+        try db.exec("ALTER TABLE \(table) ADD COLUMN \(column) \(declaration)")
+    }
+
     /// Version 3 allows two more run statuses. SQLite cannot change a CHECK constraint in place, so `runs` is
     /// rebuilt from its current definition in `sql` and its rows copied by column name (views are dropped first).
     static func rebuildRuns(_ db: SQLiteDatabase) throws {
@@ -429,6 +445,11 @@ CREATE INDEX IF NOT EXISTS documents_run_input ON documents(run_id, input);
                     if try !db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'source_stats'").rows.isEmpty {
                         try db.exec("ALTER TABLE source_stats ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0")
                     }
+                }
+                if v == 4 {
+                    try addColumn(db, "runs", "cleaning_sha256", "TEXT")
+                    try addColumn(db, "runs", "cleaning_run_id", "TEXT")
+                    try addColumn(db, "shards", "input", "TEXT")
                 }
             }
             try db.exec("COMMIT")

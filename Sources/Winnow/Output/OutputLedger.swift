@@ -80,15 +80,16 @@ final class OutputLedger: @unchecked Sendable {
         }
     }
 
-    /// Removes the recorded files under `prefix` (relative; "" for all) and their temporary files, then the folders
-    /// that held them if nothing else is left in them. Returns the relative paths removed. Nothing unrecorded is touched.
+    /// Removes the recorded files under `prefix` (relative; "" for all) but those in `except`, and their temporary
+    /// files, then the folders that held them if nothing else is left in them. Returns the relative paths removed.
+    /// Nothing unrecorded is touched.
     @discardableResult
-    func removeRecorded(under prefix: String = "") throws -> [String] {
+    func removeRecorded(under prefix: String = "", except: Set<String> = []) throws -> [String] {
         let fm = FileManager.default
         var removed: [String] = []
         var folders = Set<String>()
         lock.lock()
-        let targets = known.filter { prefix.isEmpty || $0.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/") }.sorted()
+        let targets = known.filter { (prefix.isEmpty || $0.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")) && !except.contains($0) }.sorted()
         lock.unlock()
         for rel in targets {
             let full = (root as NSString).appendingPathComponent(rel)

@@ -174,6 +174,13 @@ struct TokenPhase {
     /// The annotations of a text shard's documents, in shard order, from its partition's meta file (nil when
     /// the run records no per-document rows).
     private func annotations(of s: ShardInfo) throws -> [JSONValue]? {
+        if run.reused != nil {
+            let path = run.workFiles.reusedAnnotations(s.shard)
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            var out: [JSONValue] = []
+            try RecordReader(path: path).forEach { d in out.append((try? JSONParser.parse(d.blob())) ?? .object(JSONObject())) }
+            return out
+        }
         let p = s.partition, k = s.localShard
         guard FileManager.default.fileExists(atPath: run.workFiles.finalMeta(p)) else { return nil }
         var out: [JSONValue] = []
@@ -183,6 +190,32 @@ struct TokenPhase {
             if local == k { out.append((try? JSONParser.parse(ann)) ?? .object(JSONObject())) }
         }
         return out
+    }
+
+    /// A run keeping an earlier run's cleaning has no partition work files: the kept documents' annotations come
+    /// from lineage instead (this run's copied rows, or the earlier run's when this one records none), one work file
+    /// per text shard in shard order. Without document rows there are none, as in a run with --no-lineage.
+    private func writeReusedAnnotations(_ shards: [ShardInfo], rowsOf id: String) throws {
+        try run.lineage.sync()
+        let wanted = Set(shards.map(\.shard))
+        var writer: RecordWriter?
+        var current = -1
+        // Stepped row by row: a big run's annotations need not fit in memory.
+        let st = try run.db.prepare("SELECT shard, annotations FROM documents WHERE run_id = ? AND status = 'kept' AND shard IS NOT NULL ORDER BY shard, position")
+        st.bind(1, .text(id))
+        while try st.step() {
+            let s = Int(st.column(0).integer ?? -1)
+            guard wanted.contains(s) else { continue }
+            if s != current {
+                try writer?.commit()
+                writer = try RecordWriter(path: run.workFiles.reusedAnnotations(s))
+                current = s
+            }
+            var e = RecordEncoder()
+            e.blob(Array((st.column(1).text ?? "{}").utf8))
+            try writer?.append(e)
+        }
+        try writer?.commit()
     }
 
     /// The curriculum score of one document.
@@ -210,6 +243,7 @@ struct TokenPhase {
         guard !todo.isEmpty else { return }
         let curriculum = run.pipeline.spec.curriculum
         let needsAnnotations = curriculum.map { !["length", "compression_ratio"].contains($0.score) } ?? false
+        if needsAnnotations, let reused = run.reused { try writeReusedAnnotations(todo, rowsOf: run.options.recordDocuments ? run.runID : reused.runID) }
         let lock = NSLock()
         nonisolated(unsafe) var cursor = 0
         nonisolated(unsafe) var failure: Error?

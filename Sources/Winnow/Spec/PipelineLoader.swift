@@ -11,6 +11,10 @@ public struct Pipeline: Sendable {
     /// what a run writes (`PipelineLoader.keysOutsideHash` left out).
     public let canonicalJSON: String
     public let sha256: String
+    /// SHA-256 of what decides the cleaned text shards: Winnow's version, the spec without the parts only the token
+    /// phase reads, and the files its steps read (path, size, modification time) — `PipelineLoader.cleaningHash`. Two
+    /// runs with the same cleaning hash and the same inputs write the same text shards.
+    public let cleaningHash: String
     public let outputDir: String
     public let lineagePath: String
     public let sources: [ResolvedSource]
@@ -52,6 +56,13 @@ public enum PipelineLoader {
         do { json = try JSONParser.parse(bytes) } catch let e as JSONParser.SyntaxError {
             throw SpecValidationError(file: "\(path):\(e.line):\(e.column)", issues: [SpecIssue("", "invalid JSON: \(e.message)")])
         }
+        return try load(json: json, specPath: path, checkInputs: checkInputs)
+    }
+
+    /// Validates and resolves a spec already parsed; relative paths in it are resolved against `specPath`'s folder
+    /// (`winnow remix` loads a recorded spec with its mixture changed this way).
+    public static func load(json: JSONValue, specPath path: String, checkInputs: Bool = true) throws -> Pipeline {
+        let absolute = absolutePath(path)
         let baseDir = (absolute as NSString).deletingLastPathComponent
         var issues = SchemaValidator(schema: PipelineSchema.build()).validate(json)
         // Each pattern is expanded once per load, whichever check looks at it first (a `**` over a big tree is slow).
@@ -86,7 +97,7 @@ public enum PipelineLoader {
         let lineage = spec.lineage.map { resolve($0, baseDir) } ?? (outputDir as NSString).appendingPathComponent(PipelineSpec.Defaults.lineageFile)
         let canonical = JSONWriter.canonical(json)
         return Pipeline(spec: spec, specPath: absolute, baseDir: baseDir, canonicalJSON: canonical,
-                        sha256: resultHash(json), outputDir: outputDir, lineagePath: lineage,
+                        sha256: resultHash(json), cleaningHash: cleaningHash(json, filesRead: context.filesRead.fingerprint), outputDir: outputDir, lineagePath: lineage,
                         sources: sources, steps: steps, inputProblems: checkInputs ? [] : inputIssues)
     }
 
@@ -187,6 +198,18 @@ public enum PipelineLoader {
         guard case .object(var o) = json else { return SHA256.hash(JSONWriter.canonical(json)).hex }
         for k in keysOutsideHash { o[k] = nil }
         return SHA256.hash(JSONWriter.canonical(.object(o))).hex
+    }
+
+    /// Keys only the token phase reads: at the top level, in `output`, and in each source. A spec differing from an
+    /// earlier run's only in these (and in `keysOutsideHash`) writes the same text shards from the same inputs.
+    public static let tokenPhaseKeys: Set<String> = ["mixture", "curriculum", "tokenizer"]
+    public static let tokenPhaseOutputKeys: Set<String> = ["total_tokens", "shard_tokens", "val_fraction"]
+    public static let tokenPhaseSourceKeys: Set<String> = ["weight", "max_epochs"]
+
+    /// SHA-256 of Winnow's version, the canonical spec without `keysOutsideHash` and the token-phase keys
+    /// (`cleaningView`), and `filesRead` (the steps' files, as `FilesRead.fingerprint` lists them).
+    public static func cleaningHash(_ json: JSONValue, filesRead: String) -> String {
+        SHA256.hash(Winnow.version + "\n" + JSONWriter.canonical(cleaningView(json)) + "\n" + filesRead).hex
     }
 
     /// Checks the schema cannot express (unique names, references between keys, files on disk). Works on

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a step looks at one document at a time or needs all of them first.
 public enum StepKind: String, Sendable { case document, barrier }
 
@@ -56,6 +58,9 @@ public struct StepContext: Sendable {
     public var seed: Int
     /// The resolved `output.dir` (steps that leave files beside the shards write there).
     public var outputDir: String
+    /// The files building the steps read (models, word lists, indexes): a run that keeps an earlier run's cleaning
+    /// checks none of them changed.
+    public let filesRead = FilesRead()
     public init(baseDir: String = ".", seed: Int = 0, outputDir: String = "out") {
         self.baseDir = baseDir; self.seed = seed; self.outputDir = outputDir
     }
@@ -67,10 +72,32 @@ public struct StepContext: Sendable {
     /// lines starting with `#` are comments when `comments` is set.
     func listEntries(_ path: String, pointer: String, comments: Bool) throws -> [Substring] {
         let resolved = resolve(path)
+        filesRead.note(resolved)
         guard let bytes = try? readFileBytes(resolved), let text = String(validating: bytes, as: UTF8.self) else {
             throw StepBuildError(pointer, "cannot read \"\(path)\" as UTF-8 text (resolved to \(resolved))")
         }
         return text.split(whereSeparator: \.isNewline).filter { !(comments && $0.hasPrefix("#")) }
+    }
+}
+
+/// Paths of the files a spec's steps read while being built, with their size and modification time when noted.
+public final class FilesRead: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String: String] = [:]
+    public init() {}
+
+    /// Records `path` as read (a missing file is recorded as missing).
+    public func note(_ path: String) {
+        let a = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
+        let mtime = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+        lock.lock(); seen[path] = "\(size)\t\(mtime)"; lock.unlock()
+    }
+
+    /// One line per file, sorted: path, size, modification time.
+    public var fingerprint: String {
+        lock.lock(); defer { lock.unlock() }
+        return seen.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)\n" }.joined()
     }
 }
 

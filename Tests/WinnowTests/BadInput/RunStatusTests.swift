@@ -118,8 +118,8 @@ final class RunStatusTests: XCTestCase {
         XCTAssertEqual(rows.map { $0[0] }, ["abandoned", "finished"])
         XCTAssertEqual(rows[0][1], "its inputs changed before it could resume: 1 added")
         XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select count(*) from runs where status = 'running'"), [["0"]])
-        // --fresh abandons an unfinished run too, saying so.
-        let p2 = try CLI.start(["run", s, "--workers", "1", "--fresh"], env: ["WINNOW_TEST_TASK_DELAY_MS": "300"])
+        // --fresh abandons an unfinished run too, saying so (--reclean: the finished run's cleaning is not kept, so it has tasks to kill).
+        let p2 = try CLI.start(["run", s, "--workers", "1", "--fresh", "--reclean"], env: ["WINNOW_TEST_TASK_DELAY_MS": "300"])
         _ = p2.read(until: { $0.contains("task finished") }, thenSend: SIGKILL)
         let r2 = try CLI.run(["run", s, "--fresh"])
         XCTAssertEqual(r2.status, 0, r2.stderr)

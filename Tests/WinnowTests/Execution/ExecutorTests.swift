@@ -66,7 +66,7 @@ final class ExecutorTests: XCTestCase {
         }
         try runSpec(spec, workers: 1)
         let first = try snapshot()
-        try runSpec(spec, workers: 3, fresh: true)
+        try runSpec(spec, workers: 3, fresh: true, reclean: true)
         XCTAssertEqual(first.count, 7)
         XCTAssertEqual(try snapshot(), first)
         XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select count(*) from runs where status = 'finished'"), [["2"]])

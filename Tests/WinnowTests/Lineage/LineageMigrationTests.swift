@@ -57,7 +57,7 @@ final class LineageMigrationTests: XCTestCase {
             """)
         try runSpec("\(dir)/spec.json")
         let db = "\(dir)/out/lineage.db"
-        XCTAssertEqual(try lineageRows(db, "PRAGMA user_version"), [["3"]])
+        XCTAssertEqual(try lineageRows(db, "PRAGMA user_version"), [[String(LineageSchema.version)]])
         XCTAssertEqual(try lineageRows(db, "select status, scheduled_for, version from runs where run_id = 'old'"), [["interrupted", "2026-01-01T03:00:00-03:00", "7"]])
         XCTAssertEqual(try lineageRows(db, "select docs_in, errors, docs_out, unreadable from source_stats where run_id = 'old'"), [["5", "1", "4", "0"]])
         let w = try SQLiteDatabase(path: db)
@@ -65,5 +65,28 @@ final class LineageMigrationTests: XCTestCase {
         try w.exec("UPDATE runs SET status = 'finished_with_errors' WHERE run_id = 'old'")
         XCTAssertThrowsError(try w.exec("UPDATE runs SET status = 'nonsense' WHERE run_id = 'old'"))
         XCTAssertEqual(try lineageRows(db, "select count(*) from failed_runs where run_id = 'old'"), [["1"]], "the view is the new one")
+    }
+
+    /// Version 3 → 4: `runs.cleaning_sha256`, `runs.cleaning_run_id` and `shards.input` are added; old rows keep their values (NULL in the new
+    /// columns), new runs fill them.
+    func testVersionThreeFileGetsTheCleaningColumns() throws {
+        // Version 4's schema text without its two new columns is version 3's.
+        var v3 = LineageSchema.sql
+        let shardInput = "  input       TEXT,                        -- the input file its documents came from (NULL in runs before version 4)\n"
+        XCTAssertTrue(v3.contains(shardInput))
+        v3 = v3.replacingOccurrences(of: shardInput, with: "")
+        let runsEnd = try XCTUnwrap(v3.range(of: "  output_dir    TEXT,\n  cleaning_sha256 TEXT,"))
+        let closing = try XCTUnwrap(v3.range(of: "\n);", range: runsEnd.upperBound..<v3.endIndex))
+        v3.replaceSubrange(runsEnd.lowerBound..<closing.lowerBound, with: "  output_dir    TEXT")
+        let dir = try pipelineWithOldLineage(v3 + """
+            INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, status) VALUES ('old', 'm', 'x', 'y', '{}', '2026-01-01T00:00:00Z', 'finished');
+            INSERT INTO shards VALUES ('old', 0, 'shard-00000.jsonl.zst', 'jsonl', 1, 10, 20, 'abc', '{}');
+            PRAGMA user_version = 3;
+            """)
+        try runSpec("\(dir)/spec.json")
+        let db = "\(dir)/out/lineage.db"
+        XCTAssertEqual(try lineageRows(db, "PRAGMA user_version"), [[String(LineageSchema.version)]])
+        XCTAssertEqual(try lineageRows(db, "select run_id, cleaning_run_id, length(cleaning_sha256) from runs order by started_at"), [["old", "", ""], [try lineageRows(db, "select run_id from runs where run_id != 'old'")[0][0], "", "64"]])
+        XCTAssertEqual(try lineageRows(db, "select run_id, input from shards order by run_id = 'old' desc"), [["old", ""], [try lineageRows(db, "select run_id from runs where run_id != 'old'")[0][0], "a.jsonl"]])
     }
 }

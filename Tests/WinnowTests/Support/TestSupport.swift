@@ -44,12 +44,13 @@ func jsonl(_ id: String, _ text: String, extra: String = "") -> String {
 
 /// Runs a spec file in-process and returns the summary.
 @discardableResult
-func runSpec(_ path: String, workers: Int = 2, recordDocuments: Bool = true, fresh: Bool = false) throws -> RunSummary {
+func runSpec(_ path: String, workers: Int = 2, recordDocuments: Bool = true, fresh: Bool = false, reclean: Bool = false) throws -> RunSummary {
     let p = try PipelineLoader.load(path)
     var o = RunOptions()
     o.workers = workers
     o.recordDocuments = recordDocuments
     o.fresh = fresh
+    o.reclean = reclean
     return try Executor(pipeline: p, options: o).run()
 }
 

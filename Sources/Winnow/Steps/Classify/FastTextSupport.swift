@@ -19,6 +19,7 @@ enum FastTextModels {
                 ? "; `make setup` places lid.176.ftz in the models/ folder of the Winnow checkout: give its full path, run from there, or set WINNOW_MODELS to that folder" : ""
             throw StepBuildError(pointer, "fastText model \"\(path)\" not found (looked for \(tried))\(hint)")
         }
+        context.filesRead.note(found)
         let attributes = try? FileManager.default.attributesOfItem(atPath: found)
         let mtime = attributes?[.modificationDate] as? Date
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1

@@ -56,6 +56,8 @@ public final class PerplexityStep: DocumentStep, @unchecked Sendable {
             guard let bytes = try? readFileBytes(tokPath), SHA256.hash(bytes).hex == ck.tokenizerSHA256 else {
                 throw StepBuildError("/tokenizer", "\(tokPath) is missing or is not the tokenizer \(p.checkpoint) was trained with")
             }
+            context.filesRead.note(ckPath)
+            context.filesRead.note(tokPath)
             let bpe = try TokenizerFile.load(tokPath)
             return .document(PerplexityStep(name: spec.effectiveName, checkpoint: ck, tokenizer: bpe, maxTokens: p.maxTokens ?? ck.model.context,
                                             minPerplexity: p.minPerplexity, maxPerplexity: p.maxPerplexity))

@@ -109,6 +109,7 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
                                     indexPath: p.index ? PipelineLoader.resolve("minhash/\(spec.effectiveName).idx", context.outputDir) : nil,
                                     staged: p.mode == "staged", bandTasks: p.bandTasks)
             for (i, path) in p.against.enumerated() {
+                context.filesRead.note(context.resolve(path))
                 do { try step.load(index: context.resolve(path)) } catch let e as IndexError {
                     throw StepBuildError("/against/\(i)", "\(context.resolve(path)): \(e.message)")
                 }
