@@ -193,6 +193,15 @@ struct StageWorker {
                         case .bad(let line, let reason, let message):
                             lastLine = line
                             try recordBad(line: line, reason: reason, message: message)
+                        case .skipped(let line, let id, let reason):
+                            lastLine = line
+                            sourceStat.docsIn += 1
+                            if record {
+                                rows.append(DocumentRow(source: source.name, docID: id, input: partition.input, line: line, status: .dropped,
+                                                        step: "reader", reason: reason, annotations: nil, shard: nil, position: nil, dupOf: nil,
+                                                        stage: stage, partition: p))
+                                flushRows(force: false)
+                            }
                         }
                     }
                 } catch let e as FileError {

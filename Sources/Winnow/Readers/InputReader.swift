@@ -2,6 +2,9 @@
 enum InputItem {
     case document(Document, line: Int)
     case bad(line: Int, reason: String, message: String)
+    /// A record that is not a document for this source (a WARC response that is not a 200 or not HTML): counted
+    /// as read and recorded as dropped by the reader with `reason`.
+    case skipped(line: Int, id: String, reason: String)
 }
 
 /// Reads the documents of one partition (a file, or a byte range of one) in order.
@@ -19,6 +22,8 @@ struct InputReader {
         case .text where source.textMode == .file: try readWholeFile(body)
         case .text where source.textMode == .chunks: try readChunks(body)
         case .text: try readBlocks(body)
+        case .warc, .wet:
+            try WARCReader(path: partition.path, source: source, displayPath: displayPath, maxBytes: maxLineBytes, onBytes: onBytes).read(body)
         }
     }
 
@@ -111,7 +116,7 @@ struct InputReader {
                 text += block.text
                 words += block.text.split(whereSeparator: { $0.isWhitespace }).count
                 if words >= source.chunkWords { try flush() }
-            case .bad:
+            case .bad, .skipped:
                 try flush()
                 try body(item)
             }

@@ -129,8 +129,10 @@ public enum PipelineLoader {
                     continue
                 }
                 let e = expand(pattern)
-                let unreadable = e.files.compactMap { f in unsupportedFormat(f).map { (f, $0) } }
-                if let (f, format) = unreadable.first {
+                let unreadable = e.files.compactMap { f in unsupportedFormat(f, reader: src.format).map { (f, $0) } }
+                if let (f, format) = unreadable.first, format == "WARC" || format == "WET" {
+                    issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: give this source \"format\": \"\(format.lowercased())\""))
+                } else if let (f, format) = unreadable.first {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: \(format) input is not supported yet (convert it to JSONL with a \"text\" field, or narrow the pattern)"))
                 }
                 for problem in e.problems { issues.append(SpecIssue("/sources/\(i)/paths/\(k)", problem.description)) }
@@ -165,13 +167,14 @@ public enum PipelineLoader {
     }
 
     /// The name of a format neither reader handles, by the file's suffix (compression suffixes looked through).
-    static func unsupportedFormat(_ path: String) -> String? {
+    static func unsupportedFormat(_ path: String, reader: SourceSpec.Format = .jsonl) -> String? {
         var name = (path as NSString).lastPathComponent.lowercased()
         for c in [".gz", ".zst", ".zstd", ".bz2", ".xz"] where name.hasSuffix(c) { name = String(name.dropLast(c.count)) }
         let formats: [(String, String)] = [(".parquet", "Parquet"), (".arrow", "Arrow"), (".warc", "WARC"), (".wet", "WET"), (".wat", "WAT"),
                                            (".html", "HTML"), (".htm", "HTML"), (".csv", "CSV"), (".tsv", "TSV"), (".pdf", "PDF"),
                                            (".zip", "zip"), (".tar", "tar"), (".7z", "7z")]
-        return formats.first { name.hasSuffix($0.0) }?.1
+        guard let found = formats.first(where: { name.hasSuffix($0.0) })?.1 else { return nil }
+        return (found == "WARC" && reader == .warc) || (found == "WET" && reader == .wet) ? nil : found
     }
 
     /// The user's home folder as the environment and the password database name it.

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# WARC reading: Winnow's `warc` reader against warcio and fastwarc (FastWARC 2, Rust) on the same Common
+# Crawl-shaped file, written by warcio from the real HTML pages of ../shared/corpora/web_html_trafilatura.jsonl.gz
+# (bench/warc_make.py: request + 200 text/html response per page, 404 and PNG responses among them, per-record gzip,
+# three copies). Every tool reads every record, parses the HTTP headers of responses, keeps the 200 text/html ones
+# decoded to text; all run on one core (one file is one partition). Winnow also writes its JSONL shard and lineage
+# (with and without per-document rows); the references only read. The kept texts' SHA-256 must agree.
+# Appends to bench/results/warc.jsonl.
+#
+#   bench/warc.sh          # REPS=3 to repeat
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+out=${BENCH_OUT:-/tmp/winnow-bench}/warc
+results=bench/results/warc.jsonl
+mkdir -p "$out" bench/results
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+[ -x "$PY" ] || { echo "no $PY: set up the bench venv (../shared/bench/README.md) and pip install warcio fastwarc"; exit 1; }
+warc="$out/cc.warc.gz"
+[ -f "$warc" ] || "$PY" bench/warc_make.py "$warc" --copies 3 | tee "$out/made.json"
+docs=$("$PY" -c "import json; print(json.load(open('$out/made.json'))['html_200'])")
+mb=$(zcat "$warc" | wc -c | awk '{printf "%.1f", $1/1e6}')
+echo "WARC $warc: $(stat -c %s "$warc") bytes gzip, $mb MB uncompressed, $docs HTML pages"
+cat > "$out/spec.json" <<JSON
+{"name": "bench-warc", "sources": [{"name": "cc", "format": "warc", "paths": ["$warc"]}], "output": {"dir": "$out/run", "compression": "none"}}
+JSON
+texts_sha() { "$PY" -c "
+import hashlib, json, sys
+h = hashlib.sha256()
+for p in sys.argv[1:]:
+    for l in open(p): h.update(json.loads(l)['text'].encode('utf-8'))
+print(h.hexdigest())" "$@"; }
+for rep in $(seq "${REPS:-1}"); do
+  rm -rf "$out/run"; measure "winnow warc reader → JSONL shard, lineage on, 1 worker" "$W" run "$out/spec.json" --workers 1 --quiet
+  rm -rf "$out/run"; measure "winnow warc reader → JSONL shard, --no-lineage, 1 worker" "$W" run "$out/spec.json" --workers 1 --quiet --no-lineage
+  for t in warcio fastwarc; do
+    measure "$t read + HTTP parse + decode, 1 thread" "$PY" bench/warc_read.py $t "$warc"
+    "$PY" bench/warc_read.py $t "$warc" > "$out/$t.json"
+  done
+done
+w=$(texts_sha "$out"/run/shard-*.jsonl)
+kept=$(cat "$out"/run/shard-*.jsonl | wc -l)
+same=yes
+for t in warcio fastwarc; do
+  [ "$("$PY" -c "import json; d=json.load(open('$out/$t.json')); print(d['texts_sha256'], d['kept'])")" = "$w $kept" ] || same=no
+done
+echo "{\"run\": \"$stamp kept texts identical (SHA-256, $kept pages) across winnow, warcio, fastwarc\", \"same\": \"$same\"}" | tee -a "$results"
