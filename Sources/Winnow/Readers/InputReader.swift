@@ -22,6 +22,7 @@ struct InputReader {
         case .text where source.textMode == .file: try readWholeFile(body)
         case .text where source.textMode == .chunks: try readChunks(body)
         case .text: try readBlocks(body)
+        case .html: try readHTMLFile(body)
         case .warc, .wet:
             try WARCReader(path: partition.path, source: source, displayPath: displayPath, maxBytes: maxLineBytes, onBytes: onBytes).read(body)
         }
@@ -83,6 +84,22 @@ struct InputReader {
             }
             return true
         }
+    }
+
+    /// `html`: the file is one page, decoded from the charset it declares (`<meta>`, byte-order mark), else UTF-8 when
+    /// valid, else Windows-1252; its id is its path.
+    private func readHTMLFile(_ body: (InputItem) throws -> Void) throws {
+        guard let bytes = try readAll(openByteSource(path: partition.path, onBytes: onBytes), limit: maxLineBytes) else {
+            try body(.bad(line: 1, reason: "document_too_long", message: "HTML file is over max_line_bytes (\(maxLineBytes))"))
+            return
+        }
+        let charset = TextDecoding.sniffCharset(bytes)
+        var (text, invalid) = TextDecoding.decode(bytes, charset: charset)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var doc = Document(id: displayPath, text: text, source: source.name)
+        if let charset { doc.annotations["charset"] = .string(charset.lowercased()) }
+        if invalid > 0 { doc.annotations["invalid_bytes"] = .number(Double(invalid)) }
+        try body(.document(doc, line: 1))
     }
 
     private func readWholeFile(_ body: (InputItem) throws -> Void) throws {

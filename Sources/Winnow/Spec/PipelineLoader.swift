@@ -130,7 +130,7 @@ public enum PipelineLoader {
                 }
                 let e = expand(pattern)
                 let unreadable = e.files.compactMap { f in unsupportedFormat(f, reader: src.format).map { (f, $0) } }
-                if let (f, format) = unreadable.first, format == "WARC" || format == "WET" {
+                if let (f, format) = unreadable.first, format == "WARC" || format == "WET" || format == "HTML" {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: give this source \"format\": \"\(format.lowercased())\""))
                 } else if let (f, format) = unreadable.first {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: \(format) input is not supported yet (convert it to JSONL with a \"text\" field, or narrow the pattern)"))
@@ -174,7 +174,7 @@ public enum PipelineLoader {
                                            (".html", "HTML"), (".htm", "HTML"), (".csv", "CSV"), (".tsv", "TSV"), (".pdf", "PDF"),
                                            (".zip", "zip"), (".tar", "tar"), (".7z", "7z")]
         guard let found = formats.first(where: { name.hasSuffix($0.0) })?.1 else { return nil }
-        return (found == "WARC" && reader == .warc) || (found == "WET" && reader == .wet) ? nil : found
+        return (found == "WARC" && reader == .warc) || (found == "WET" && reader == .wet) || (found == "HTML" && reader == .html) ? nil : found
     }
 
     /// The user's home folder as the environment and the password database name it.

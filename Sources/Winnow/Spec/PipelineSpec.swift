@@ -95,7 +95,7 @@ public struct SourceSpec: Codable, Sendable {
     public var maxEpochs: Double
     public var skipSteps: [String]
 
-    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text, warc, wet }
+    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text, warc, wet, html }
     /// For `text` sources: the whole file is one document, each blank-line-separated block is, or consecutive
     /// blocks are gathered into documents of about `chunk_words` words (a book into chapter-sized pieces).
     public enum TextMode: String, Codable, Sendable, CaseIterable { case file, blocks, chunks }

@@ -32,6 +32,7 @@ public enum StepRegistry {
         MaxLineLengthFilter.descriptor,
         C4BadWords.descriptor,
         URLFilter.descriptor,
+        HTMLExtract.descriptor,
         LanguageID.descriptor,
         FastTextClassifier.descriptor,
         PIIScrubber.descriptor,

@@ -1,0 +1,507 @@
+import Foundation
+
+/// A run of text between block boundaries of an HTML page, with what the extractor judges it by: its length, how
+/// much of it is link text, its kind, and the containers it sits in (boilerplate cues, main-content cues).
+struct HTMLBlock {
+    enum Kind: UInt8 { case paragraph, heading, listItem, tableRow, preformatted }
+    var text: [UInt8] = []
+    /// Unicode scalars in `text`.
+    var chars = 0
+    /// Scalars inside `<a>`.
+    var linkChars = 0
+    /// Length for the extractor's thresholds: scalars, with a CJK, kana or hangul character counted as three (a
+    /// character there carries about what a short word does elsewhere).
+    var weight = 0
+    var kind = Kind.paragraph
+    /// Inside an element whose tag, role, class or id marks boilerplate (nav, footer, cookie banner, share bar, …) or a
+    /// comment section — as `HTMLPage.judgeCues` decides once the whole page is seen.
+    var boilerplate = false
+    var comment = false
+    /// The innermost element with a boilerplate or comment cue around this block (index into `HTMLPage.cues`; -1: none).
+    var cue: Int32 = -1
+    /// Inside `<article>`, `<main>`, `role=main` or `itemprop=articleBody`.
+    var main = false
+    var linkDensity: Double { chars > 0 ? Double(linkChars) / Double(chars) : 0 }
+}
+
+/// An HTML page cut into blocks, with the metadata the extractor reports.
+struct HTMLPage {
+    /// An element with a boilerplate or comment cue: the cue around it, and whether it sits inside main content.
+    struct Cue { let parent: Int32; let comment: Bool; let insideMain: Bool }
+    var blocks: [HTMLBlock] = []
+    var cues: [Cue] = []
+    var title: String?
+    var lang: String?
+    var description: String?
+    var canonical: String?
+
+    /// A cue is believed unless it wraps most of the page's text (a layout wrapper named `has-sidebar`) or wraps the
+    /// main content from outside it; a block is boilerplate (or comment) when a believed cue encloses it.
+    mutating func judgeCues() {
+        guard !cues.isEmpty else { return }
+        var text = [Int](repeating: 0, count: cues.count)
+        var total = 0
+        for b in blocks {
+            let own = b.chars - b.linkChars
+            total += own
+            var c = b.cue
+            while c >= 0 { text[Int(c)] += own; c = cues[Int(c)].parent }
+        }
+        for i in blocks.indices {
+            var c = blocks[i].cue
+            while c >= 0 {
+                let cue = cues[Int(c)]
+                let wrapsMost = total > 0 && Double(text[Int(c)]) > 0.4 * Double(total)
+                let wrapsMain = blocks[i].main && !cue.insideMain
+                if !wrapsMost && !wrapsMain {
+                    if cue.comment { blocks[i].comment = true } else { blocks[i].boilerplate = true }
+                }
+                c = cue.parent
+            }
+        }
+    }
+}
+
+/// A tolerant, streaming HTML tokenizer and segmenter: tags, attributes, comments, raw-text elements (`script`,
+/// `style`, `title`, `textarea`, …) and character references as the HTML5 tokenizer reads them; a stack of open
+/// elements with the implied end tags that matter for text (`p` closed by a block, `li` by the next `li`, cells and
+/// rows); text cut into blocks at block-level elements. It builds no tree: each open element carries the flags its
+/// text inherits (removed, boilerplate, comment, main, link, preformatted).
+struct HTMLSegmenter {
+    struct Options { var includeTables = true; var includeComments = false }
+    let options: Options
+
+    /// Element flags, inherited by everything inside.
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let removed = Flags(rawValue: 1), boilerplate = Flags(rawValue: 2), comment = Flags(rawValue: 4)
+        static let main = Flags(rawValue: 8), link = Flags(rawValue: 16), pre = Flags(rawValue: 32), table = Flags(rawValue: 64)
+    }
+    private struct Open { let tag: String; let flags: Flags; var cue: Int32 = -1 }
+
+    static let void: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "keygen"]
+    static let rawText: Set<String> = ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]
+    /// Content never shown as text.
+    static let removed: Set<String> = ["script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas", "select", "button",
+                                       "textarea", "noembed", "noframes", "head", "input", "label", "option", "video", "audio", "map", "dialog"]
+    static let boilerplateTags: Set<String> = ["nav", "aside", "footer", "menu"]
+    static let block: Set<String> = ["p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6",
+                                     "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "caption", "blockquote", "pre",
+                                     "figure", "figcaption", "form", "fieldset", "address", "center", "hr", "details", "summary", "body", "html", "menu"]
+    static let headings: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    /// Tags a `p` start or block start closes an open `p` for.
+    static let closesP: Set<String> = ["p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6",
+                                       "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "form", "fieldset", "address", "hr", "details", "menu"]
+
+    // Class and id words: strong ones mark boilerplate even beside content words; weak ones only alone.
+    static let strongBoilerplate: [String] = ["nav", "menu", "footer", "sidebar", "cookie", "consent", "gdpr", "banner", "breadcrumb", "share",
+                                              "sharing", "social", "related", "recommend", "advert", "sponsor", "promo", "newsletter", "subscri",
+                                              "signup", "login", "popup", "modal", "overlay", "pagination", "pager", "tagcloud", "toolbar",
+                                              "masthead", "topbar", "skiplink", "outbrain", "taboola", "paywall"]
+    static let exactBoilerplate: Set<String> = ["ad", "ads", "tags", "tag", "meta", "byline", "author", "date", "dateline", "caption", "header",
+                                                "navigation", "links", "more", "follow", "rating", "reactions", "teaser", "print"]
+    static let commentWords: Set<String> = ["comment", "comments", "commentlist", "disqus", "respond", "replies", "reply"]
+    static let contentWords: Set<String> = ["article", "content", "main", "post", "entry", "story", "text", "body", "blog", "news", "prose", "richtext"]
+
+    /// Flags an element's role, class, id and other attributes give it.
+    func cueFlags(tag: String, attrs: [String: String]) -> Flags {
+        var f: Flags = []
+        if attrs["hidden"] != nil || attrs["aria-hidden"]?.lowercased() == "true" { f.insert(.removed) }
+        if let style = attrs["style"]?.lowercased().replacingOccurrences(of: " ", with: ""),
+           style.contains("display:none") || style.contains("visibility:hidden") { f.insert(.removed) }
+        switch attrs["role"]?.lowercased() {
+        case "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar": f.insert(.boilerplate)
+        case "main", "article": f.insert(.main)
+        default: break
+        }
+        if attrs["itemprop"]?.lowercased() == "articlebody" { f.insert(.main) }
+        guard tag != "html" && tag != "body", attrs["class"] != nil || attrs["id"] != nil else { return f }
+        // Words of class and id: runs of ASCII letters and digits, lower-cased (other bytes separate them).
+        var words: [String] = []
+        for s in [attrs["class"] ?? "", attrs["id"] ?? ""] {
+            var w: [UInt8] = []
+            for c in s.utf8 {
+                if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) { w.append(c) }
+                else if c >= 0x41 && c <= 0x5A { w.append(c | 0x20) }
+                else if !w.isEmpty { words.append(String(decoding: w, as: UTF8.self)); w.removeAll(keepingCapacity: true) }
+            }
+            if !w.isEmpty { words.append(String(decoding: w, as: UTF8.self)) }
+        }
+        guard !words.isEmpty else { return f }
+        if words.contains(where: { Self.commentWords.contains($0) }) {
+            f.insert(.comment)
+            return f
+        }
+        // An element that says it is the main content is not boilerplate by its class (`node--promoted`, `has-sidebar`).
+        if f.contains(.main) || tag == "article" || tag == "main" { return f }
+        let content = words.contains { Self.contentWords.contains($0) }
+        if words.contains(where: { w in Self.strongBoilerplate.contains { w.hasPrefix($0) } }) { f.insert(.boilerplate) }
+        else if !content && words.contains(where: { Self.exactBoilerplate.contains($0) }) { f.insert(.boilerplate) }
+        return f
+    }
+
+    func segment(_ html: String) -> HTMLPage {
+        var html = html
+        return html.withUTF8 { segment(bytes: $0) }
+    }
+
+    func segment(bytes b: UnsafeBufferPointer<UInt8>) -> HTMLPage {
+        var page = HTMLPage()
+        var stack: [Open] = []
+        var current = HTMLBlock()
+        var currentFlags: Flags = []
+        var currentCue: Int32 = -1
+        var pendingSpace = false
+        var inBody = false
+        var sawHead = false
+        var cellsInRow = 0
+        func top() -> Flags { stack.last?.flags ?? [] }
+        func topCue() -> Int32 { stack.last?.cue ?? -1 }
+
+        func flush() {
+            defer { current = HTMLBlock(); pendingSpace = false; cellsInRow = 0 }
+            while let l = current.text.last, l == 0x20 || l == 0x0A { current.text.removeLast(); current.chars -= 1 }
+            guard current.chars > 0 else { return }
+            current.cue = currentCue
+            current.main = currentFlags.contains(.main)
+            var wide = 0
+            for c in current.text where c >= 0xE3 && c < 0xF0 { wide += 1 }
+            current.weight = current.chars + 2 * wide
+            page.blocks.append(current)
+        }
+        func appendText(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let f = top()
+            if f.contains(.removed) { return }
+            if !inBody && stack.isEmpty && page.blocks.isEmpty && current.chars == 0 {
+                // Text before any element of the body (a stray doctype line, whitespace): ignored unless it is words.
+                if bytes.allSatisfy({ $0 <= 0x20 }) { return }
+            }
+            let cue = topCue()
+            if current.chars > 0 && (f.contains(.main) != currentFlags.contains(.main) || cue != currentCue) { flush() }
+            if current.chars == 0 { currentFlags = f; currentCue = cue }
+            let pre = f.contains(.pre), link = f.contains(.link)
+            var i = 0
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == 0x26 {                                   // &
+                    let (decoded, used) = HTMLEntities.decode(bytes, at: i)
+                    if used > 0 {
+                        for s in decoded {
+                            if s == " " || s == "\u{A0}" { if !pre { pendingSpace = current.chars > 0; continue } }
+                            if pendingSpace { current.text.append(0x20); current.chars += 1; if link { current.linkChars += 1 }; pendingSpace = false }
+                            current.text += Array(String(s).utf8); current.chars += 1; if link { current.linkChars += 1 }
+                        }
+                        i += used
+                        continue
+                    }
+                }
+                if c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C {
+                    if pre {
+                        if c != 0x0D { current.text.append(c == 0x0A ? 0x0A : 0x20); current.chars += 1 }
+                    } else {
+                        pendingSpace = current.chars > 0
+                    }
+                    i += 1
+                    continue
+                }
+                if pendingSpace { current.text.append(0x20); current.chars += 1; if link { current.linkChars += 1 }; pendingSpace = false }
+                // A run of ordinary bytes at once (an '&' that starts no reference is one of them).
+                var j = i
+                var scalars = 0
+                if c == 0x26 { j = i + 1; scalars = 1 }
+                while j < bytes.count {
+                    let d = bytes[j]
+                    if d == 0x26 || d == 0x20 || d == 0x0A || d == 0x09 || d == 0x0D || d == 0x0C { break }
+                    if d & 0xC0 != 0x80 { scalars += 1 }
+                    j += 1
+                }
+                current.text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
+                current.chars += scalars
+                if link { current.linkChars += scalars }
+                i = j
+            }
+        }
+        func push(_ tag: String, _ attrs: [String: String]) {
+            let parent = top()
+            var f = parent
+            f.remove(.link)
+            var own = cueFlags(tag: tag, attrs: attrs)
+            let kind = Self.kinds[tag] ?? []
+            if kind.contains(.boilerplate) { own.insert(.boilerplate) }
+            f.formUnion(own.subtracting([.boilerplate, .comment]))
+            var cue = topCue()
+            if own.contains(.boilerplate) || own.contains(.comment) {
+                page.cues.append(HTMLPage.Cue(parent: cue, comment: own.contains(.comment), insideMain: parent.contains(.main)))
+                cue = Int32(page.cues.count - 1)
+            }
+            if kind.contains(.removed) { f.insert(.removed) }
+            if tag == "article" || tag == "main" { f.insert(.main) }
+            if tag == "a" || (stack.last.map { $0.flags.contains(.link) } ?? false) { f.insert(.link) }
+            if tag == "pre" { f.insert(.pre) }
+            if tag == "table" { f.insert(.table) }
+            if tag == "table" && !options.includeTables { f.insert(.removed) }
+            if stack.count < 512 { stack.append(Open(tag: tag, flags: f, cue: cue)) }
+        }
+        /// Pops up to and including the nearest open `tag` (none: nothing happens), stopping at `boundary` tags.
+        func close(_ tag: String, boundary: Set<String> = []) {
+            guard let k = stack.lastIndex(where: { $0.tag == tag || boundary.contains($0.tag) }), stack[k].tag == tag else { return }
+            stack.removeSubrange(k...)
+        }
+        func startBlock(_ tag: String) {
+            flush()
+            switch tag {
+            case "li": current.kind = .listItem
+            case "tr": current.kind = .tableRow
+            case "pre": current.kind = .preformatted
+            default: if Self.kinds[tag]?.contains(.heading) ?? false { current.kind = .heading }
+            }
+        }
+
+        var i = 0
+        let n = b.count
+        while i < n {
+            // Text up to the next '<'.
+            var j = i
+            while j < n && b[j] != 0x3C { j += 1 }
+            if j > i, inBody || !stack.contains(where: { $0.tag == "head" }) { appendText(UnsafeBufferPointer(rebasing: b[i..<j])) }
+            i = j
+            guard i < n else { break }
+            // i at '<'.
+            if i + 3 < n && b[i + 1] == 0x21 && b[i + 2] == 0x2D && b[i + 3] == 0x2D {            // <!-- comment -->
+                var k = i + 4
+                while k + 2 < n && !(b[k] == 0x2D && b[k + 1] == 0x2D && b[k + 2] == 0x3E) { k += 1 }
+                i = min(n, k + 3)
+                continue
+            }
+            if i + 1 < n && (b[i + 1] == 0x21 || b[i + 1] == 0x3F) {                               // <!doctype>, <?xml ?>
+                var k = i + 2
+                while k < n && b[k] != 0x3E { k += 1 }
+                i = min(n, k + 1)
+                continue
+            }
+            let isEnd = i + 1 < n && b[i + 1] == 0x2F
+            let nameStart = i + (isEnd ? 2 : 1)
+            guard nameStart < n, Self.isASCIILetter(b[nameStart]) else {
+                appendText(UnsafeBufferPointer(rebasing: b[i..<(i + 1)]))                          // a lone '<' is text
+                i += 1
+                continue
+            }
+            var k = nameStart
+            while k < n && !Self.isSpace(b[k]) && b[k] != 0x2F && b[k] != 0x3E { k += 1 }
+            let tag = Self.lowercased(UnsafeBufferPointer(rebasing: b[nameStart..<k]))
+            // Attributes, up to '>' (quotes respected).
+            var attrs: [String: String] = [:]
+            var selfClosing = false
+            while k < n && b[k] != 0x3E {
+                if Self.isSpace(b[k]) || b[k] == 0x2F { if b[k] == 0x2F { selfClosing = true }; k += 1; continue }
+                selfClosing = false
+                let aStart = k
+                while k < n && !Self.isSpace(b[k]) && b[k] != 0x3D && b[k] != 0x3E && !(b[k] == 0x2F && k + 1 < n && b[k + 1] == 0x3E) { k += 1 }
+                let aName = Self.lowercased(UnsafeBufferPointer(rebasing: b[aStart..<k]))
+                while k < n && Self.isSpace(b[k]) { k += 1 }
+                var value = ""
+                if k < n && b[k] == 0x3D {
+                    k += 1
+                    while k < n && Self.isSpace(b[k]) { k += 1 }
+                    if k < n && (b[k] == 0x22 || b[k] == 0x27) {
+                        let q = b[k]; let vStart = k + 1
+                        k = vStart
+                        while k < n && b[k] != q { k += 1 }
+                        value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<min(k, n)]))
+                        k = min(n, k + 1)
+                    } else {
+                        let vStart = k
+                        while k < n && !Self.isSpace(b[k]) && b[k] != 0x3E { k += 1 }
+                        value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<k]))
+                    }
+                }
+                if !isEnd && !aName.isEmpty && Self.keptAttributes.contains(aName) && attrs[aName] == nil { attrs[aName] = value }
+            }
+            i = min(n, k + 1)
+
+            let kind = Self.kinds[tag] ?? []
+            if isEnd {
+                if tag == "head" { inBody = true; close("head"); continue }
+                if kind.contains(.block) || tag == "br" { flush() }
+                if tag == "td" || tag == "th" { close(tag, boundary: ["tr", "table"]); continue }
+                if tag == "li" { close(tag, boundary: ["ul", "ol"]) } else { close(tag) }
+                continue
+            }
+            // Start tag.
+            switch tag {
+            case "html":
+                if let l = attrs["lang"], !l.isEmpty { page.lang = l }
+                continue
+            case "body": inBody = true; close("head"); flush(); continue
+            case "head":
+                // Only the first, before the body (HTML5 ignores any later `<head>`).
+                if !inBody && !sawHead { stack.append(Open(tag: "head", flags: [.removed])) }
+                sawHead = true
+                continue
+            case "meta":
+                let name = (attrs["name"] ?? attrs["property"] ?? "").lowercased()
+                if (name == "description" || (name == "og:description" && page.description == nil)), let c = attrs["content"], !c.isEmpty { page.description = c }
+                continue
+            case "link":
+                if attrs["rel"]?.lowercased().split(separator: " ").contains("canonical") ?? false, let h = attrs["href"] { page.canonical = h }
+                continue
+            case "br":
+                if !top().contains(.removed) && current.chars > 0 { current.text.append(0x0A); current.chars += 1; pendingSpace = false }
+                continue
+            case "td", "th":
+                close("td", boundary: ["tr", "table"]); close("th", boundary: ["tr", "table"])
+                if cellsInRow > 0 && current.chars > 0 { current.text += Array(" | ".utf8); current.chars += 3; pendingSpace = false }
+                cellsInRow += 1
+                push(tag, attrs)
+                if selfClosing { stack.removeLast() }
+                continue
+            default: break
+            }
+            if kind.contains(.closesP) { close("p", boundary: ["table", "li", "td", "th", "div", "article", "section", "main", "blockquote"]) }
+            if tag == "li" { close("li", boundary: ["ul", "ol"]) }
+            if tag == "dt" || tag == "dd" { close("dt", boundary: ["dl"]); close("dd", boundary: ["dl"]) }
+            if tag == "tr" { close("tr", boundary: ["table"]) }
+            if kind.contains(.block) { startBlock(tag) }
+            if kind.contains(.void) { continue }
+            if kind.contains(.rawText) {
+                // Raw text: to the matching end tag, case-insensitive.
+                var end = i
+                while end < n {
+                    if b[end] == 0x3C && end + 1 < n && b[end + 1] == 0x2F && Self.matchesTag(b, end + 2, tag) { break }
+                    end += 1
+                }
+                if tag == "title" && page.title == nil {
+                    let t = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[i..<end])).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+                    if !t.isEmpty { page.title = t }
+                } else if tag == "noscript" || tag == "plaintext" {
+                    // Not shown when scripts run; nothing to keep.
+                }
+                var k2 = end
+                while k2 < n && b[k2] != 0x3E { k2 += 1 }
+                i = min(n, k2 + 1)
+                continue
+            }
+            if selfClosing { continue }
+            push(tag, attrs)
+        }
+        flush()
+        page.judgeCues()
+        return page
+    }
+
+    /// What kind of tag a name is, looked up once per tag.
+    struct TagKind: OptionSet {
+        let rawValue: UInt8
+        static let void = TagKind(rawValue: 1), rawText = TagKind(rawValue: 2), removed = TagKind(rawValue: 4), block = TagKind(rawValue: 8)
+        static let closesP = TagKind(rawValue: 16), boilerplate = TagKind(rawValue: 32), heading = TagKind(rawValue: 64)
+    }
+    static let kinds: [String: TagKind] = {
+        var k: [String: TagKind] = [:]
+        for t in void { k[t, default: []].insert(.void) }
+        for t in rawText { k[t, default: []].insert(.rawText) }
+        for t in removed { k[t, default: []].insert(.removed) }
+        for t in block { k[t, default: []].insert(.block) }
+        for t in closesP { k[t, default: []].insert(.closesP) }
+        for t in boilerplateTags { k[t, default: []].insert(.boilerplate) }
+        for t in headings { k[t, default: []].insert(.heading) }
+        return k
+    }()
+
+    static let keptAttributes: Set<String> = ["class", "id", "role", "style", "hidden", "aria-hidden", "itemprop", "lang", "name", "content",
+                                              "property", "rel", "href"]
+
+    @inline(__always) static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C }
+
+    static func lowercased(_ p: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: p.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// Whether `b[at...]` starts with `tag` (ASCII, any case) followed by a space, '/' or '>'.
+    static func matchesTag(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ tag: String) -> Bool {
+        var k = at
+        for c in tag.utf8 {
+            guard k < b.count, b[k] | 0x20 == c | 0x20 else { return false }
+            k += 1
+        }
+        return k >= b.count || isSpace(b[k]) || b[k] == 0x2F || b[k] == 0x3E
+    }
+}
+
+/// HTML character references: named (the WHATWG table, legacy forms without ';' included) and numeric (with the
+/// HTML5 remapping of 0x80–0x9F to Windows-1252).
+enum HTMLEntities {
+    nonisolated(unsafe) static let table: [String: [Unicode.Scalar]] = {
+        var t: [String: [Unicode.Scalar]] = [:]
+        for line in HTMLEntityTable.text.split(separator: "\n") {
+            let parts = line.split(separator: "\t")
+            guard parts.count == 2 else { continue }
+            t[String(parts[0])] = parts[1].split(separator: " ").compactMap { UInt32($0, radix: 16).flatMap(Unicode.Scalar.init) }
+        }
+        return t
+    }()
+    static let windows1252: [UInt32] = [0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+                                        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178]
+
+    /// The reference at `b[at]` (an '&'): the scalars it stands for and the bytes it used (0: not a reference).
+    static func decode(_ b: UnsafeBufferPointer<UInt8>, at: Int) -> ([Unicode.Scalar], Int) {
+        var k = at + 1
+        guard k < b.count else { return ([], 0) }
+        if b[k] == 0x23 {                                                  // &#…
+            k += 1
+            let hex = k < b.count && (b[k] | 0x20) == 0x78
+            if hex { k += 1 }
+            let start = k
+            var v: UInt32 = 0
+            while k < b.count, let d = hex ? hexValue(b[k]) : (b[k] >= 0x30 && b[k] <= 0x39 ? UInt32(b[k] - 0x30) : nil) {
+                if v < 0x110000 { v = v * (hex ? 16 : 10) + d }
+                k += 1
+            }
+            guard k > start else { return ([], 0) }
+            if k < b.count && b[k] == 0x3B { k += 1 }
+            if v >= 0x80 && v <= 0x9F { v = windows1252[Int(v - 0x80)] }
+            let s = (v == 0 || v > 0x10FFFF) ? nil : Unicode.Scalar(v)
+            return ([s ?? "\u{FFFD}"], k - at)
+        }
+        let start = k
+        while k < b.count && k - start < 32 && (isAlnum(b[k])) { k += 1 }
+        guard k > start else { return ([], 0) }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: b[start..<k]), as: UTF8.self)
+        if k < b.count && b[k] == 0x3B, let v = table[name + ";"] { return (v, k + 1 - at) }
+        // Legacy names without ';': the longest that matches.
+        var len = name.utf8.count
+        while len >= 2 {
+            let prefix = String(name.utf8.prefix(len))!
+            if let v = table[prefix] { return (v, 1 + len) }
+            len -= 1
+        }
+        return ([], 0)
+    }
+
+    /// Every reference in `p` decoded.
+    static func decodeAll(_ p: UnsafeBufferPointer<UInt8>) -> String {
+        guard p.contains(0x26) else { return String(decoding: p, as: UTF8.self) }
+        var out = String.UnicodeScalarView()
+        var i = 0, runStart = 0
+        func flushRun(_ end: Int) { if end > runStart { out.append(contentsOf: String(decoding: UnsafeBufferPointer(rebasing: p[runStart..<end]), as: UTF8.self).unicodeScalars) } }
+        while i < p.count {
+            if p[i] == 0x26 {
+                let (v, used) = decode(p, at: i)
+                if used > 0 { flushRun(i); out.append(contentsOf: v); i += used; runStart = i; continue }
+            }
+            i += 1
+        }
+        flushRun(p.count)
+        return String(out)
+    }
+
+    @inline(__always) static func isAlnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A) }
+    @inline(__always) static func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: return UInt32(c - 0x30)
+        case 0x61...0x66: return UInt32(c - 0x61 + 10)
+        case 0x41...0x46: return UInt32(c - 0x41 + 10)
+        default: return nil
+        }
+    }
+}
