@@ -5,8 +5,8 @@ web_trafilatura_eval_annotations.jsonl as trafilatura's own evaluation scores th
 is a true positive, missed a false negative; a must_not_contain snippet found is a false positive, absent a true
 negative), after collapsing whitespace in both. The pages are split in two by a hash of their id: `dev` (what
 Winnow's thresholds were looked at on) and `held-out` (never looked at while building). Prints one JSON line per
-tool and split, and one per tool for speed (one thread, HTML already in memory for the Python tools; Winnow's
-figure is its whole pipeline run with one worker: read the gzip JSONL, extract, write shards).
+tool and split, and one per tool for speed (one thread, one pass, HTML already in memory — `winnow bench time` for Winnow — and, for Winnow,
+also its whole pipeline run with one worker: read the gzip JSONL, extract, write shards).
 
     extract_eval.py WINNOW_BINARY [--favor balanced] [--out DIR]
 """
@@ -87,6 +87,11 @@ if "winnow" in tools:
                 d = json.loads(l)
                 out[d["id"]] = d["text"]
     score("winnow html_extract (" + a.favor + ")", out, secs)
+    # The step alone, texts in memory, one pass, one thread: what the Python tools' figures measure.
+    alone = json.loads(subprocess.run([a.winnow, "bench", "time", "--step", json.dumps({"type": "html_extract", "favor": a.favor}), pages_path, "--repeats", "1"],
+                                      check=True, capture_output=True, text=True).stdout)
+    print(json.dumps({"tool": "winnow html_extract (" + a.favor + ") alone", "what": "speed", "pages": alone["docs"], "mb": alone["mb"], "wall_s": alone["wall_s"],
+                      "pages_per_s": alone["docs_per_s"], "mb_per_s": alone["mb_per_s"]}), flush=True)
 if "trafilatura" in tools:
     import trafilatura
     out, secs = timed(lambda h, p: trafilatura.extract(h))

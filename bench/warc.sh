@@ -4,7 +4,9 @@
 # (bench/warc_make.py: request + 200 text/html response per page, 404 and PNG responses among them, per-record gzip,
 # three copies). Every tool reads every record, parses the HTTP headers of responses, keeps the 200 text/html ones
 # decoded to text; all run on one core (one file is one partition). Winnow also writes its JSONL shard and lineage
-# (with and without per-document rows); the references only read. The kept texts' SHA-256 must agree.
+# (with and without per-document rows); the references only read. The kept texts' SHA-256 must agree. Then WARC →
+# main text → JSONL: Winnow's warc source with html_extract against FastWARC + resiliparse and warcio + trafilatura
+# (TRAFILATURA=0 leaves the slow one out).
 # Appends to bench/results/warc.jsonl.
 #
 #   bench/warc.sh          # REPS=3 to repeat
@@ -43,5 +45,18 @@ kept=$(cat "$out"/run/shard-*.jsonl | wc -l)
 same=yes
 for t in warcio fastwarc; do
   [ "$("$PY" -c "import json; d=json.load(open('$out/$t.json')); print(d['texts_sha256'], d['kept'])")" = "$w $kept" ] || same=no
+done
+# WARC → main text → JSONL: Winnow's warc source with html_extract, 1 worker; FastWARC + resiliparse and warcio +
+# trafilatura (datatrove's pair), one thread, writing JSONL.
+cat > "$out/extract.json" <<JSON
+{"name": "bench-warc-extract", "sources": [{"name": "cc", "format": "warc", "paths": ["$warc"]}], "steps": [{"type": "html_extract"}],
+ "output": {"dir": "$out/extract", "compression": "none"}}
+JSON
+for rep in $(seq "${REPS:-1}"); do
+  rm -rf "$out/extract"; measure "winnow warc → html_extract → JSONL shards, lineage on, 1 worker" "$W" run "$out/extract.json" --workers 1 --quiet
+  measure "fastwarc + resiliparse main_content → JSONL, 1 thread" "$PY" bench/warc_extract.py resiliparse "$warc" "$out/resiliparse.jsonl"
+  if [ "${TRAFILATURA:-1}" = 1 ]; then
+    measure "warcio + trafilatura → JSONL, 1 thread" "$PY" bench/warc_extract.py trafilatura "$warc" "$out/trafilatura.jsonl"
+  fi
 done
 echo "{\"run\": \"$stamp kept texts identical (SHA-256, $kept pages) across winnow, warcio, fastwarc\", \"same\": \"$same\"}" | tee -a "$results"

@@ -5,7 +5,38 @@ import Winnow
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self, Encode.self, Sgemm.self])
+        abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self, Time.self, Encode.self, Sgemm.self])
+
+    struct Time: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load the texts of a JSONL file, then time one document step over all of them on one thread (best of --repeats); print one JSON line with documents/s and MB/s of input text.")
+
+        @Option(help: "The step, as in a spec: '{\"type\": \"html_extract\"}'.") var step: String
+        @Argument(help: "A JSONL file (.gz/.zst too).") var file: String
+        @Option(help: "The field holding the text (default: text).") var textField = "text"
+        @Option(help: "Passes over the texts; the fastest is reported (default: 3).") var repeats = 3
+
+        func run() throws {
+            let spec = try JSONParser.parse(step).decode(StepSpec.self)
+            guard case .document(let s) = try StepRegistry.build(spec, context: StepContext(baseDir: FileManager.default.currentDirectoryPath)) else {
+                throw ValidationError("only document steps can be applied one document at a time")
+            }
+            let texts = try JSONLTexts.read(file, field: textField)
+            let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+            var best = Double.infinity, kept = 0
+            for _ in 0..<max(1, repeats) {
+                kept = 0
+                let start = Date()
+                for text in texts {
+                    var doc = Document(id: "", text: text, source: "")
+                    if s.apply(&doc) == .keep { kept += 1 }
+                }
+                best = min(best, Date().timeIntervalSince(start))
+            }
+            print(String(format: #"{"tool": "winnow", "what": "%@ alone, 1 thread", "docs": %d, "kept": %d, "mb": %.1f, "wall_s": %.3f, "docs_per_s": %.1f, "mb_per_s": %.2f}"#,
+                         spec.type, texts.count, kept, Double(bytes) / 1e6, best, Double(texts.count) / best, Double(bytes) / 1e6 / best))
+        }
+    }
 
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(

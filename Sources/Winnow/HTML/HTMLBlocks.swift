@@ -103,42 +103,101 @@ struct HTMLSegmenter {
     static let commentWords: Set<String> = ["comment", "comments", "commentlist", "disqus", "respond", "replies", "reply"]
     static let contentWords: Set<String> = ["article", "content", "main", "post", "entry", "story", "text", "body", "blog", "news", "prose", "richtext"]
 
+    /// The attributes the segmenter looks at; others are skipped without being decoded.
+    struct Attributes {
+        var cls, id, role, style, hidden, ariaHidden, itemprop, lang, name, content, property, rel, href: String?
+        /// Whether `name` is one of them (then `set` stores its first value).
+        static func kept(_ name: String) -> Bool {
+            switch name {
+            case "class", "id", "role", "style", "hidden", "aria-hidden", "itemprop", "lang", "name", "content", "property", "rel", "href": return true
+            default: return false
+            }
+        }
+        mutating func set(_ name: String, _ value: String) {
+            switch name {
+            case "class": if cls == nil { cls = value }
+            case "id": if id == nil { id = value }
+            case "role": if role == nil { role = value }
+            case "style": if style == nil { style = value }
+            case "hidden": if hidden == nil { hidden = value }
+            case "aria-hidden": if ariaHidden == nil { ariaHidden = value }
+            case "itemprop": if itemprop == nil { itemprop = value }
+            case "lang": if lang == nil { lang = value }
+            case "name": if self.name == nil { self.name = value }
+            case "content": if content == nil { content = value }
+            case "property": if property == nil { property = value }
+            case "rel": if rel == nil { rel = value }
+            case "href": if href == nil { href = value }
+            default: break
+            }
+        }
+    }
+
     /// Flags an element's role, class, id and other attributes give it.
-    func cueFlags(tag: String, attrs: [String: String]) -> Flags {
+    func cueFlags(tag: String, attrs: Attributes) -> Flags {
         var f: Flags = []
-        if attrs["hidden"] != nil || attrs["aria-hidden"]?.lowercased() == "true" { f.insert(.removed) }
-        if let style = attrs["style"]?.lowercased().replacingOccurrences(of: " ", with: ""),
-           style.contains("display:none") || style.contains("visibility:hidden") { f.insert(.removed) }
-        switch attrs["role"]?.lowercased() {
+        if attrs.hidden != nil || attrs.ariaHidden?.lowercased() == "true" { f.insert(.removed) }
+        if let style = attrs.style, Self.hidesElement(style) { f.insert(.removed) }
+        switch attrs.role?.lowercased() {
         case "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert", "menu", "menubar": f.insert(.boilerplate)
         case "main", "article": f.insert(.main)
         default: break
         }
-        if attrs["itemprop"]?.lowercased() == "articlebody" { f.insert(.main) }
-        guard tag != "html" && tag != "body", attrs["class"] != nil || attrs["id"] != nil else { return f }
-        // Words of class and id: runs of ASCII letters and digits, lower-cased (other bytes separate them).
-        var words: [String] = []
-        for s in [attrs["class"] ?? "", attrs["id"] ?? ""] {
-            var w: [UInt8] = []
-            for c in s.utf8 {
-                if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) { w.append(c) }
-                else if c >= 0x41 && c <= 0x5A { w.append(c | 0x20) }
-                else if !w.isEmpty { words.append(String(decoding: w, as: UTF8.self)); w.removeAll(keepingCapacity: true) }
+        if attrs.itemprop?.lowercased() == "articlebody" { f.insert(.main) }
+        guard tag != "html" && tag != "body", attrs.cls != nil || attrs.id != nil else { return f }
+        // Words of class and id: runs of ASCII letters and digits, lower-cased (other bytes separate them), matched as
+        // bytes against the word lists, by first letter.
+        var comment = false, strong = false, weak = false, content = false
+        var w = [UInt8](repeating: 0, count: 64)
+        func judge(_ n: Int) {
+            guard n > 0, n <= 64 else { return }
+            w.withUnsafeBufferPointer { p in
+                let word = UnsafeBufferPointer(rebasing: p[0..<n])
+                let first = Int(word[0])
+                for k in Self.commentByFirst[first] where Self.commentBytes[k].elementsEqual(word) { comment = true }
+                for k in Self.strongByFirst[first] where n >= Self.strongBytes[k].count && Self.strongBytes[k].elementsEqual(word.prefix(Self.strongBytes[k].count)) { strong = true }
+                for k in Self.weakByFirst[first] where Self.weakBytes[k].elementsEqual(word) { weak = true }
+                for k in Self.contentByFirst[first] where Self.contentBytes[k].elementsEqual(word) { content = true }
             }
-            if !w.isEmpty { words.append(String(decoding: w, as: UTF8.self)) }
         }
-        guard !words.isEmpty else { return f }
-        if words.contains(where: { Self.commentWords.contains($0) }) {
-            f.insert(.comment)
-            return f
+        for s in [attrs.cls, attrs.id] {
+            guard let s else { continue }
+            var n = 0
+            for c in s.utf8 {
+                if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) {
+                    if n < 64 { w[n] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+                    n += 1
+                } else if n > 0 { judge(n); n = 0 }
+            }
+            judge(n)
         }
+        if comment { f.insert(.comment); return f }
         // An element that says it is the main content is not boilerplate by its class (`node--promoted`, `has-sidebar`).
         if f.contains(.main) || tag == "article" || tag == "main" { return f }
-        let content = words.contains { Self.contentWords.contains($0) }
-        if words.contains(where: { w in Self.strongBoilerplate.contains { w.hasPrefix($0) } }) { f.insert(.boilerplate) }
-        else if !content && words.contains(where: { Self.exactBoilerplate.contains($0) }) { f.insert(.boilerplate) }
+        if strong || (weak && !content) { f.insert(.boilerplate) }
         return f
     }
+
+    /// Whether a `style` value says `display:none` or `visibility:hidden` (any case, any spaces).
+    static func hidesElement(_ style: String) -> Bool {
+        var s: [UInt8] = []
+        for c in style.utf8 where c != 0x20 && c != 0x09 { s.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) }
+        for needle in [Array("display:none".utf8), Array("visibility:hidden".utf8)] where s.count >= needle.count {
+            for i in 0...(s.count - needle.count) where s[i] == needle[0] && s[i..<(i + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
+    }
+
+    /// The word lists as bytes, and for each first byte the entries that start with it.
+    static func byFirst(_ words: [[UInt8]]) -> [[Int]] {
+        var t = [[Int]](repeating: [], count: 256)
+        for (i, w) in words.enumerated() { t[Int(w[0])].append(i) }
+        return t
+    }
+    static let commentBytes = commentWords.sorted().map { Array($0.utf8) }, commentByFirst = byFirst(commentBytes)
+    static let strongBytes = strongBoilerplate.map { Array($0.utf8) }, strongByFirst = byFirst(strongBytes)
+    static let weakBytes = exactBoilerplate.sorted().map { Array($0.utf8) }, weakByFirst = byFirst(weakBytes)
+    static let contentBytes = contentWords.sorted().map { Array($0.utf8) }, contentByFirst = byFirst(contentBytes)
 
     func segment(_ html: String) -> HTMLPage {
         var html = html
@@ -221,7 +280,7 @@ struct HTMLSegmenter {
                 i = j
             }
         }
-        func push(_ tag: String, _ attrs: [String: String]) {
+        func push(_ tag: String, _ attrs: Attributes) {
             let parent = top()
             var f = parent
             f.remove(.link)
@@ -290,7 +349,7 @@ struct HTMLSegmenter {
             while k < n && !Self.isSpace(b[k]) && b[k] != 0x2F && b[k] != 0x3E { k += 1 }
             let tag = Self.lowercased(UnsafeBufferPointer(rebasing: b[nameStart..<k]))
             // Attributes, up to '>' (quotes respected).
-            var attrs: [String: String] = [:]
+            var attrs = Attributes()
             var selfClosing = false
             while k < n && b[k] != 0x3E {
                 if Self.isSpace(b[k]) || b[k] == 0x2F { if b[k] == 0x2F { selfClosing = true }; k += 1; continue }
@@ -298,6 +357,7 @@ struct HTMLSegmenter {
                 let aStart = k
                 while k < n && !Self.isSpace(b[k]) && b[k] != 0x3D && b[k] != 0x3E && !(b[k] == 0x2F && k + 1 < n && b[k + 1] == 0x3E) { k += 1 }
                 let aName = Self.lowercased(UnsafeBufferPointer(rebasing: b[aStart..<k]))
+                let keep = !isEnd && !aName.isEmpty && Attributes.kept(aName)
                 while k < n && Self.isSpace(b[k]) { k += 1 }
                 var value = ""
                 if k < n && b[k] == 0x3D {
@@ -307,15 +367,15 @@ struct HTMLSegmenter {
                         let q = b[k]; let vStart = k + 1
                         k = vStart
                         while k < n && b[k] != q { k += 1 }
-                        value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<min(k, n)]))
+                        if keep { value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<min(k, n)])) }
                         k = min(n, k + 1)
                     } else {
                         let vStart = k
                         while k < n && !Self.isSpace(b[k]) && b[k] != 0x3E { k += 1 }
-                        value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<k]))
+                        if keep { value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<k])) }
                     }
                 }
-                if !isEnd && !aName.isEmpty && Self.keptAttributes.contains(aName) && attrs[aName] == nil { attrs[aName] = value }
+                if keep { attrs.set(aName, value) }
             }
             i = min(n, k + 1)
 
@@ -330,7 +390,7 @@ struct HTMLSegmenter {
             // Start tag.
             switch tag {
             case "html":
-                if let l = attrs["lang"], !l.isEmpty { page.lang = l }
+                if let l = attrs.lang, !l.isEmpty { page.lang = l }
                 continue
             case "body": inBody = true; close("head"); flush(); continue
             case "head":
@@ -339,11 +399,11 @@ struct HTMLSegmenter {
                 sawHead = true
                 continue
             case "meta":
-                let name = (attrs["name"] ?? attrs["property"] ?? "").lowercased()
-                if (name == "description" || (name == "og:description" && page.description == nil)), let c = attrs["content"], !c.isEmpty { page.description = c }
+                let name = (attrs.name ?? attrs.property ?? "").lowercased()
+                if (name == "description" || (name == "og:description" && page.description == nil)), let c = attrs.content, !c.isEmpty { page.description = c }
                 continue
             case "link":
-                if attrs["rel"]?.lowercased().split(separator: " ").contains("canonical") ?? false, let h = attrs["href"] { page.canonical = h }
+                if attrs.rel?.lowercased().split(separator: " ").contains("canonical") ?? false, let h = attrs.href { page.canonical = h }
                 continue
             case "br":
                 if !top().contains(.removed) && current.chars > 0 { current.text.append(0x0A); current.chars += 1; pendingSpace = false }
@@ -407,8 +467,6 @@ struct HTMLSegmenter {
         return k
     }()
 
-    static let keptAttributes: Set<String> = ["class", "id", "role", "style", "hidden", "aria-hidden", "itemprop", "lang", "name", "content",
-                                              "property", "rel", "href"]
 
     @inline(__always) static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D || c == 0x0C }
