@@ -6,17 +6,14 @@ one JSON line per page with url and text written to OUT; one thread. Prints one 
 
     warc_extract.py resiliparse|trafilatura FILE.warc.gz OUT.jsonl
 """
-import json, sys, time
+import json, os, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from warc_common import charset_of
 
 tool, path, out = sys.argv[1:4]
 
 
-def charset_of(ct):
-    for part in ct.split(";")[1:]:
-        k, _, v = part.partition("=")
-        if k.strip().lower() == "charset" and v.strip():
-            return v.strip().strip("\"'")
-    return "utf-8"
 
 
 t0 = time.perf_counter()

@@ -6,7 +6,10 @@ seconds, and a SHA-256 over the kept texts in order (to compare with Winnow's sh
 
     warc_read.py warcio|fastwarc FILE.warc.gz
 """
-import hashlib, json, sys, time
+import hashlib, json, os, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from warc_common import charset_of
 
 tool, path = sys.argv[1], sys.argv[2]
 sha = hashlib.sha256()
@@ -14,12 +17,6 @@ kept = skipped = 0
 t0 = time.perf_counter()
 
 
-def charset_of(ct):
-    for part in ct.split(";")[1:]:
-        k, _, v = part.partition("=")
-        if k.strip().lower() == "charset" and v.strip():
-            return v.strip().strip("\"'")
-    return "utf-8"
 
 
 def take(status, ct, payload):

@@ -7,6 +7,15 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measurement helpers used by bench/.", subcommands: [Floor.self, Words.self, Decide.self, Time.self, Encode.self, Sgemm.self])
 
+    /// A document step built from its spec JSON (`--step`), relative paths against the working directory.
+    static func documentStep(_ json: String) throws -> (StepSpec, DocumentStep) {
+        let spec = try JSONParser.parse(json).decode(StepSpec.self)
+        guard case .document(let s) = try StepRegistry.build(spec, context: StepContext(baseDir: FileManager.default.currentDirectoryPath)) else {
+            throw ValidationError("only document steps can be applied one document at a time")
+        }
+        return (spec, s)
+    }
+
     struct Time: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load the texts of a JSONL file, then time one document step over all of them on one thread (best of --repeats); print one JSON line with documents/s and MB/s of input text.")
@@ -17,10 +26,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Passes over the texts; the fastest is reported (default: 3).") var repeats = 3
 
         func run() throws {
-            let spec = try JSONParser.parse(step).decode(StepSpec.self)
-            guard case .document(let s) = try StepRegistry.build(spec, context: StepContext(baseDir: FileManager.default.currentDirectoryPath)) else {
-                throw ValidationError("only document steps can be applied one document at a time")
-            }
+            let (spec, s) = try Bench.documentStep(step)
             let texts = try JSONLTexts.read(file, field: textField)
             let bytes = texts.reduce(0) { $0 + $1.utf8.count }
             var best = Double.infinity, kept = 0
@@ -89,10 +95,7 @@ struct Bench: ParsableCommand {
         @Option(help: "The field holding the text.") var textField = "text"
 
         func run() throws {
-            let spec = try JSONParser.parse(step).decode(StepSpec.self)
-            guard case .document(let s) = try StepRegistry.build(spec, context: StepContext(baseDir: FileManager.default.currentDirectoryPath)) else {
-                throw ValidationError("only document steps can be applied one document at a time")
-            }
+            let (_, s) = try Bench.documentStep(step)
             for text in try JSONLTexts.read(file, field: textField) {
                 var doc = Document(id: "", text: text, source: "")
                 let reason: String

@@ -15,7 +15,7 @@ enum MainText {
         static func of(_ f: Favor) -> Thresholds {
             switch f {
             case .precision: return Thresholds(maxLinkDensity: 0.2, lengthLow: 70, lengthHigh: 200, restrictToMain: true)
-            case .balanced: return Thresholds(maxLinkDensity: 0.3, lengthLow: 50, lengthHigh: 150, restrictToMain: true)
+            case .balanced: return Thresholds(maxLinkDensity: 0.35, lengthLow: 40, lengthHigh: 120, restrictToMain: true)
             case .recall: return Thresholds(maxLinkDensity: 0.45, lengthLow: 25, lengthHigh: 100, restrictToMain: false)
             }
         }
