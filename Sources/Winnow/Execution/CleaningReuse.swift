@@ -25,38 +25,30 @@ extension Executor {
     /// The newest finished run in this output folder, if this run can keep its cleaned shards; else why not.
     func findReusableCleaning() throws -> Result<ReusedCleaning, NoReusableCleaning> {
         func no(_ s: String) -> Result<ReusedCleaning, NoReusableCleaning> { .failure(NoReusableCleaning(reason: s)) }
-        guard let row = try db.query("""
-            SELECT run_id, spec_json, cleaning_sha256 FROM runs WHERE output_dir = ? AND status IN ('finished', 'finished_with_errors') AND version IS NULL
-            ORDER BY finished_at DESC, rowid DESC LIMIT 1
-            """, [.text(pipeline.outputDir)]).rows.first, let id = row[0].text else {
+        guard let earlier = try CleaningRecords.newestFinishedRun(db, outputDir: pipeline.outputDir) else {
             return .failure(NoReusableCleaning(reason: "no earlier run finished in \(pipeline.outputDir)", firstRun: true))
         }
-        guard let earlierSpec = try? JSONParser.parse(Array((row[1].text ?? "").utf8)) else { return no("run \(id)'s recorded spec cannot be read") }
-        guard row[2].text == pipeline.cleaningHash else {
+        let id = earlier.id
+        guard let earlierSpec = try? JSONParser.parse(Array(earlier.specJSON.utf8)) else { return no("run \(id)'s recorded spec cannot be read") }
+        guard earlier.cleaningSHA256 == pipeline.cleaningHash else {
             let now = (try? JSONParser.parse(Array(pipeline.canonicalJSON.utf8))) ?? .null
             let view = { (j: JSONValue) in JSONWriter.canonical(PipelineLoader.cleaningView(j)) }
-            if row[2].text == nil { return no("run \(id) was recorded by a Winnow that did not note what decides its cleaning") }
+            if earlier.cleaningSHA256 == nil { return no("run \(id) was recorded by a Winnow that did not note what decides its cleaning") }
             if view(earlierSpec) == view(now) { return no("a file the steps read (a model, word list or index) changed since run \(id), or Winnow's version did") }
             return no("the spec differs from run \(id)'s in more than the mix (\(Self.cleaningDifferences(earlierSpec, now).joined(separator: ", ")))")
         }
         // Same inputs, byte for byte as far as size and modification time tell.
         let names = pipeline.sources.map(\.spec.name)
-        func key(_ source: String, _ input: String, _ size: Int64, _ mtime: Double) -> String { "\(source)\t\(input)\t\(size)\t\(mtime)" }
-        let before = Set(try db.query("SELECT source, input, size, mtime FROM inputs WHERE run_id = ?", [.text(id)]).rows.map {
-            key($0[0].text ?? "", $0[1].text ?? "", $0[2].integer ?? -1, $0[3].real ?? -1)
-        })
-        let after = Set(inputs.map { key(names[$0.sourceIndex], $0.input, $0.size, $0.mtime) })
+        let before = try CleaningRecords.inputKeys(db, runID: id)
+        let after = Set(inputs.map { CleaningRecords.inputKey(names[$0.sourceIndex], $0.input, $0.size, $0.mtime) })
         if before != after {
             let added = after.subtracting(before).count, gone = before.subtracting(after).count
             return no("the inputs changed since run \(id) (\(added) new or changed, \(gone) gone or changed)")
         }
-        if options.recordDocuments {
-            let r = try db.query("SELECT coalesce(docs_in, 0) > 0, EXISTS (SELECT 1 FROM documents WHERE run_id = ?) FROM runs WHERE run_id = ?", [.text(id), .text(id)]).rows.first
-            if r?[0].integer == 1 && r?[1].integer == 0 {
-                return no("run \(id) kept no per-document lineage (--no-lineage, or pruned), which this run records")
-            }
+        if options.recordDocuments, try CleaningRecords.lacksDocumentRows(db, runID: id) {
+            return no("run \(id) kept no per-document lineage (--no-lineage, or pruned), which this run records")
         }
-        let shards = try Self.recordedShards(db, runID: id)
+        let shards = try CleaningRecords.shards(db, runID: id)
         if shards.contains(where: { $0.input.isEmpty }) { return no("run \(id) was recorded by a Winnow that did not note each shard's input") }
         // The shards must be the bytes that run wrote (a later run may have cleared or replaced them).
         let lock = NSLock()
@@ -78,17 +70,6 @@ extension Executor {
         return .success(ReusedCleaning(runID: id, shards: shards))
     }
 
-    /// The text shards run `id` recorded, in order.
-    static func recordedShards(_ db: SQLiteDatabase, runID id: String) throws -> [ShardInfo] {
-        try db.query("SELECT shard, path, format, docs, bytes, uncompressed_bytes, sha256, sources, input FROM shards WHERE run_id = ? ORDER BY shard",
-                     [.text(id)]).rows.map { r in
-            let sources = (try? JSONParser.parse(Array((r[7].text ?? "{}").utf8)))?.objectValue?.pairs ?? []
-            return ShardInfo(shard: Int(r[0].integer ?? 0), path: r[1].text ?? "", input: r[8].text ?? "", format: r[2].text ?? "",
-                             documents: Int(r[3].integer ?? 0), bytes: r[4].integer ?? 0, uncompressedBytes: r[5].integer ?? 0, sha256: r[6].text ?? "",
-                             sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.0, $0.1.intValue ?? 0) }))
-        }
-    }
-
     /// Where two specs differ in what decides the text shards: top-level keys, and `output.<key>`.
     static func cleaningDifferences(_ a: JSONValue, _ b: JSONValue) -> [String] {
         let x = PipelineLoader.cleaningView(a), y = PipelineLoader.cleaningView(b)
@@ -101,26 +82,11 @@ extension Executor {
         return out.isEmpty ? ["a different spec"] : out
     }
 
-    /// Copies run `from`'s cleaning rows (documents unless this run keeps none, errors, step and source counts, shards)
-    /// to this run, and marks the copy done in the same transaction: a killed run resumed copies again from scratch.
+    /// Copies run `earlier`'s cleaning rows to this run (documents unless it keeps none); a killed run resumed copies
+    /// again from scratch, in one transaction with the task mark.
     func adoptCleaningRows(from earlier: String) throws {
         guard !isDone(Self.reuseRowsTask) else { return }
-        try db.exec("BEGIN IMMEDIATE")
-        do {
-            for table in ["documents", "errors", "step_stats", "source_stats", "shards"] {
-                try db.run("DELETE FROM \(table) WHERE run_id = ?", [.text(runID)])
-                if table == "documents" && !options.recordDocuments { continue }
-                let columns = try db.query("PRAGMA table_info(\(table))").rows.compactMap { $0[1].text }.filter { $0 != "run_id" }
-                    .map { "\"\($0)\"" }.joined(separator: ", ")
-                try db.run("INSERT INTO \(table) (run_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE run_id = ?", [.text(runID), .text(earlier)])
-            }
-            try db.run("UPDATE runs SET cleaning_run_id = ? WHERE run_id = ?", [.text(earlier), .text(runID)])
-            try db.run("INSERT OR REPLACE INTO run_tasks (run_id, task, finished_at) VALUES (?, ?, ?)", [.text(runID), .text(Self.reuseRowsTask), .text(isoNow())])
-            try db.exec("COMMIT")
-        } catch {
-            try? db.exec("ROLLBACK")
-            throw error
-        }
+        try CleaningRecords.copyCleaningRows(db, from: earlier, to: runID, documents: options.recordDocuments, task: Self.reuseRowsTask)
     }
 }
 

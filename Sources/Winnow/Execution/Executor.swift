@@ -221,7 +221,7 @@ public final class Executor: @unchecked Sendable {
             if !options.fresh, let saved, String(decoding: saved, as: UTF8.self) == inputsJSON {
                 try resume(id, wf)
                 if let earlier = (try? readFileBytes(wf.reusedCleaning)).map({ String(decoding: $0, as: UTF8.self) }) {
-                    reused = ReusedCleaning(runID: earlier, shards: try Self.recordedShards(db, runID: earlier))
+                    reused = ReusedCleaning(runID: earlier, shards: try CleaningRecords.shards(db, runID: earlier))
                 }
                 return true
             }

@@ -200,19 +200,15 @@ struct TokenPhase {
         let wanted = Set(shards.map(\.shard))
         var writer: RecordWriter?
         var current = -1
-        // Stepped row by row: a big run's annotations need not fit in memory.
-        let st = try run.db.prepare("SELECT shard, annotations FROM documents WHERE run_id = ? AND status = 'kept' AND shard IS NOT NULL ORDER BY shard, position")
-        st.bind(1, .text(id))
-        while try st.step() {
-            let s = Int(st.column(0).integer ?? -1)
-            guard wanted.contains(s) else { continue }
+        try CleaningRecords.forEachKeptAnnotation(run.db, runID: id) { s, annotations in
+            guard wanted.contains(s) else { return }
             if s != current {
                 try writer?.commit()
                 writer = try RecordWriter(path: run.workFiles.reusedAnnotations(s))
                 current = s
             }
             var e = RecordEncoder()
-            e.blob(Array((st.column(1).text ?? "{}").utf8))
+            e.blob(Array(annotations.utf8))
             try writer?.append(e)
         }
         try writer?.commit()

@@ -26,17 +26,12 @@ public enum Remix {
         let db = try LineageStore.openReadOnly(path)
         let candidates = Array(Set([PipelineLoader.absolutePath(outputDir), PipelineLoader.canonicalPath(PipelineLoader.absolutePath(outputDir))]))
         for dir in candidates {
-            if let r = try db.query("""
-                SELECT run_id, spec_json, spec_path FROM runs WHERE output_dir = ? AND status IN ('finished', 'finished_with_errors') AND version IS NULL
-                ORDER BY finished_at DESC, rowid DESC LIMIT 1
-                """, [.text(dir)]).rows.first, let id = r[0].text {
-                guard let spec = try? JSONParser.parse(Array((r[1].text ?? "").utf8)) else { throw LineageError("\(path): run \(id)'s recorded spec is not JSON") }
-                return (id, spec, r[2].text ?? "")
+            if let r = try CleaningRecords.newestFinishedRun(db, outputDir: dir) {
+                guard let spec = try? JSONParser.parse(Array(r.specJSON.utf8)) else { throw LineageError("\(path): run \(r.id)'s recorded spec is not JSON") }
+                return (r.id, spec, r.specPath)
             }
         }
-        let incremental = try db.query("SELECT count(*) FROM runs WHERE output_dir IN (\(candidates.map { _ in "?" }.joined(separator: ", "))) AND version IS NOT NULL",
-                                       candidates.map { .text($0) }).rows.first?.first?.integer ?? 0
-        if incremental > 0 { throw LineageError("\(outputDir) holds an incremental dataset; remix works on a pipeline's single output (each version keeps its own token shards)") }
+        if try CleaningRecords.incrementalRuns(db, outputDirs: candidates) > 0 { throw LineageError("\(outputDir) holds an incremental dataset; remix works on a pipeline's single output (each version keeps its own token shards)") }
         throw LineageError("\(path): no finished run wrote \(outputDir); run its spec first (`winnow run SPEC`)")
     }
 
