@@ -215,6 +215,27 @@ public enum PipelineLoader {
         SHA256.hash(Winnow.version + "\n" + JSONWriter.canonical(cleaningView(json)) + "\n" + filesRead).hex
     }
 
+    /// The spec as the cleaning hash sees it: `keysOutsideHash` and the token-phase keys removed.
+    static func cleaningView(_ json: JSONValue) -> JSONValue {
+        guard case .object(var o) = json else { return json }
+        for k in keysOutsideHash.union(tokenPhaseKeys) { o[k] = nil }
+        if case .object(var out)? = o["output"] {
+            for k in tokenPhaseOutputKeys { out[k] = nil }
+            if let formats = out["formats"]?.arrayValue {
+                out["formats"] = .array(formats.filter { f in f.stringValue.map { TokenShardFormat(rawValue: $0) == nil } ?? true })
+            }
+            o["output"] = .object(out)
+        }
+        if let sources = o["sources"]?.arrayValue {
+            o["sources"] = .array(sources.map { s in
+                guard case .object(var so) = s else { return s }
+                for k in tokenPhaseSourceKeys { so[k] = nil }
+                return .object(so)
+            })
+        }
+        return .object(o)
+    }
+
     /// Checks the schema cannot express (unique names, references between keys, files on disk). Works on
     /// the raw JSON so that it reports alongside schema problems, skipping parts whose shape is wrong.
     static func semanticIssues(_ json: JSONValue, baseDir: String, checkInputs: Bool, expand: (String) -> Glob.Expansion) -> [SpecIssue] {
