@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS documents (
   source      TEXT NOT NULL,
   doc_id      TEXT,                        -- NULL for a line that could not be read
   input       TEXT NOT NULL,
-  line        INTEGER NOT NULL,            -- 1-based line (JSONL), first line of the block (text)
+  line        INTEGER NOT NULL,            -- 1-based line (JSONL), first line of the block (text), byte offset of the record (warc, wet; of its gzip member in a per-record .warc.gz)
   status      TEXT NOT NULL CHECK (status IN ('kept', 'dropped', 'error')),
   step        TEXT,                        -- the step that dropped it ('reader' for bad lines)
   reason      TEXT,                        -- that step's reason code, e.g. min_chars, duplicate, invalid_json

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The unit of parallelism, resume and (later) incremental runs: one input file, or a byte range of
-/// a large uncompressed one.
+/// a large uncompressed JSONL file, or of a WARC file cut at record (gzip member) boundaries.
 public struct Partition: Sendable, Codable, Equatable {
     public let index: Int
     public let sourceIndex: Int
@@ -79,7 +79,8 @@ enum Planner {
         return (inputs, try partitions(for: pipeline, inputs: inputs))
     }
 
-    /// Cuts `inputs` (in their order) into partitions: a file, or byte ranges of a large uncompressed JSONL file.
+    /// Cuts `inputs` (in their order) into partitions: a file, or byte ranges of a large uncompressed JSONL file, or
+    /// of a large WARC/WET file at record boundaries (gzip member boundaries for per-record `.warc.gz`).
     static func partitions(for pipeline: Pipeline, inputs: [InputFile]) throws -> [Partition] {
         var parts: [Partition] = []
         let failing = ProcessInfo.processInfo.environment["WINNOW_TEST_UNPLANNABLE"]
@@ -89,8 +90,19 @@ enum Planner {
             if let failing, !failing.isEmpty, (path as NSString).lastPathComponent == failing {
                 throw FileError(path, "cannot be planned (WINNOW_TEST_UNPLANNABLE)")
             }
-            let splittable = pipeline.sources[si].spec.format == .jsonl && Compression(path: path) == .none
+            let format = pipeline.sources[si].spec.format
             let chunk = Int64(pipeline.spec.partitionBytes)
+            if format == .warc || format == .wet {
+                // Record (or gzip member) boundaries; a record's `line` is its byte offset.
+                let cuts = try WARCSplit.cuts(path: path, size: size, chunk: chunk, compression: Compression(path: path))
+                for (k, start) in cuts.enumerated() {
+                    let end = k + 1 < cuts.count ? cuts[k + 1] : size
+                    parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: f.input, offset: start,
+                                           length: cuts.count == 1 ? nil : end - start, firstLine: Int(start), diskBytes: end - start))
+                }
+                continue
+            }
+            let splittable = format == .jsonl && Compression(path: path) == .none
             guard splittable && size > chunk else {
                 parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: f.input, offset: 0, length: nil, firstLine: 1, diskBytes: size))
                 continue

@@ -36,6 +36,8 @@ public enum Compression: String, Sendable, Codable {
 /// Plain file reads with `read(2)`, optionally limited to a byte range.
 final class FileSource: ByteSource {
     let path: String
+    /// Where the range starts in the file.
+    let offset: Int64
     private let fd: Int32
     private var remaining: Int64
     /// Called with the number of bytes each read returned (progress accounting).
@@ -43,6 +45,7 @@ final class FileSource: ByteSource {
 
     init(path: String, offset: Int64 = 0, length: Int64? = nil) throws {
         self.path = path
+        self.offset = offset
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileError(path, "cannot open (\(String(cString: strerror(errno))))") }
         if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 {
@@ -71,9 +74,17 @@ final class FileSource: ByteSource {
 }
 
 /// gzip decompression with Intel ISA-L's igzip (2–3× zlib's inflate speed, same checks): concatenated
-/// members are read as one stream; a file that ends inside a member is an error naming the file.
+/// members are read as one stream; a file that ends inside a member is an error naming the file. It remembers where
+/// each member starts, in the file and in the output, so a reader can name the member a byte came from (Common
+/// Crawl's index locates a record by the file offset of its gzip member).
 final class IsalGzipSource: ByteSource {
     private let inner: FileSource
+    /// Compressed bytes read into `input` before its current contents.
+    private var inputBase: Int64 = 0
+    /// Bytes produced so far.
+    private var produced: Int64 = 0
+    /// (output position, file offset) of the members started and not yet passed by `memberStart(containing:)`.
+    private var members: [(out: Int64, file: Int64)] = []
     /// Heap-allocated: the state is large and must not move while in use.
     private let state = UnsafeMutablePointer<inflate_state>.allocate(capacity: 1)
     private var input = [UInt8](repeating: 0, count: 1 << 18)
@@ -91,10 +102,22 @@ final class IsalGzipSource: ByteSource {
 
     deinit { state.deallocate() }
 
+    /// The file offset of the member that produced output byte `position`, and whether that byte is the member's
+    /// first. Positions asked for must not decrease.
+    func memberStart(containing position: Int64) -> (offset: Int64, atStart: Bool)? {
+        var i = members.count - 1
+        while i >= 0 && members[i].out > position { i -= 1 }
+        guard i >= 0 else { return nil }
+        if i > 0 { members.removeFirst(i) }
+        return (members[0].file, members[0].out == position)
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var produced = 0
+        defer { self.produced += Int64(produced) }
         while produced == 0 {
             if inPos == inSize && !inputEnd {
+                inputBase += Int64(inSize)
                 inSize = try input.withUnsafeMutableBytes { try inner.read(into: $0) }
                 inPos = 0
                 if inSize == 0 { inputEnd = true }
@@ -108,6 +131,7 @@ final class IsalGzipSource: ByteSource {
                 state.pointee.crc_flag = UInt32(ISAL_GZIP)
                 needReset = false
             }
+            if !memberOpen { members.append((self.produced + Int64(produced), inner.offset + inputBase + Int64(inPos))) }
             memberOpen = true
             let rc: Int32 = input.withUnsafeMutableBytes { inBuf in
                 state.pointee.next_in = inBuf.baseAddress!.assumingMemoryBound(to: UInt8.self) + inPos
@@ -181,7 +205,8 @@ final class ZstdSource: ByteSource {
 /// Opens a file for streaming reads, decompressing by its suffix.
 func openByteSource(path: String, offset: Int64 = 0, length: Int64? = nil, onBytes: ((Int) -> Void)? = nil) throws -> ByteSource {
     let compression = Compression(path: path)
-    let file = try FileSource(path: path, offset: compression == .none ? offset : 0, length: compression == .none ? length : nil)
+    // A range of a compressed file must start and end on member (frame) boundaries; the planner cuts only there.
+    let file = try FileSource(path: path, offset: offset, length: length)
     file.onRead = onBytes
     switch compression {
     case .none: return file

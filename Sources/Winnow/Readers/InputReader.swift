@@ -24,7 +24,7 @@ struct InputReader {
         case .text: try readBlocks(body)
         case .html: try readHTMLFile(body)
         case .warc, .wet:
-            try WARCReader(path: partition.path, source: source, displayPath: displayPath, maxBytes: maxLineBytes, onBytes: onBytes).read(body)
+            try WARCReader(partition: partition, source: source, displayPath: displayPath, maxBytes: maxLineBytes, onBytes: onBytes).read(body)
         }
     }
 

@@ -14,7 +14,9 @@ final class RecordStream {
     /// Bytes consumed so far (of the decompressed stream).
     private(set) var offset: Int64 = 0
 
-    init(_ src: ByteSource) { self.src = src }
+    let source: ByteSource
+
+    init(_ src: ByteSource) { self.src = src; source = src }
 
     /// Reads more into the buffer; false at the end of the stream.
     private func fill() throws -> Bool {
@@ -77,8 +79,13 @@ struct WARCRecord {
 /// A record that is not well formed is a bad item naming its byte offset, and reading goes on at the next record; a
 /// response that is not a 200 or not HTML is skipped with a reason lineage counts (`http_404`, `not_html`). Other
 /// record types (`request`, `metadata`, `warcinfo`) are not documents and are passed over.
+///
+/// A record is named by its byte offset, which is its `line` in lineage: the file offset of its gzip member when the
+/// record starts one (Common Crawl's layout; the offset its CDX index gives), else its offset in the file (`.warc`)
+/// or in the decompressed stream (a file gzip-compressed whole). The partition may be a byte range that starts and
+/// ends on record (uncompressed) or member (gzip) boundaries; the planner cuts only there.
 struct WARCReader {
-    let path: String
+    let partition: Partition
     let source: SourceSpec
     let displayPath: String
     let maxBytes: Int
@@ -86,23 +93,37 @@ struct WARCReader {
 
     static let headerLineLimit = 1 << 16
 
+    /// The byte offset that names the record starting at `position` of the (decompressed) stream.
+    private func locate(_ position: Int64, in stream: RecordStream) -> Int64 {
+        guard let gz = stream.source as? IsalGzipSource else { return partition.offset + position }
+        guard let m = gz.memberStart(containing: position) else { return position }
+        return m.atStart || partition.offset > 0 || partition.length != nil ? m.offset : position
+    }
+
     func read(_ body: (InputItem) throws -> Void) throws {
-        let stream = RecordStream(try openByteSource(path: path, onBytes: onBytes))
-        var number = 0
+        let stream = RecordStream(try openByteSource(path: partition.path, offset: partition.offset, length: partition.length, onBytes: onBytes))
         var pending: [UInt8]? = nil     // a version line found while looking for the next record
+        var pendingAt: Int64 = 0
         while true {
-            let recordOffset = stream.offset
-            guard let first = try pending ?? stream.line(limit: Self.headerLineLimit) else { return }
+            var recordStart = stream.offset
+            let first: [UInt8]
+            if let p = pending { first = p; recordStart = pendingAt } else {
+                guard let l = try stream.line(limit: Self.headerLineLimit) else { return }
+                first = l
+            }
             pending = nil
             if first.isEmpty { continue }
-            number += 1
+            let number = Int(locate(recordStart, in: stream))
+            let recordOffset = number
             func bad(_ reason: String, _ message: String) throws {
-                try body(.bad(line: number, reason: reason, message: "record \(number) at byte \(recordOffset): \(message)"))
+                try body(.bad(line: number, reason: reason, message: "record at byte \(recordOffset): \(message)"))
             }
             /// Skips to the next line that starts a record (after a record that could not be read).
             func resync() throws {
-                while let l = try stream.line(limit: Self.headerLineLimit) {
-                    if Self.isVersionLine(l) { pending = l; return }
+                while true {
+                    let at = stream.offset
+                    guard let l = try stream.line(limit: Self.headerLineLimit) else { return }
+                    if Self.isVersionLine(l) { pending = l; pendingAt = at; return }
                 }
             }
             guard Self.isVersionLine(first) else {
@@ -150,7 +171,7 @@ struct WARCReader {
                 try bad("truncated_warc_record", "the file ends inside the record's block (\(record.block.count) of \(length) bytes)")
                 return
             }
-            try handle(record, number: number, offset: recordOffset, body)
+            try handle(record, number: number, body)
         }
     }
 
@@ -161,8 +182,8 @@ struct WARCReader {
         return l.count > 60 ? s + "…" : s
     }
 
-    private func handle(_ r: WARCRecord, number: Int, offset: Int64, _ body: (InputItem) throws -> Void) throws {
-        let id = r.headers["warc-record-id"] ?? "\(source.name):\(displayPath):\(number)"
+    private func handle(_ r: WARCRecord, number: Int, _ body: (InputItem) throws -> Void) throws {
+        let id = r.headers["warc-record-id"] ?? "\(source.name):\(displayPath)@\(number)"
         switch (source.format, r.type) {
         case (.wet, "conversion"):
             let (text, invalid) = TextDecoding.decode(r.block, charset: "utf-8")       // WET text is UTF-8
@@ -172,7 +193,7 @@ struct WARCReader {
             try body(.document(doc, line: number))
         case (.warc, "response"):
             guard let http = HTTPResponse(r.block) else {
-                try body(.bad(line: number, reason: "invalid_http_response", message: "record \(number) at byte \(offset): the block is not an HTTP response"))
+                try body(.bad(line: number, reason: "invalid_http_response", message: "record at byte \(number): the block is not an HTTP response"))
                 return
             }
             guard http.status == 200 else { try body(.skipped(line: number, id: id, reason: "http_\(http.status)")); return }

@@ -148,7 +148,7 @@ public enum PipelineSchema {
                                                  default: P.maxErrorFraction, minimum: 0, maximum: 1)),
             ("seed", Schema.integer("Seed for every random choice, so runs are reproducible.", default: P.seed, minimum: 0)),
             ("max_line_bytes", Schema.integer("Longer input lines are bad lines (reason `line_too_long`).", default: P.maxLineBytes, minimum: 1024)),
-            ("partition_bytes", Schema.integer("Uncompressed inputs larger than this are split into byte ranges processed in parallel.",
+            ("partition_bytes", Schema.integer("Uncompressed JSONL inputs and WARC/WET inputs (uncompressed, or gzip-compressed record by record) larger than this are split into byte ranges processed in parallel.",
                                                default: P.partitionBytes, minimum: 1 << 16)),
         ]))
         root["required"] = ["name", "sources", "output"]

@@ -51,10 +51,14 @@ final class WARCReaderTests: XCTestCase {
         return "\(dir)/spec.json"
     }
 
-    /// Writes each record as its own gzip member (as Common Crawl does) and concatenates them.
-    private func perRecordGzip(_ records: [[UInt8]], to path: String) throws {
+    /// Writes each record as its own gzip member (as Common Crawl does) and concatenates them; returns the members'
+    /// offsets.
+    @discardableResult
+    private func perRecordGzip(_ records: [[UInt8]], to path: String) throws -> [Int64] {
         var all: [UInt8] = []
+        var offsets: [Int64] = []
         for (i, r) in records.enumerated() {
+            offsets.append(Int64(all.count))
             let part = "\(path).member\(i).gz"
             let w = try AtomicCompressedWriter(path: part, compression: .gzip, level: nil)
             try w.write(r)
@@ -63,6 +67,7 @@ final class WARCReaderTests: XCTestCase {
             try FileManager.default.removeItem(atPath: part)
         }
         try Data(all).write(to: URL(fileURLWithPath: path))
+        return offsets
     }
 
     func testWARCResponsesBecomeDocumentsWithMetadataAndSkipsAreCounted() throws {
@@ -98,6 +103,80 @@ final class WARCReaderTests: XCTestCase {
         try Data(Self.crawl().joined()).write(to: URL(fileURLWithPath: "\(other)/plain.warc"))
         XCTAssertEqual(try runSpec(try spec(other, format: "warc", paths: "\"plain.warc\"")).documentsOut, 5)
         XCTAssertEqual(try shardText("\(other)/out"), try shardText("\(dir)/out"))
+    }
+
+    /// 240 pages of about 1.3 KB that compress poorly (hex of a hash), so the crawl is over 256 KiB uncompressed and
+    /// compressed record by record; one malformed record in the middle.
+    static func bigCrawl() -> [[UInt8]] {
+        var records = [record("warcinfo", id: 1, block: Array("software: winnow-test\r\n".utf8))]
+        for i in 0..<240 {
+            var words: [String] = []
+            var h = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+            for _ in 0..<80 { h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9; words.append(String(h >> 20, radix: 16)) }
+            let page = "<html><body><h1>Página \(i) — ação</h1><p>\(words.joined(separator: " "))</p><p>東京\(i)。</p></body></html>"
+            records.append(record("response", uri: "https://example.org/\(i)", id: 100 + i, block: http("200 OK", "text/html; charset=utf-8", Array(page.utf8))))
+            if i == 150 { records.append(Array("GARBAGE/0.9\r\nWARC-Type: response\r\n\r\n".utf8)) }
+        }
+        return records
+    }
+
+    private func splitRun(_ dir: String, file: String, partitionBytes: Int) throws -> RunSummary {
+        try writeFile("\(dir)/spec.json", """
+            {"name": "crawl", "sources": [{"name": "cc", "format": "warc", "paths": ["\(file)"]}],
+             "output": {"dir": "out"}, "max_error_fraction": 1, "partition_bytes": \(partitionBytes)}
+            """)
+        return try runSpec("\(dir)/spec.json")
+    }
+
+    /// Item 1: a large `.warc` is cut at record boundaries and a per-record `.warc.gz` at member boundaries; either
+    /// way the documents, the shards and each record's `line` (its byte offset; for `.warc.gz` its member's, as
+    /// Common Crawl's index gives it) are those of reading the file whole. A file gzip-compressed whole is not cut.
+    func testLargeWARCFilesSplitAtRecordAndMemberBoundaries() throws {
+        let records = Self.bigCrawl()
+        let whole = try makeTempDir(self, name + "-whole")
+        let offsets = try perRecordGzip(records, to: "\(whole)/c.warc.gz")
+        XCTAssertEqual(try splitRun(whole, file: "c.warc.gz", partitionBytes: 1 << 30).documentsOut, 240)
+        let expected = try shardText("\(whole)/out")
+        let expectedLines = try lineageRows("\(whole)/out/lineage.db", "select doc_id, line, status from documents order by line")
+        XCTAssertEqual(expectedLines.count, 241)
+        // Lines are the members' offsets: the malformed record's too.
+        XCTAssertEqual(Set(expectedLines.map { $0[1] }), Set(offsets.dropFirst().map(String.init)))
+
+        let gz = try makeTempDir(self, name + "-gz")
+        try FileManager.default.copyItem(atPath: "\(whole)/c.warc.gz", toPath: "\(gz)/c.warc.gz")
+        let size = try FileManager.default.attributesOfItem(atPath: "\(gz)/c.warc.gz")[.size] as! Int
+        XCTAssertGreaterThan(size, 3 * 65536)
+        XCTAssertEqual(try splitRun(gz, file: "c.warc.gz", partitionBytes: 65536).documentsOut, 240)
+        let gzParts = try lineageRows("\(gz)/out/lineage.db", "select part, min(line), count(*) from documents group by part order by part")
+        XCTAssertGreaterThanOrEqual(gzParts.count, 3, "\(gzParts)")
+        for p in gzParts.dropFirst() { XCTAssertTrue(offsets.contains(Int64(p[1])!), "partition \(p) does not start on a member") }
+        XCTAssertEqual(try shardText("\(gz)/out"), expected)
+        XCTAssertEqual(try lineageRows("\(gz)/out/lineage.db", "select doc_id, line, status from documents order by line"), expectedLines)
+        XCTAssertEqual(try lineageRows("\(gz)/out/lineage.db", "select reason, line from errors"), [["invalid_warc_record", String(offsets[152])]])
+
+        // Uncompressed: cut where records start; the walk stops at the malformed record, so the rest is one partition.
+        let plain = try makeTempDir(self, name + "-plain")
+        try Data(records.joined()).write(to: URL(fileURLWithPath: "\(plain)/c.warc"))
+        XCTAssertEqual(try splitRun(plain, file: "c.warc", partitionBytes: 65536).documentsOut, 240)
+        XCTAssertEqual(try shardText("\(plain)/out"), expected)
+        var starts: [Int64] = []
+        var at: Int64 = 0
+        for r in records { starts.append(at); at += Int64(r.count) }
+        let plainParts = try lineageRows("\(plain)/out/lineage.db", "select part, min(line) from documents group by part order by part")
+        XCTAssertGreaterThanOrEqual(plainParts.count, 3, "\(plainParts)")
+        XCTAssertEqual(try lineageRows("\(plain)/out/lineage.db", "select line from documents order by line").map { Int64($0[0])! },
+                       Array(starts.dropFirst()))
+
+        // Gzip-compressed whole: one member, one partition; lines are offsets in the decompressed stream.
+        let one = try makeTempDir(self, name + "-one")
+        let w = try AtomicCompressedWriter(path: "\(one)/c.warc.gz", compression: .gzip, level: nil)
+        try w.write(Array(records.joined()))
+        _ = try w.commit()
+        XCTAssertEqual(try splitRun(one, file: "c.warc.gz", partitionBytes: 65536).documentsOut, 240)
+        XCTAssertEqual(try lineageRows("\(one)/out/lineage.db", "select count(distinct part) from documents"), [["1"]])
+        XCTAssertEqual(try shardText("\(one)/out"), expected)
+        XCTAssertEqual(try lineageRows("\(one)/out/lineage.db", "select line from documents order by line").map { Int64($0[0])! },
+                       Array(starts.dropFirst()))
     }
 
     func testURLFilterSeesTheWARCTargetURI() throws {
