@@ -132,14 +132,16 @@ struct Bench: ParsableCommand {
 
     struct Floor: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read and parse every JSONL line of FILES (decompressing .gz/.zst) and nothing else; print one JSON line.")
+            abstract: "Read and parse every JSONL line (or WARC/WET record, HTML page, text file) of FILES, decompressing .gz/.zst, and nothing else; print one JSON line.")
 
-        @Argument(help: "JSONL files.") var files: [String]
-        @Option(help: "Worker threads (files are shared out).") var workers = 1
+        @Argument(help: "Input files.") var files: [String]
+        @Option(help: "Worker threads (files are shared out) (default: 1).") var workers = 1
+        @Option(help: "The files' source format: jsonl, text, warc, wet or html (default: jsonl).") var format = "jsonl"
 
         func run() throws {
-            let r = try ReadFloor.measure(paths: files, workers: workers)
-            print(#"{"what": "read+parse floor", "workers": \#(workers), "documents": \#(r.documents), "bad_lines": \#(r.badLines), "bytes_on_disk": \#(r.bytesRead), "seconds": \#(String(format: "%.3f", r.seconds)), "docs_per_s": \#(String(format: "%.0f", Double(r.documents) / r.seconds))}"#)
+            guard let f = SourceSpec.Format(rawValue: format) else { throw ValidationError("--format must be jsonl, text, warc, wet or html") }
+            let r = try ReadFloor.measure(paths: files, workers: workers, format: f)
+            print(#"{"what": "read+parse floor", "format": "\#(format)", "workers": \#(workers), "documents": \#(r.documents), "bad_lines": \#(r.badLines), "bytes_on_disk": \#(r.bytesRead), "seconds": \#(String(format: "%.3f", r.seconds)), "docs_per_s": \#(String(format: "%.0f", Double(r.documents) / r.seconds))}"#)
         }
     }
 }

@@ -75,42 +75,70 @@ public enum JSONEscape {
         s.withUTF8 { appendQuoted($0, to: &out) }
     }
 
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// Whether none of the 8 bytes in `w` is below 0x20, `"` or `\` (classic SWAR zero-byte tests).
+    @inline(__always) static func clean(_ w: UInt64) -> Bool {
+        let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- lo &* 0x20) & ~w & hi
+        let q = w ^ (lo &* 0x22), bs = w ^ (lo &* 0x5C)
+        let quote = (q &- lo) & ~q & hi
+        let slash = (bs &- lo) & ~bs & hi
+        return control | quote | slash == 0
+    }
+
+    /// Bytes escaping adds for `b`: 1 for `"`, `\` and the controls with a short escape, 5 for other controls.
+    @inline(__always) static func extra(_ b: UInt8) -> Int {
+        if b >= 0x20 { return b == 0x22 || b == 0x5C ? 1 : 0 }
+        switch b { case 0x0A, 0x0D, 0x09, 0x08, 0x0C: return 1; default: return 5 }
+    }
+
+    /// Two passes: the first counts what escaping adds, so the output grows once and the second writes into it
+    /// directly (runs of plain bytes copied whole).
     public static func appendQuoted(_ p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(0x22)
-        var runStart = 0
         let n = p.count
+        guard let base = p.baseAddress, n > 0 else { out.append(0x22); out.append(0x22); return }
+        let raw = UnsafeRawPointer(base)
+        var added = 0
         var i = 0
-        let base = UnsafeRawPointer(p.baseAddress)
         while i < n {
-            if i + 8 <= n, let base {
-                // No byte < 0x20, no '"', no '\\' in these 8 bytes (classic SWAR zero-byte tests).
-                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
-                let control = (w &- lo &* 0x20) & ~w & hi
-                let q = w ^ (lo &* 0x22), bs = w ^ (lo &* 0x5C)
-                let quote = (q &- lo) & ~q & hi
-                let slash = (bs &- lo) & ~bs & hi
-                if control | quote | slash == 0 { i += 8; continue }
-            }
-            let b = p[i]
-            if b >= 0x20 && b != 0x22 && b != 0x5C { i += 1; continue }
-            if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }
-            switch b {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x09: out += [0x5C, UInt8(ascii: "t")]
-            case 0x08: out += [0x5C, UInt8(ascii: "b")]
-            case 0x0C: out += [0x5C, UInt8(ascii: "f")]
-            default:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
-            }
+            if i + 8 <= n, clean(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8; continue }
+            added += extra(base[i])
             i += 1
-            runStart = i
         }
-        if n > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
-        out.append(0x22)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n + added + 2))
+        out.withUnsafeMutableBufferPointer { o in
+            let dst = o.baseAddress! + start
+            dst[0] = 0x22
+            guard added > 0 else {
+                (dst + 1).update(from: base, count: n)
+                dst[n + 1] = 0x22
+                return
+            }
+            var w = 1, runStart = 0, i = 0
+            while i < n {
+                if i + 8 <= n, clean(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8; continue }
+                let b = base[i]
+                if b >= 0x20 && b != 0x22 && b != 0x5C { i += 1; continue }
+                if i > runStart { (dst + w).update(from: base + runStart, count: i - runStart); w += i - runStart }
+                dst[w] = 0x5C
+                switch b {
+                case 0x22, 0x5C: dst[w + 1] = b; w += 2
+                case 0x0A: dst[w + 1] = UInt8(ascii: "n"); w += 2
+                case 0x0D: dst[w + 1] = UInt8(ascii: "r"); w += 2
+                case 0x09: dst[w + 1] = UInt8(ascii: "t"); w += 2
+                case 0x08: dst[w + 1] = UInt8(ascii: "b"); w += 2
+                case 0x0C: dst[w + 1] = UInt8(ascii: "f"); w += 2
+                default:
+                    dst[w + 1] = UInt8(ascii: "u"); dst[w + 2] = 0x30; dst[w + 3] = 0x30
+                    dst[w + 4] = hexDigit(b >> 4); dst[w + 5] = hexDigit(b & 15); w += 6
+                }
+                i += 1
+                runStart = i
+            }
+            if n > runStart { (dst + w).update(from: base + runStart, count: n - runStart); w += n - runStart }
+            dst[w] = 0x22
+        }
     }
 }

@@ -35,6 +35,40 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(String(decoding: out, as: UTF8.self), #""tab\there \"quoted\" back\\slash \u0001 line\nend é""#)
         XCTAssertEqual(try JSONParser.parse(out), .string(s))
     }
+
+    /// The two-pass writer against a byte-at-a-time one: every ASCII byte at every offset of a 8-byte word, after
+    /// text already in the buffer, with multi-byte UTF-8 around it; the empty string.
+    func testEscapingMatchesAByteAtATimeWriter() throws {
+        func reference(_ s: String) -> [UInt8] {
+            var o: [UInt8] = [0x22]
+            for b in s.utf8 {
+                switch b {
+                case 0x22: o += Array(#"\""#.utf8)
+                case 0x5C: o += Array(#"\\"#.utf8)
+                case 0x0A: o += Array(#"\n"#.utf8)
+                case 0x0D: o += Array(#"\r"#.utf8)
+                case 0x09: o += Array(#"\t"#.utf8)
+                case 0x08: o += Array(#"\b"#.utf8)
+                case 0x0C: o += Array(#"\f"#.utf8)
+                case ..<0x20: o += Array(String(format: "\\u%04x", b).utf8)
+                default: o.append(b)
+                }
+            }
+            return o + [0x22]
+        }
+        var cases = ["", "a", "日本語、テスト。", "Ação—“aspas”"]
+        for b in 0..<0x80 {
+            for pad in 0..<9 {
+                cases.append(String(repeating: "x", count: pad) + String(UnicodeScalar(UInt8(b))) + "çé中" + String(repeating: "y", count: 9 - pad))
+            }
+        }
+        for s in cases {
+            var out: [UInt8] = Array("prefix:".utf8)
+            JSONEscape.appendQuoted(s, to: &out)
+            XCTAssertEqual(out, Array("prefix:".utf8) + reference(s), s.debugDescription)
+            XCTAssertEqual(try JSONParser.parse(Array(out.dropFirst(7))), .string(s))
+        }
+    }
 }
 
 final class DocumentLineParserTests: XCTestCase {
