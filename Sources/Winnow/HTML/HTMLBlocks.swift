@@ -83,12 +83,16 @@ struct HTMLSegmenter {
     static let rawText: Set<String> = ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]
     /// Content never shown as text.
     static let removed: Set<String> = ["script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas", "select", "button",
-                                       "textarea", "noembed", "noframes", "head", "input", "label", "option", "video", "audio", "map", "dialog"]
+                                       "textarea", "noembed", "noframes", "head", "input", "label", "option", "video", "audio", "map", "dialog",
+                                       "rt", "rp"]     // ruby annotations (furigana): the base text is the text
     static let boilerplateTags: Set<String> = ["nav", "aside", "footer", "menu"]
     static let block: Set<String> = ["p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6",
                                      "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "caption", "blockquote", "pre",
                                      "figure", "figcaption", "form", "fieldset", "address", "center", "hr", "details", "summary", "body", "html", "menu"]
     static let headings: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    /// Start tags that stay in the head; any other closes it.
+    static let headContent: Set<String> = ["base", "basefont", "bgsound", "link", "meta", "title", "noscript", "noframes", "style", "script",
+                                           "template", "head", "html"]
     /// Tags a `p` start or block start closes an open `p` for.
     static let closesP: Set<String> = ["p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6",
                                        "ul", "ol", "dl", "table", "blockquote", "pre", "figure", "form", "fieldset", "address", "hr", "details", "menu"]
@@ -97,37 +101,48 @@ struct HTMLSegmenter {
     static let strongBoilerplate: [String] = ["nav", "menu", "footer", "sidebar", "cookie", "consent", "gdpr", "banner", "breadcrumb", "share",
                                               "sharing", "social", "related", "recommend", "advert", "sponsor", "promo", "newsletter", "subscri",
                                               "signup", "login", "popup", "modal", "overlay", "pagination", "pager", "tagcloud", "toolbar",
-                                              "masthead", "topbar", "skiplink", "outbrain", "taboola", "paywall"]
+                                              "masthead", "topbar", "skiplink", "outbrain", "taboola"]
     static let exactBoilerplate: Set<String> = ["ad", "ads", "tags", "tag", "meta", "byline", "author", "date", "dateline", "caption", "header",
-                                                "navigation", "links", "more", "follow", "rating", "reactions", "teaser", "print"]
+                                                "navigation", "links", "more", "follow", "rating", "reactions", "teaser", "print", "paywall"]
     static let commentWords: Set<String> = ["comment", "comments", "commentlist", "disqus", "respond", "replies", "reply"]
-    static let contentWords: Set<String> = ["article", "content", "main", "post", "entry", "story", "text", "body", "blog", "news", "prose", "richtext"]
+    static let contentWords: Set<String> = ["article", "content", "main", "post", "entry", "story", "text", "body", "blog", "news", "prose", "richtext",
+                                            "posts", "articles", "entries", "stories",
+                                            "intro", "lead", "standfirst", "summary", "excerpt", "abstract", "description",
+                                            "recipe", "step", "steps", "instructions", "directions", "ingredients",
+                                            "artikel", "inhalt", "articulo", "contenido", "contenu", "conteudo", "testo"]
 
     /// The attributes the segmenter looks at; others are skipped without being decoded.
     struct Attributes {
         var cls, id, role, style, hidden, ariaHidden, itemprop, lang, name, content, property, rel, href: String?
-        /// Whether `name` is one of them (then `set` stores its first value).
-        static func kept(_ name: String) -> Bool {
-            switch name {
-            case "class", "id", "role", "style", "hidden", "aria-hidden", "itemprop", "lang", "name", "content", "property", "rel", "href": return true
-            default: return false
+        /// The names, in the order of `set`'s slots.
+        static let names: [[UInt8]] = ["class", "id", "role", "style", "hidden", "aria-hidden", "itemprop", "lang", "name", "content", "property",
+                                       "rel", "href"].map { Array($0.utf8) }
+        /// The slot of an attribute name (any ASCII case), or nil when the segmenter does not read it: compared as
+        /// bytes, so the many other attributes (`src`, `alt`, `data-…`) cost no String.
+        static func slot(_ n: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard n.count >= 2 && n.count <= 11 else { return nil }
+            outer: for (k, name) in names.enumerated() where name.count == n.count {
+                for i in 0..<n.count where n[i] | 0x20 != name[i] { continue outer }     // names stop at spaces, so no 0x0D here
+                return k
             }
+            return nil
         }
-        mutating func set(_ name: String, _ value: String) {
-            switch name {
-            case "class": if cls == nil { cls = value }
-            case "id": if id == nil { id = value }
-            case "role": if role == nil { role = value }
-            case "style": if style == nil { style = value }
-            case "hidden": if hidden == nil { hidden = value }
-            case "aria-hidden": if ariaHidden == nil { ariaHidden = value }
-            case "itemprop": if itemprop == nil { itemprop = value }
-            case "lang": if lang == nil { lang = value }
-            case "name": if self.name == nil { self.name = value }
-            case "content": if content == nil { content = value }
-            case "property": if property == nil { property = value }
-            case "rel": if rel == nil { rel = value }
-            case "href": if href == nil { href = value }
+        /// Stores the first value of slot `k`.
+        mutating func set(_ k: Int, _ value: String) {
+            switch k {
+            case 0: if cls == nil { cls = value }
+            case 1: if id == nil { id = value }
+            case 2: if role == nil { role = value }
+            case 3: if style == nil { style = value }
+            case 4: if hidden == nil { hidden = value }
+            case 5: if ariaHidden == nil { ariaHidden = value }
+            case 6: if itemprop == nil { itemprop = value }
+            case 7: if lang == nil { lang = value }
+            case 8: if self.name == nil { self.name = value }
+            case 9: if content == nil { content = value }
+            case 10: if property == nil { property = value }
+            case 11: if rel == nil { rel = value }
+            case 12: if href == nil { href = value }
             default: break
             }
         }
@@ -148,28 +163,30 @@ struct HTMLSegmenter {
         // Words of class and id: runs of ASCII letters and digits, lower-cased (other bytes separate them), matched as
         // bytes against the word lists, by first letter.
         var comment = false, strong = false, weak = false, content = false
-        var w = [UInt8](repeating: 0, count: 64)
-        func judge(_ n: Int) {
-            guard n > 0, n <= 64 else { return }
-            w.withUnsafeBufferPointer { p in
-                let word = UnsafeBufferPointer(rebasing: p[0..<n])
+        let words = Self.words
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { w in
+            func judge(_ n: Int) {
+                guard n > 0, n <= 64 else { return }
+                let word = UnsafeBufferPointer(rebasing: w[0..<n])
                 let first = Int(word[0])
-                for k in Self.commentByFirst[first] where Self.commentBytes[k].elementsEqual(word) { comment = true }
-                for k in Self.strongByFirst[first] where n >= Self.strongBytes[k].count && Self.strongBytes[k].elementsEqual(word.prefix(Self.strongBytes[k].count)) { strong = true }
-                for k in Self.weakByFirst[first] where Self.weakBytes[k].elementsEqual(word) { weak = true }
-                for k in Self.contentByFirst[first] where Self.contentBytes[k].elementsEqual(word) { content = true }
+                for k in words.commentByFirst[first] where words.comment[k].elementsEqual(word) { comment = true }
+                for k in words.strongByFirst[first] where n >= words.strong[k].count && words.strong[k].elementsEqual(word.prefix(words.strong[k].count)) { strong = true }
+                for k in words.weakByFirst[first] where words.weak[k].elementsEqual(word) { weak = true }
+                for k in words.contentByFirst[first] where words.content[k].elementsEqual(word) { content = true }
             }
-        }
-        for s in [attrs.cls, attrs.id] {
-            guard let s else { continue }
-            var n = 0
-            for c in s.utf8 {
-                if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) {
-                    if n < 64 { w[n] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
-                    n += 1
-                } else if n > 0 { judge(n); n = 0 }
+            func scan(_ s: String?) {
+                guard let s else { return }
+                var n = 0
+                for c in s.utf8 {
+                    if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) {
+                        if n < 64 { w[n] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+                        n += 1
+                    } else if n > 0 { judge(n); n = 0 }
+                }
+                judge(n)
             }
-            judge(n)
+            scan(attrs.cls)
+            scan(attrs.id)
         }
         if comment { f.insert(.comment); return f }
         // An element that says it is the main content is not boilerplate by its class (`node--promoted`, `has-sidebar`).
@@ -194,10 +211,18 @@ struct HTMLSegmenter {
         for (i, w) in words.enumerated() { t[Int(w[0])].append(i) }
         return t
     }
-    static let commentBytes = commentWords.sorted().map { Array($0.utf8) }, commentByFirst = byFirst(commentBytes)
-    static let strongBytes = strongBoilerplate.map { Array($0.utf8) }, strongByFirst = byFirst(strongBytes)
-    static let weakBytes = exactBoilerplate.sorted().map { Array($0.utf8) }, weakByFirst = byFirst(weakBytes)
-    static let contentBytes = contentWords.sorted().map { Array($0.utf8) }, contentByFirst = byFirst(contentBytes)
+    /// The word lists as bytes with their first-byte tables, in one value read once per element.
+    struct WordTables {
+        let comment: [[UInt8]], commentByFirst: [[Int]], strong: [[UInt8]], strongByFirst: [[Int]]
+        let weak: [[UInt8]], weakByFirst: [[Int]], content: [[UInt8]], contentByFirst: [[Int]]
+        init() {
+            comment = HTMLSegmenter.commentWords.sorted().map { Array($0.utf8) }; commentByFirst = HTMLSegmenter.byFirst(comment)
+            strong = HTMLSegmenter.strongBoilerplate.map { Array($0.utf8) }; strongByFirst = HTMLSegmenter.byFirst(strong)
+            weak = HTMLSegmenter.exactBoilerplate.sorted().map { Array($0.utf8) }; weakByFirst = HTMLSegmenter.byFirst(weak)
+            content = HTMLSegmenter.contentWords.sorted().map { Array($0.utf8) }; contentByFirst = HTMLSegmenter.byFirst(content)
+        }
+    }
+    static let words = WordTables()
 
     func segment(_ html: String) -> HTMLPage {
         var html = html
@@ -322,7 +347,18 @@ struct HTMLSegmenter {
             // Text up to the next '<'.
             var j = i
             while j < n && b[j] != 0x3C { j += 1 }
-            if j > i, inBody || !stack.contains(where: { $0.tag == "head" }) { appendText(UnsafeBufferPointer(rebasing: b[i..<j])) }
+            if j > i {
+                let text = UnsafeBufferPointer(rebasing: b[i..<j])
+                if !inBody, stack.contains(where: { $0.tag == "head" }) {
+                    // Words in the head start the body (HTML5's "in head" mode: anything else closes the head).
+                    if !stack.contains(where: { $0.flags.contains(.removed) && $0.tag != "head" }) && text.contains(where: { $0 > 0x20 }) {
+                        close("head"); inBody = true
+                        appendText(text)
+                    }
+                } else {
+                    appendText(text)
+                }
+            }
             i = j
             guard i < n else { break }
             // i at '<'.
@@ -356,8 +392,8 @@ struct HTMLSegmenter {
                 selfClosing = false
                 let aStart = k
                 while k < n && !Self.isSpace(b[k]) && b[k] != 0x3D && b[k] != 0x3E && !(b[k] == 0x2F && k + 1 < n && b[k + 1] == 0x3E) { k += 1 }
-                let aName = Self.lowercased(UnsafeBufferPointer(rebasing: b[aStart..<k]))
-                let keep = !isEnd && !aName.isEmpty && Attributes.kept(aName)
+                let slot = isEnd ? nil : Attributes.slot(UnsafeBufferPointer(rebasing: b[aStart..<k]))
+                let keep = slot != nil
                 while k < n && Self.isSpace(b[k]) { k += 1 }
                 var value = ""
                 if k < n && b[k] == 0x3D {
@@ -375,7 +411,7 @@ struct HTMLSegmenter {
                         if keep { value = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[vStart..<k])) }
                     }
                 }
-                if keep { attrs.set(aName, value) }
+                if let slot { attrs.set(slot, value) }
             }
             i = min(n, k + 1)
 
@@ -387,7 +423,8 @@ struct HTMLSegmenter {
                 if tag == "li" { close(tag, boundary: ["ul", "ol"]) } else { close(tag) }
                 continue
             }
-            // Start tag.
+            // Start tag. In the head, one that does not belong there closes it and starts the body, as HTML5 says.
+            if !inBody && !Self.headContent.contains(tag) && stack.contains(where: { $0.tag == "head" }) { close("head"); inBody = true }
             switch tag {
             case "html":
                 if let l = attrs.lang, !l.isEmpty { page.lang = l }

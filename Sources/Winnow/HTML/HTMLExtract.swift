@@ -64,9 +64,9 @@ enum MainText {
             resolved[i] = (p ?? .good) == .good && (n ?? .good) == .good && (p != nil || n != nil) && blocks[i].kind != .heading ? .good : .bad
         }
         cls = resolved
-        // Headings: in when a good block follows within the next few blocks.
+        // Headings: in when the next block that is not a heading is content.
         for (i, b) in blocks.enumerated() where b.kind == .heading && !b.boilerplate && !(b.comment && !includeComments) && b.linkDensity <= t.maxLinkDensity {
-            if (i + 1..<min(blocks.count, i + 4)).contains(where: { cls[$0] == .good }) { cls[i] = .good }
+            if let k = (i + 1..<blocks.count).first(where: { blocks[$0].kind != .heading }), cls[k] == .good { cls[i] = .good }
         }
         var chosen = cls.indices.filter { cls[$0] == .good }
         if t.restrictToMain {
@@ -158,7 +158,11 @@ public final class HTMLExtract: DocumentStep {
         let htmlBytes = html.utf8.count
         let page = segmenter.segment(html)
         let chosen = MainText.select(page.blocks, favor: favor, includeComments: includeComments)
-        let text = MainText.text(page.blocks, chosen)
+        var text = MainText.text(page.blocks, chosen)
+        // Unicode NFC, as trafilatura does: the same word spelled with composed or decomposed characters (or a
+        // composition exclusion such as Bengali ড়) becomes one spelling for dedup, filters and tokenizer.
+        // Text below U+0300 (ASCII, Latin-1, Latin Extended) is always NFC: first byte < 0xCC in UTF-8.
+        if !text.utf8.allSatisfy({ $0 < 0xCC }) { text = text.precomposedStringWithCanonicalMapping }
         let visible = page.blocks.reduce(0) { $0 + $1.chars }
         let textChars = chosen.reduce(0) { $0 + page.blocks[$1].chars }
         doc.annotations["html_bytes"] = .int(htmlBytes)

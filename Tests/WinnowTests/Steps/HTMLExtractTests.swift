@@ -91,6 +91,44 @@ final class HTMLExtractTests: XCTestCase {
         XCTAssertEqual(doc.annotations["title"], .string("Old page"))
     }
 
+    /// HTML5's head rules (a `<div>` or words in a never-closed head start the body), ruby annotations left out,
+    /// NFC output, lead paragraphs in an article's header and a blog's `date-posts` wrapper kept, headings kept only
+    /// when content follows them.
+    func testHeadRubyNFCAndContainers() throws {
+        let para = "Das Zentrum lud zur Gesprächsrunde ein; die Teilnehmenden sprachen darüber, wie Arbeitgeber in Zeiten des Fachkräftemangels genügend Personal finden."
+        let noBody = try extract("<html><head><title>Lokal</title><meta charset=utf-8><div class=container><div class=content><p>\(para)</p><p>\(para)</p></div></div>")
+        XCTAssertEqual(noBody.0, .keep)
+        XCTAssertTrue(noBody.1.text.contains("Das Zentrum lud zur Gesprächsrunde ein"), noBody.1.text)
+        XCTAssertEqual(noBody.1.annotations["title"], .string("Lokal"))
+        let words = try extract("<html><head><title>t</title>\n\(para)\n<p>\(para)</p>")
+        XCTAssertTrue(words.1.text.hasPrefix("Das Zentrum"), words.1.text)
+
+        let ruby = try extract("<p><ruby>子<rt>こ</rt></ruby>どもへの<ruby><rp>(</rp>虐待<rp>)</rp><rt>ぎゃくたい</rt></ruby>をなくすための<ruby>法律<rt>ほうりつ</rt></ruby>ができて、親が子どもを教育するために、たたいたり蹴ったりする体罰を禁止することになりました。</p>")
+        XCTAssertTrue(ruby.1.text.hasPrefix("子どもへの虐待をなくすための法律ができて、"), ruby.1.text)
+        XCTAssertFalse(ruby.1.text.contains("ほうりつ") || ruby.1.text.contains("("), ruby.1.text)
+
+        // Decomposed Portuguese becomes composed; Bengali ড় (a composition exclusion) becomes ড + nukta.
+        let nfc = try extract("<p>Ac\u{0327}a\u{0303}o de gra\u{0303}os: a colheita come\u{0327}ou cedo este ano, com chuva na medida certa. সকাল সা\u{09DC}ে ৭টার দিকে ঘটনা ঘটে, বলেছেন স্থানীয়রা।</p>")
+        XCTAssertTrue(nfc.1.text.unicodeScalars.starts(with: "Ação de grãos".unicodeScalars), nfc.1.text)
+        XCTAssertTrue(nfc.1.text.unicodeScalars.contains("\u{09BC}") && !nfc.1.text.unicodeScalars.contains("\u{09DC}"))
+
+        let article = try extract("""
+            <body><nav class=menu><a href=/>Start</a> <a href=/p>Politik</a></nav>
+            <main><article><header class="m-intro-header"><h1>Bohren, bis es heiß wird</h1><p class="a-lead">Weltweit finanzieren Banken und Investoren Unternehmungen, die dem Klima schaden.</p></header>
+            <p>\(para)</p><p>\(para)</p><h2>Mehr zum Thema</h2><ul><li><a href=/1>Erster verwandter Artikel über etwas anderes</a></li><li><a href=/2>Zweiter verwandter Artikel</a></li></ul>
+            </article></main></body>
+            """)
+        XCTAssertTrue(article.1.text.contains("Weltweit finanzieren Banken"), article.1.text)
+        XCTAssertTrue(article.1.text.hasPrefix("Bohren, bis es heiß wird"), article.1.text)
+        XCTAssertFalse(article.1.text.contains("Mehr zum Thema") || article.1.text.contains("Start"), article.1.text)
+        let blog = try extract("""
+            <body><div class="date-outer"><h2 class="date-header">Montag, 3. Mai</h2><div class="date-posts"><div class="post-body entry-content">
+            <h3>Abschnitt</h3><h4>Unterabschnitt</h4><p>\(para)</p><p>\(para)</p></div></div></div><div class="footer">Impressum · Datenschutz</div></body>
+            """)
+        XCTAssertTrue(blog.1.text.hasPrefix("Abschnitt\nUnterabschnitt\nDas Zentrum"), blog.1.text)
+        XCTAssertFalse(blog.1.text.contains("Impressum"), blog.1.text)
+    }
+
     /// The bundled WARC through pipelines/common-crawl.json's first steps: pages in four languages, the Windows-1252
     /// page decoded, boilerplate gone, URLs in the shards, extraction statistics in lineage.
     func testWARCToMainText() throws {
