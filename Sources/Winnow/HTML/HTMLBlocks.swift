@@ -77,7 +77,9 @@ struct HTMLSegmenter {
         static let removed = Flags(rawValue: 1), boilerplate = Flags(rawValue: 2), comment = Flags(rawValue: 4)
         static let main = Flags(rawValue: 8), link = Flags(rawValue: 16), pre = Flags(rawValue: 32), table = Flags(rawValue: 64)
     }
-    private struct Open { let tag: String; let flags: Flags; var cue: Int32 = -1 }
+    /// An open element: its name, its number among the tags the segmenter compares (`T`; 0 for any other, which
+    /// is then compared by name), its flags and the innermost cue around it.
+    private struct Open { let tag: String; let id: UInt16; let flags: Flags; var cue: Int32 = -1 }
 
     static let void: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "keygen"]
     static let rawText: Set<String> = ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]
@@ -149,7 +151,7 @@ struct HTMLSegmenter {
     }
 
     /// Flags an element's role, class, id and other attributes give it.
-    func cueFlags(tag: String, attrs: Attributes) -> Flags {
+    func cueFlags(tag id: UInt16, attrs: Attributes) -> Flags {
         var f: Flags = []
         if attrs.hidden != nil || attrs.ariaHidden?.lowercased() == "true" { f.insert(.removed) }
         if let style = attrs.style, Self.hidesElement(style) { f.insert(.removed) }
@@ -159,38 +161,16 @@ struct HTMLSegmenter {
         default: break
         }
         if attrs.itemprop?.lowercased() == "articlebody" { f.insert(.main) }
-        guard tag != "html" && tag != "body", attrs.cls != nil || attrs.id != nil else { return f }
+        guard id != T.html && id != T.body, attrs.cls != nil || attrs.id != nil else { return f }
         // Words of class and id: runs of ASCII letters and digits, lower-cased (other bytes separate them), matched as
         // bytes against the word lists, by first letter.
-        var comment = false, strong = false, weak = false, content = false
         let words = Self.words
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { w in
-            func judge(_ n: Int) {
-                guard n > 0, n <= 64 else { return }
-                let word = UnsafeBufferPointer(rebasing: w[0..<n])
-                let first = Int(word[0])
-                for k in words.commentByFirst[first] where words.comment[k].elementsEqual(word) { comment = true }
-                for k in words.strongByFirst[first] where n >= words.strong[k].count && words.strong[k].elementsEqual(word.prefix(words.strong[k].count)) { strong = true }
-                for k in words.weakByFirst[first] where words.weak[k].elementsEqual(word) { weak = true }
-                for k in words.contentByFirst[first] where words.content[k].elementsEqual(word) { content = true }
-            }
-            func scan(_ s: String?) {
-                guard let s else { return }
-                var n = 0
-                for c in s.utf8 {
-                    if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) {
-                        if n < 64 { w[n] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
-                        n += 1
-                    } else if n > 0 { judge(n); n = 0 }
-                }
-                judge(n)
-            }
-            scan(attrs.cls)
-            scan(attrs.id)
-        }
+        let bits = words.bits(of: attrs.cls) | words.bits(of: attrs.id)
+        let comment = bits & WordTables.comment != 0, strong = bits & WordTables.strong != 0
+        let weak = bits & WordTables.weak != 0, content = bits & WordTables.content != 0
         if comment { f.insert(.comment); return f }
         // An element that says it is the main content is not boilerplate by its class (`node--promoted`, `has-sidebar`).
-        if f.contains(.main) || tag == "article" || tag == "main" { return f }
+        if f.contains(.main) || id == T.article || id == T.main { return f }
         if strong || (weak && !content) { f.insert(.boilerplate) }
         return f
     }
@@ -205,21 +185,64 @@ struct HTMLSegmenter {
         return false
     }
 
-    /// The word lists as bytes, and for each first byte the entries that start with it.
-    static func byFirst(_ words: [[UInt8]]) -> [[Int]] {
-        var t = [[Int]](repeating: [], count: 256)
-        for (i, w) in words.enumerated() { t[Int(w[0])].append(i) }
-        return t
-    }
-    /// The word lists as bytes with their first-byte tables, in one value read once per element.
+    /// The class and id word lists in one byte pool, by first letter: which lists a word of a class or id value is in.
     struct WordTables {
-        let comment: [[UInt8]], commentByFirst: [[Int]], strong: [[UInt8]], strongByFirst: [[Int]]
-        let weak: [[UInt8]], weakByFirst: [[Int]], content: [[UInt8]], contentByFirst: [[Int]]
+        static let comment: UInt8 = 1, strong: UInt8 = 2, weak: UInt8 = 4, content: UInt8 = 8
+        struct Entry { let start: Int32; let count: Int32; let bits: UInt8; let prefix: Bool }
+        let pool: [UInt8]
+        let entries: [Entry]
+        /// Entries whose word starts with byte b: `entries[first[b] ..< first[b + 1]]`.
+        let first: [Int32]
+
         init() {
-            comment = HTMLSegmenter.commentWords.sorted().map { Array($0.utf8) }; commentByFirst = HTMLSegmenter.byFirst(comment)
-            strong = HTMLSegmenter.strongBoilerplate.map { Array($0.utf8) }; strongByFirst = HTMLSegmenter.byFirst(strong)
-            weak = HTMLSegmenter.exactBoilerplate.sorted().map { Array($0.utf8) }; weakByFirst = HTMLSegmenter.byFirst(weak)
-            content = HTMLSegmenter.contentWords.sorted().map { Array($0.utf8) }; contentByFirst = HTMLSegmenter.byFirst(content)
+            var all: [(word: [UInt8], bits: UInt8, prefix: Bool)] = []
+            for w in HTMLSegmenter.commentWords { all.append((Array(w.utf8), Self.comment, false)) }
+            for w in HTMLSegmenter.strongBoilerplate { all.append((Array(w.utf8), Self.strong, true)) }     // a prefix: nav matches navbar
+            for w in HTMLSegmenter.exactBoilerplate { all.append((Array(w.utf8), Self.weak, false)) }
+            for w in HTMLSegmenter.contentWords { all.append((Array(w.utf8), Self.content, false)) }
+            all.sort { ($0.word.lexicographicallyPrecedes($1.word)) || ($0.word == $1.word && $0.bits < $1.bits) }
+            var pool: [UInt8] = [], entries: [Entry] = [], first = [Int32](repeating: 0, count: 257)
+            for e in all {
+                entries.append(Entry(start: Int32(pool.count), count: Int32(e.word.count), bits: e.bits, prefix: e.prefix))
+                pool += e.word
+                first[Int(e.word[0]) + 1] += 1
+            }
+            for b in 0..<256 { first[b + 1] += first[b] }
+            self.pool = pool; self.entries = entries; self.first = first
+        }
+
+        /// The lists the words of `value` are in: runs of ASCII letters and digits, any case (other bytes separate them).
+        func bits(of value: String?) -> UInt8 {
+            guard var s = value else { return 0 }
+            return s.withUTF8 { p in
+                var bits: UInt8 = 0
+                var i = 0
+                let n = p.count
+                while i < n {
+                    while i < n && !Self.isWordByte(p[i]) { i += 1 }
+                    let start = i
+                    while i < n && Self.isWordByte(p[i]) { i += 1 }
+                    if i > start { bits |= match(UnsafeBufferPointer(rebasing: p[start..<i])) }
+                }
+                return bits
+            }
+        }
+
+        @inline(__always) static func isWordByte(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A) }
+
+        /// `| 0x20` lower-cases a letter and leaves a digit as it is.
+        private func match(_ w: UnsafeBufferPointer<UInt8>) -> UInt8 {
+            let f = Int(w[0] | 0x20)
+            var bits: UInt8 = 0
+            for e in Int(first[f])..<Int(first[f + 1]) {
+                let x = entries[e]
+                let len = Int(x.count), start = Int(x.start)
+                if x.prefix ? w.count < len : w.count != len { continue }
+                var k = 0
+                while k < len && w[k] | 0x20 == pool[start + k] { k += 1 }
+                if k == len { bits |= x.bits }
+            }
+            return bits
         }
     }
     static let words = WordTables()
@@ -305,12 +328,11 @@ struct HTMLSegmenter {
                 i = j
             }
         }
-        func push(_ tag: String, _ attrs: Attributes) {
+        func push(_ tag: String, _ id: UInt16, _ kind: TagKind, _ attrs: Attributes) {
             let parent = top()
             var f = parent
             f.remove(.link)
-            var own = cueFlags(tag: tag, attrs: attrs)
-            let kind = Self.kinds[tag] ?? []
+            var own = cueFlags(tag: id, attrs: attrs)
             if kind.contains(.boilerplate) { own.insert(.boilerplate) }
             f.formUnion(own.subtracting([.boilerplate, .comment]))
             var cue = topCue()
@@ -319,25 +341,28 @@ struct HTMLSegmenter {
                 cue = Int32(page.cues.count - 1)
             }
             if kind.contains(.removed) { f.insert(.removed) }
-            if tag == "article" || tag == "main" { f.insert(.main) }
-            if tag == "a" || (stack.last.map { $0.flags.contains(.link) } ?? false) { f.insert(.link) }
-            if tag == "pre" { f.insert(.pre) }
-            if tag == "table" { f.insert(.table) }
-            if tag == "table" && !options.includeTables { f.insert(.removed) }
-            if stack.count < 512 { stack.append(Open(tag: tag, flags: f, cue: cue)) }
+            if id == T.article || id == T.main { f.insert(.main) }
+            if id == T.a || (stack.last.map { $0.flags.contains(.link) } ?? false) { f.insert(.link) }
+            if id == T.pre { f.insert(.pre) }
+            if id == T.table { f.insert(.table) }
+            if id == T.table && !options.includeTables { f.insert(.removed) }
+            if stack.count < 512 { stack.append(Open(tag: tag, id: id, flags: f, cue: cue)) }
         }
-        /// Pops up to and including the nearest open `tag` (none: nothing happens), stopping at `boundary` tags.
-        func close(_ tag: String, boundary: Set<String> = []) {
-            guard let k = stack.lastIndex(where: { $0.tag == tag || boundary.contains($0.tag) }), stack[k].tag == tag else { return }
+        /// Pops up to and including the nearest open element `id` (by name when 0; none: nothing happens), stopping
+        /// at `boundary` elements.
+        func close(_ id: UInt16, _ tag: String = "", boundary: [UInt16] = []) {
+            guard let k = stack.lastIndex(where: { ($0.id == id && (id != 0 || $0.tag == tag)) || boundary.contains($0.id) }),
+                  stack[k].id == id, id != 0 || stack[k].tag == tag else { return }
             stack.removeSubrange(k...)
         }
-        func startBlock(_ tag: String) {
+        func headOpen() -> Bool { stack.contains(where: { $0.id == T.head }) }
+        func startBlock(_ id: UInt16, _ kind: TagKind) {
             flush()
-            switch tag {
-            case "li": current.kind = .listItem
-            case "tr": current.kind = .tableRow
-            case "pre": current.kind = .preformatted
-            default: if Self.kinds[tag]?.contains(.heading) ?? false { current.kind = .heading }
+            switch id {
+            case T.li: current.kind = .listItem
+            case T.tr: current.kind = .tableRow
+            case T.pre: current.kind = .preformatted
+            default: if kind.contains(.heading) { current.kind = .heading }
             }
         }
 
@@ -349,10 +374,10 @@ struct HTMLSegmenter {
             while j < n && b[j] != 0x3C { j += 1 }
             if j > i {
                 let text = UnsafeBufferPointer(rebasing: b[i..<j])
-                if !inBody, stack.contains(where: { $0.tag == "head" }) {
+                if !inBody, headOpen() {
                     // Words in the head start the body (HTML5's "in head" mode: anything else closes the head).
-                    if !stack.contains(where: { $0.flags.contains(.removed) && $0.tag != "head" }) && text.contains(where: { $0 > 0x20 }) {
-                        close("head"); inBody = true
+                    if !stack.contains(where: { $0.flags.contains(.removed) && $0.id != T.head }) && text.contains(where: { $0 > 0x20 }) {
+                        close(T.head); inBody = true
                         appendText(text)
                     }
                 } else {
@@ -415,50 +440,51 @@ struct HTMLSegmenter {
             }
             i = min(n, k + 1)
 
-            let kind = Self.kinds[tag] ?? []
+            let info = Self.tags[tag] ?? TagInfo(id: 0, kind: [])
+            let id = info.id, kind = info.kind
             if isEnd {
-                if tag == "head" { inBody = true; close("head"); continue }
-                if kind.contains(.block) || tag == "br" { flush() }
-                if tag == "td" || tag == "th" { close(tag, boundary: ["tr", "table"]); continue }
-                if tag == "li" { close(tag, boundary: ["ul", "ol"]) } else { close(tag) }
+                if id == T.head { inBody = true; close(T.head); continue }
+                if kind.contains(.block) || id == T.br { flush() }
+                if id == T.td || id == T.th { close(id, boundary: Self.cellBoundary); continue }
+                if id == T.li { close(id, boundary: Self.listBoundary) } else { close(id, tag) }
                 continue
             }
             // Start tag. In the head, one that does not belong there closes it and starts the body, as HTML5 says.
-            if !inBody && !Self.headContent.contains(tag) && stack.contains(where: { $0.tag == "head" }) { close("head"); inBody = true }
-            switch tag {
-            case "html":
+            if !inBody && !kind.contains(.headContent) && headOpen() { close(T.head); inBody = true }
+            switch id {
+            case T.html:
                 if let l = attrs.lang, !l.isEmpty { page.lang = l }
                 continue
-            case "body": inBody = true; close("head"); flush(); continue
-            case "head":
+            case T.body: inBody = true; close(T.head); flush(); continue
+            case T.head:
                 // Only the first, before the body (HTML5 ignores any later `<head>`).
-                if !inBody && !sawHead { stack.append(Open(tag: "head", flags: [.removed])) }
+                if !inBody && !sawHead { stack.append(Open(tag: "head", id: T.head, flags: [.removed])) }
                 sawHead = true
                 continue
-            case "meta":
+            case T.meta:
                 let name = (attrs.name ?? attrs.property ?? "").lowercased()
                 if (name == "description" || (name == "og:description" && page.description == nil)), let c = attrs.content, !c.isEmpty { page.description = c }
                 continue
-            case "link":
+            case T.link:
                 if attrs.rel?.lowercased().split(separator: " ").contains("canonical") ?? false, let h = attrs.href { page.canonical = h }
                 continue
-            case "br":
+            case T.br:
                 if !top().contains(.removed) && current.chars > 0 { current.text.append(0x0A); current.chars += 1; pendingSpace = false }
                 continue
-            case "td", "th":
-                close("td", boundary: ["tr", "table"]); close("th", boundary: ["tr", "table"])
+            case T.td, T.th:
+                close(T.td, boundary: Self.cellBoundary); close(T.th, boundary: Self.cellBoundary)
                 if cellsInRow > 0 && current.chars > 0 { current.text += Array(" | ".utf8); current.chars += 3; pendingSpace = false }
                 cellsInRow += 1
-                push(tag, attrs)
+                push(tag, id, kind, attrs)
                 if selfClosing { stack.removeLast() }
                 continue
             default: break
             }
-            if kind.contains(.closesP) { close("p", boundary: ["table", "li", "td", "th", "div", "article", "section", "main", "blockquote"]) }
-            if tag == "li" { close("li", boundary: ["ul", "ol"]) }
-            if tag == "dt" || tag == "dd" { close("dt", boundary: ["dl"]); close("dd", boundary: ["dl"]) }
-            if tag == "tr" { close("tr", boundary: ["table"]) }
-            if kind.contains(.block) { startBlock(tag) }
+            if kind.contains(.closesP) { close(T.p, boundary: Self.paragraphBoundary) }
+            if id == T.li { close(T.li, boundary: Self.listBoundary) }
+            if id == T.dt || id == T.dd { close(T.dt, boundary: [T.dl]); close(T.dd, boundary: [T.dl]) }
+            if id == T.tr { close(T.tr, boundary: [T.table]) }
+            if kind.contains(.block) { startBlock(id, kind) }
             if kind.contains(.void) { continue }
             if kind.contains(.rawText) {
                 // Raw text: to the matching end tag, case-insensitive.
@@ -467,11 +493,9 @@ struct HTMLSegmenter {
                     if b[end] == 0x3C && end + 1 < n && b[end + 1] == 0x2F && Self.matchesTag(b, end + 2, tag) { break }
                     end += 1
                 }
-                if tag == "title" && page.title == nil {
+                if id == T.title && page.title == nil {
                     let t = HTMLEntities.decodeAll(UnsafeBufferPointer(rebasing: b[i..<end])).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
                     if !t.isEmpty { page.title = t }
-                } else if tag == "noscript" || tag == "plaintext" {
-                    // Not shown when scripts run; nothing to keep.
                 }
                 var k2 = end
                 while k2 < n && b[k2] != 0x3E { k2 += 1 }
@@ -479,7 +503,7 @@ struct HTMLSegmenter {
                 continue
             }
             if selfClosing { continue }
-            push(tag, attrs)
+            push(tag, id, kind, attrs)
         }
         flush()
         page.judgeCues()
@@ -491,8 +515,21 @@ struct HTMLSegmenter {
         let rawValue: UInt8
         static let void = TagKind(rawValue: 1), rawText = TagKind(rawValue: 2), removed = TagKind(rawValue: 4), block = TagKind(rawValue: 8)
         static let closesP = TagKind(rawValue: 16), boilerplate = TagKind(rawValue: 32), heading = TagKind(rawValue: 64)
+        static let headContent = TagKind(rawValue: 128)
     }
-    static let kinds: [String: TagKind] = {
+    /// The tags the segmenter compares, numbered so that comparing them is comparing integers.
+    enum T {
+        static let names = ["head", "html", "body", "meta", "link", "br", "td", "th", "li", "ul", "ol", "dt", "dd", "dl", "tr", "table", "p",
+                            "div", "article", "main", "section", "blockquote", "a", "pre", "title"]
+        static let head: UInt16 = 1, html: UInt16 = 2, body: UInt16 = 3, meta: UInt16 = 4, link: UInt16 = 5, br: UInt16 = 6, td: UInt16 = 7
+        static let th: UInt16 = 8, li: UInt16 = 9, ul: UInt16 = 10, ol: UInt16 = 11, dt: UInt16 = 12, dd: UInt16 = 13, dl: UInt16 = 14
+        static let tr: UInt16 = 15, table: UInt16 = 16, p: UInt16 = 17, div: UInt16 = 18, article: UInt16 = 19, main: UInt16 = 20
+        static let section: UInt16 = 21, blockquote: UInt16 = 22, a: UInt16 = 23, pre: UInt16 = 24, title: UInt16 = 25
+        /// Numbers for the other tags the segmenter knows a kind for, so none of them is 0.
+        static let firstOther: UInt16 = 26
+    }
+    struct TagInfo { let id: UInt16; let kind: TagKind }
+    static let tags: [String: TagInfo] = {
         var k: [String: TagKind] = [:]
         for t in void { k[t, default: []].insert(.void) }
         for t in rawText { k[t, default: []].insert(.rawText) }
@@ -501,8 +538,20 @@ struct HTMLSegmenter {
         for t in closesP { k[t, default: []].insert(.closesP) }
         for t in boilerplateTags { k[t, default: []].insert(.boilerplate) }
         for t in headings { k[t, default: []].insert(.heading) }
-        return k
+        for t in headContent { k[t, default: []].insert(.headContent) }
+        for t in T.names { k[t, default: []].formUnion([]) }
+        var next = T.firstOther
+        var out: [String: TagInfo] = [:]
+        for (name, kind) in k.sorted(by: { $0.key < $1.key }) {
+            let id: UInt16
+            if let i = T.names.firstIndex(of: name) { id = UInt16(i + 1) } else { id = next; next += 1 }
+            out[name] = TagInfo(id: id, kind: kind)
+        }
+        return out
     }()
+    static let cellBoundary: [UInt16] = [T.tr, T.table]
+    static let listBoundary: [UInt16] = [T.ul, T.ol]
+    static let paragraphBoundary: [UInt16] = [T.table, T.li, T.td, T.th, T.div, T.article, T.section, T.main, T.blockquote]
 
 
     @inline(__always) static func isASCIILetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }

@@ -83,6 +83,23 @@ enum MainText {
         return chosen
     }
 
+    /// Whether NFC could change `s`: false when every scalar lies where no character decomposes, composes with the
+    /// one before it or carries a combining class — Latin below U+0300, Cyrillic, punctuation and symbols, CJK,
+    /// kana, hangul syllables, full-width forms — so most pages skip the normalizer.
+    static func mayChangeUnderNFC(_ s: String) -> Bool {
+        if s.utf8.allSatisfy({ $0 < 0xCC }) { return false }      // all below U+0300
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0..<0x300, 0x400..<0x483, 0x48A..<0x530, 0x2002..<0x20D0, 0x2100..<0x2126, 0x2190..<0x2329, 0x232B..<0x2ADC, 0x2ADD..<0x2C00,
+                 0x3000..<0x302A, 0x3030..<0x3099, 0x309B..<0x3100, 0x4E00..<0xA000, 0xAC00..<0xD7A4, 0xFF01..<0xFFF0:
+                continue
+            default:
+                return true
+            }
+        }
+        return false
+    }
+
     /// The chosen blocks as text: one line per block, list items as "- item", table rows with " | " between cells.
     static func text(_ blocks: [HTMLBlock], _ chosen: [Int]) -> String {
         var out: [UInt8] = []
@@ -161,8 +178,7 @@ public final class HTMLExtract: DocumentStep {
         var text = MainText.text(page.blocks, chosen)
         // Unicode NFC, as trafilatura does: the same word spelled with composed or decomposed characters (or a
         // composition exclusion such as Bengali ড়) becomes one spelling for dedup, filters and tokenizer.
-        // Text below U+0300 (ASCII, Latin-1, Latin Extended) is always NFC: first byte < 0xCC in UTF-8.
-        if !text.utf8.allSatisfy({ $0 < 0xCC }) { text = text.precomposedStringWithCanonicalMapping }
+        if MainText.mayChangeUnderNFC(text) { text = text.precomposedStringWithCanonicalMapping }
         let visible = page.blocks.reduce(0) { $0 + $1.chars }
         let textChars = chosen.reduce(0) { $0 + page.blocks[$1].chars }
         doc.annotations["html_bytes"] = .int(htmlBytes)

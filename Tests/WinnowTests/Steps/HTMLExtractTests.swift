@@ -129,6 +129,17 @@ final class HTMLExtractTests: XCTestCase {
         XCTAssertFalse(blog.1.text.contains("Impressum"), blog.1.text)
     }
 
+    /// The shortcut that skips the normalizer: only text NFC leaves alone skips it.
+    func testNFCShortcut() {
+        for s in ["Grüße – „Zitat“ … 東京の桜、こんにちは。한국어 Привет, мир! ＡＢＣ ½ € → ≠", "plain ASCII", "Ação, pão, coração"] {
+            XCTAssertFalse(MainText.mayChangeUnderNFC(s), s)
+            XCTAssertEqual(Array(s.unicodeScalars), Array(s.precomposedStringWithCanonicalMapping.unicodeScalars), s)
+        }
+        for s in ["cafe\u{301}", "か\u{3099}", "\u{212B}ngström", "সা\u{09DC}ে", "\u{1100}\u{1161}", "ά", "\u{2000}"] {
+            XCTAssertTrue(MainText.mayChangeUnderNFC(s), s)
+        }
+    }
+
     /// The bundled WARC through pipelines/common-crawl.json's first steps: pages in four languages, the Windows-1252
     /// page decoded, boilerplate gone, URLs in the shards, extraction statistics in lineage.
     func testWARCToMainText() throws {
