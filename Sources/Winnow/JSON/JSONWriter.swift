@@ -77,6 +77,21 @@ public enum JSONEscape {
 
     @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
+    /// For each byte: 0 when it is written as is, the letter after the backslash for a two-byte escape, 0xFF for
+    /// `\u00XX`.
+    static let escapes: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x22, 0x5C: return UInt8(b)
+        case 0x0A: return UInt8(ascii: "n")
+        case 0x0D: return UInt8(ascii: "r")
+        case 0x09: return UInt8(ascii: "t")
+        case 0x08: return UInt8(ascii: "b")
+        case 0x0C: return UInt8(ascii: "f")
+        case 0..<0x20: return 0xFF
+        default: return 0
+        }
+    }
+
     /// Whether none of the 8 bytes in `w` is below 0x20, `"` or `\` (classic SWAR zero-byte tests).
     @inline(__always) static func clean(_ w: UInt64) -> Bool {
         let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
@@ -94,7 +109,7 @@ public enum JSONEscape {
     }
 
     /// Two passes: the first counts what escaping adds, so the output grows once and the second writes into it
-    /// directly (runs of plain bytes copied whole).
+    /// directly.
     public static func appendQuoted(_ p: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let n = p.count
         guard let base = p.baseAddress, n > 0 else { out.append(0x22); out.append(0x22); return }
@@ -116,28 +131,32 @@ public enum JSONEscape {
                 dst[n + 1] = 0x22
                 return
             }
-            var w = 1, runStart = 0, i = 0
+            // Clean 8-byte words are stored whole (no call per run: HTML has a quote or newline every few words).
+            let out = UnsafeMutableRawPointer(dst)
+            let escapes = Self.escapes
+            var w = 1, i = 0
             while i < n {
-                if i + 8 <= n, clean(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8; continue }
-                let b = base[i]
-                if b >= 0x20 && b != 0x22 && b != 0x5C { i += 1; continue }
-                if i > runStart { (dst + w).update(from: base + runStart, count: i - runStart); w += i - runStart }
-                dst[w] = 0x5C
-                switch b {
-                case 0x22, 0x5C: dst[w + 1] = b; w += 2
-                case 0x0A: dst[w + 1] = UInt8(ascii: "n"); w += 2
-                case 0x0D: dst[w + 1] = UInt8(ascii: "r"); w += 2
-                case 0x09: dst[w + 1] = UInt8(ascii: "t"); w += 2
-                case 0x08: dst[w + 1] = UInt8(ascii: "b"); w += 2
-                case 0x0C: dst[w + 1] = UInt8(ascii: "f"); w += 2
-                default:
-                    dst[w + 1] = UInt8(ascii: "u"); dst[w + 2] = 0x30; dst[w + 3] = 0x30
-                    dst[w + 4] = hexDigit(b >> 4); dst[w + 5] = hexDigit(b & 15); w += 6
+                if i + 8 <= n {
+                    let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if clean(word) { out.storeBytes(of: word, toByteOffset: w, as: UInt64.self); i += 8; w += 8; continue }
                 }
-                i += 1
-                runStart = i
+                // A dirty word: its 8 bytes one by one, without branches for the two-byte escapes.
+                let end = min(n, i + 8)
+                while i < end {
+                    let b = base[i]
+                    let e = escapes[Int(b)]
+                    if e == 0xFF {                               // a control character without a short escape: \u00XX
+                        dst[w] = 0x5C; dst[w + 1] = UInt8(ascii: "u"); dst[w + 2] = 0x30; dst[w + 3] = 0x30
+                        dst[w + 4] = hexDigit(b >> 4); dst[w + 5] = hexDigit(b & 15); w += 6
+                    } else {
+                        let esc = e != 0
+                        dst[w] = esc ? 0x5C : b
+                        dst[w + 1] = e                           // overwritten by the next byte when not an escape
+                        w += esc ? 2 : 1
+                    }
+                    i += 1
+                }
             }
-            if n > runStart { (dst + w).update(from: base + runStart, count: n - runStart); w += n - runStart }
             dst[w] = 0x22
         }
     }

@@ -137,7 +137,7 @@ struct WARCReader {
             while let l = try stream.line(limit: Self.headerLineLimit) {
                 if l.isEmpty { headersEnded = true; break }
                 if (l[0] == 0x20 || l[0] == 0x09), let n = lastName {       // a folded header line continues the last field
-                    record.headers[n, default: ""] += " " + String(decoding: l, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                    record.headers[n, default: ""] += " " + String(decoding: HeaderBytes.trimmed(l[...]), as: UTF8.self)
                     continue
                 }
                 guard let colon = l.firstIndex(of: UInt8(ascii: ":")) else {
@@ -145,8 +145,8 @@ struct WARCReader {
                     lastName = nil
                     continue
                 }
-                let name = String(decoding: l[..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
-                record.headers[name] = String(decoding: l[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                let name = HeaderBytes.lowercasedName(l[..<colon])
+                record.headers[name] = String(decoding: HeaderBytes.trimmed(l[(colon + 1)...]), as: UTF8.self)
                 lastName = name
             }
             guard headersEnded else {
@@ -199,7 +199,7 @@ struct WARCReader {
             guard http.status == 200 else { try body(.skipped(line: number, id: id, reason: "http_\(http.status)")); return }
             let type = http.contentType.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard type == "text/html" || type == "application/xhtml+xml" else { try body(.skipped(line: number, id: id, reason: "not_html")); return }
-            let payload = Array(r.block[http.bodyStart...])
+            let payload = r.block[http.bodyStart...]
             let charset = http.charset ?? TextDecoding.sniffCharset(payload)
             let (text, invalid) = TextDecoding.decode(payload, charset: charset)
             var doc = Document(id: id, text: text, source: source.name, metadata: Self.metadata(r, contentType: http.contentType))
@@ -222,6 +222,19 @@ struct WARCReader {
     }
 }
 
+/// Header lines as bytes: names lower-cased and values trimmed without going through Foundation.
+enum HeaderBytes {
+    static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var a = s.startIndex, b = s.endIndex
+        while a < b && (s[a] == 0x20 || s[a] == 0x09) { a += 1 }
+        while b > a && (s[b - 1] == 0x20 || s[b - 1] == 0x09 || s[b - 1] == 0x0D) { b -= 1 }
+        return s[a..<b]
+    }
+    static func lowercasedName(_ s: ArraySlice<UInt8>) -> String {
+        String(decoding: trimmed(s).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+}
+
 /// The parts of an HTTP response a reader needs: status, Content-Type, charset, where the body starts.
 struct HTTPResponse {
     let status: Int
@@ -229,31 +242,34 @@ struct HTTPResponse {
     let bodyStart: Int
 
     init?(_ block: [UInt8]) {
-        // Status line and headers up to the first empty line (CRLF or LF).
-        var i = 0, lines: [[UInt8]] = []
+        // Status line and headers up to the first empty line (CRLF or LF), read in place.
+        var i = 0, count = 0
+        var code: Int? = nil, type: String? = nil
         while i < block.count {
             guard let nl = block[i...].firstIndex(of: 0x0A) else { return nil }
             let end = nl > i && block[nl - 1] == 0x0D ? nl - 1 : nl
-            let l = Array(block[i..<end])
+            let l = block[i..<end]
             i = nl + 1
             if l.isEmpty { break }
-            lines.append(l)
-            if lines.count > 500 { return nil }
-        }
-        guard let statusLine = lines.first, statusLine.starts(with: Array("HTTP/".utf8)) else { return nil }
-        let parts = String(decoding: statusLine, as: UTF8.self).split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, let code = Int(parts[1]) else { return nil }
-        status = code
-        var type: String? = nil
-        for l in lines.dropFirst() {
-            guard let colon = l.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            if String(decoding: l[..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() == "content-type" {
-                type = String(decoding: l[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            count += 1
+            if count > 500 { return nil }
+            if count == 1 {
+                guard l.starts(with: Self.httpPrefix) else { return nil }
+                let parts = l.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
+                guard parts.count >= 2, let c = Int(String(decoding: parts[1], as: UTF8.self)) else { return nil }
+                code = c
+                continue
             }
+            guard let colon = l.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            if HeaderBytes.lowercasedName(l[..<colon]) == "content-type" { type = String(decoding: HeaderBytes.trimmed(l[(colon + 1)...]), as: UTF8.self) }
         }
+        guard let code else { return nil }
+        status = code
         contentType = type
         bodyStart = i
     }
+
+    static let httpPrefix = Array("HTTP/".utf8)
 
     /// The `charset` parameter of Content-Type.
     var charset: String? { contentType.flatMap(TextDecoding.charsetParameter) }
@@ -275,28 +291,46 @@ enum TextDecoding {
     }
 
     /// The charset a page declares in its first 1,024 bytes (`<meta charset>` or `http-equiv` Content-Type), or by
-    /// a byte-order mark.
-    static func sniffCharset(_ bytes: [UInt8]) -> String? {
+    /// a byte-order mark. Read as bytes: the name is ASCII.
+    static func sniffCharset(_ bytes: ArraySlice<UInt8>) -> String? {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "utf-8" }
         if bytes.starts(with: [0xFF, 0xFE]) { return "utf-16le" }
         if bytes.starts(with: [0xFE, 0xFF]) { return "utf-16be" }
-        let head = String(decoding: bytes.prefix(1024), as: UTF8.self).lowercased()
-        guard let r = head.range(of: "charset=") else { return nil }
-        let rest = head[r.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
-        let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" || $0 == "." }
-        return name.isEmpty ? nil : String(name)
+        let head = bytes.prefix(1024)
+        let needle = Array("charset=".utf8)
+        guard head.count >= needle.count else { return nil }
+        var at: Int? = nil
+        var k = head.startIndex
+        while k + needle.count <= head.endIndex {
+            if head[k] | 0x20 == needle[0], (1..<needle.count).allSatisfy({ head[k + $0] | 0x20 == needle[$0] }) { at = k + needle.count; break }
+            k += 1
+        }
+        guard var p = at else { return nil }
+        while p < head.endIndex && (head[p] == 0x22 || head[p] == 0x27 || head[p] == 0x20) { p += 1 }
+        var name: [UInt8] = []
+        while p < head.endIndex {
+            let c = head[p]
+            let lower = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+            guard (lower >= 0x61 && lower <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F || c == 0x3A || c == 0x2E else { break }
+            name.append(lower)
+            p += 1
+        }
+        return name.isEmpty ? nil : String(decoding: name, as: UTF8.self)
     }
+    static func sniffCharset(_ bytes: [UInt8]) -> String? { sniffCharset(bytes[...]) }
 
     /// `bytes` as text in `charset` (nil: undeclared — UTF-8 when valid, else Windows-1252, as browsers guess).
-    static func decode(_ bytes: [UInt8], charset: String?) -> (String, invalid: Int) {
-        guard let name = charset?.lowercased() else {
-            if let s = String(validating: bytes, as: UTF8.self) { return (s, 0) }
-            return iconvDecode(bytes, from: "WINDOWS-1252") ?? replacingInvalidUTF8(bytes)
+    static func decode(_ bytes: [UInt8], charset: String?) -> (String, invalid: Int) { decode(bytes[...], charset: charset) }
+
+    static func decode(_ slice: ArraySlice<UInt8>, charset: String?) -> (String, invalid: Int) {
+        let name = charset?.lowercased()
+        if name == nil || ["utf-8", "utf8", "unicode-1-1-utf-8"].contains(name!) {
+            // The common case validates in place, with no copy of the page.
+            if let s = slice.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) { return (s, 0) }
         }
-        if ["utf-8", "utf8", "unicode-1-1-utf-8"].contains(name) {
-            if let s = String(validating: bytes, as: UTF8.self) { return (s, 0) }
-            return replacingInvalidUTF8(bytes)
-        }
+        let bytes = Array(slice)
+        guard let name else { return iconvDecode(bytes, from: "WINDOWS-1252") ?? replacingInvalidUTF8(bytes) }
+        if ["utf-8", "utf8", "unicode-1-1-utf-8"].contains(name) { return replacingInvalidUTF8(bytes) }
         // HTML5 reads the ISO-8859-1 and ASCII labels as Windows-1252.
         let iconvName = ["iso-8859-1", "latin1", "iso8859-1", "l1", "us-ascii", "ascii"].contains(name) ? "WINDOWS-1252" : name.uppercased()
         return iconvDecode(bytes, from: iconvName) ?? decode(bytes, charset: nil)
