@@ -193,12 +193,14 @@ struct StageWorker {
                         case .bad(let line, let reason, let message):
                             lastLine = line
                             try recordBad(line: line, reason: reason, message: message)
-                        case .skipped(let line, let id, let reason):
+                        case .skipped(let line, let id, let reason, let url):
                             lastLine = line
                             sourceStat.docsIn += 1
                             if record {
+                                var ann: [UInt8]? = nil
+                                if let url { var o = JSONObject(); o["url"] = .string(url); ann = Array(JSONWriter.compact(.object(o)).utf8) }
                                 rows.append(DocumentRow(source: source.name, docID: id, input: partition.input, line: line, status: .dropped,
-                                                        step: "reader", reason: reason, annotations: nil, shard: nil, position: nil, dupOf: nil,
+                                                        step: "reader", reason: reason, annotations: ann, shard: nil, position: nil, dupOf: nil,
                                                         stage: stage, partition: p))
                                 flushRows(force: false)
                             }

@@ -575,7 +575,7 @@ struct HTMLSegmenter {
 /// HTML character references: named (the WHATWG table, legacy forms without ';' included) and numeric (with the
 /// HTML5 remapping of 0x80–0x9F to Windows-1252).
 enum HTMLEntities {
-    nonisolated(unsafe) static let table: [String: [Unicode.Scalar]] = {
+    static let table: [String: [Unicode.Scalar]] = {
         var t: [String: [Unicode.Scalar]] = [:]
         for line in HTMLEntityTable.text.split(separator: "\n") {
             let parts = line.split(separator: "\t")

@@ -176,7 +176,11 @@ public enum LineageStore {
         for row in r.rows {
             func s(_ i: Int) -> String? { switch row[i] { case .text(let t): return t; case .integer(let n): return String(n); case .real(let d): return String(d); default: return nil } }
             out += "\nrun \(s(0) ?? "") — pipeline \(s(1) ?? ""), spec sha256 \(String((s(2) ?? "").prefix(12)))…, started \(s(3) ?? "")\n"
-            out += "  read from   \(s(5) ?? ""):\(s(6) ?? "") (source \(s(4) ?? ""))\n"
+            // A WARC or WET record's line is its byte offset (of its gzip member in a per-record .warc.gz).
+            let input = s(5) ?? ""
+            let isWARC = input.contains(".warc") || input.contains(".wet")
+            out += isWARC ? "  read from   \(input) at byte \(s(6) ?? "") (source \(s(4) ?? ""))\n"
+                          : "  read from   \(input):\(s(6) ?? "") (source \(s(4) ?? ""))\n"
             switch s(7) {
             case "kept":
                 out += "  kept        shard \(s(12) ?? "?") (\(s(13) ?? "")), position \(s(14) ?? "?")\n"

@@ -3,8 +3,8 @@ enum InputItem {
     case document(Document, line: Int)
     case bad(line: Int, reason: String, message: String)
     /// A record that is not a document for this source (a WARC response that is not a 200 or not HTML): counted
-    /// as read and recorded as dropped by the reader with `reason`.
-    case skipped(line: Int, id: String, reason: String)
+    /// as read and recorded as dropped by the reader with `reason`, with its URL when it has one.
+    case skipped(line: Int, id: String, reason: String, url: String?)
 }
 
 /// Reads the documents of one partition (a file, or a byte range of one) in order.

@@ -189,6 +189,7 @@ struct WARCReader {
             let (text, invalid) = TextDecoding.decode(r.block, charset: "utf-8")       // WET text is UTF-8
             var doc = Document(id: id, text: text, source: source.name,
                                metadata: Self.metadata(r, contentType: r.headers["content-type"]))
+            if let u = Self.url(r) { doc.annotations["url"] = .string(u) }          // lineage's copy: SQL and `explain` see it
             if invalid > 0 { doc.annotations["invalid_bytes"] = .number(Double(invalid)) }
             try body(.document(doc, line: number))
         case (.warc, "response"):
@@ -196,13 +197,14 @@ struct WARCReader {
                 try body(.bad(line: number, reason: "invalid_http_response", message: "record at byte \(number): the block is not an HTTP response"))
                 return
             }
-            guard http.status == 200 else { try body(.skipped(line: number, id: id, reason: "http_\(http.status)")); return }
+            guard http.status == 200 else { try body(.skipped(line: number, id: id, reason: "http_\(http.status)", url: Self.url(r))); return }
             let type = http.contentType.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard type == "text/html" || type == "application/xhtml+xml" else { try body(.skipped(line: number, id: id, reason: "not_html")); return }
+            guard type == "text/html" || type == "application/xhtml+xml" else { try body(.skipped(line: number, id: id, reason: "not_html", url: Self.url(r))); return }
             let payload = r.block[http.bodyStart...]
             let charset = http.charset ?? TextDecoding.sniffCharset(payload)
             let (text, invalid) = TextDecoding.decode(payload, charset: charset)
             var doc = Document(id: id, text: text, source: source.name, metadata: Self.metadata(r, contentType: http.contentType))
+            if let u = Self.url(r) { doc.annotations["url"] = .string(u) }
             if let charset { doc.annotations["charset"] = .string(charset.lowercased()) }
             if invalid > 0 { doc.annotations["invalid_bytes"] = .number(Double(invalid)) }
             try body(.document(doc, line: number))
@@ -211,10 +213,13 @@ struct WARCReader {
         }
     }
 
+    /// The record's `WARC-Target-URI` (WARC/1.0 allows it in angle brackets).
+    static func url(_ r: WARCRecord) -> String? { r.headers["warc-target-uri"].map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<>")) } }
+
     /// `{"url", "date", "warc_record_id", "content_type"}` as raw JSON, as a JSONL input's other fields are kept.
     static func metadata(_ r: WARCRecord, contentType: String?) -> [UInt8] {
         var o = JSONObject()
-        if let u = r.headers["warc-target-uri"] { o["url"] = .string(u.trimmingCharacters(in: CharacterSet(charactersIn: "<>"))) }
+        if let u = url(r) { o["url"] = .string(u) }
         if let d = r.headers["warc-date"] { o["date"] = .string(d) }
         if let i = r.headers["warc-record-id"] { o["warc_record_id"] = .string(i) }
         if let c = contentType { o["content_type"] = .string(c) }

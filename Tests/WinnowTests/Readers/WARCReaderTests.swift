@@ -79,6 +79,9 @@ final class WARCReaderTests: XCTestCase {
         XCTAssertEqual(summary.documentsOut, 5)
         XCTAssertEqual(try lineageRows(db, "select reason, count(*) from documents where step = 'reader' and status = 'dropped' group by 1 order by 1"),
                        [["http_404", "1"], ["not_html", "1"]])
+        // Lineage knows every record's URL: the kept pages' and the skipped responses'.
+        XCTAssertEqual(try lineageRows(db, "select json_extract(annotations, '$.url'), status from documents where doc_id like '%0004>' or doc_id like '%0003>' order by doc_id"),
+                       [["https://example.org/pt", "kept"], ["https://example.org/missing", "dropped"]])
         let errors = try lineageRows(db, "select reason, line, message from errors order by line")
         XCTAssertEqual(errors.map { $0[0] }, ["invalid_warc_record", "invalid_warc_record"])
         XCTAssertTrue(errors[0][2].contains("expected a WARC/1.0 or WARC/1.1 version line, found \"GARBAGE/0.9\""), errors[0][2])

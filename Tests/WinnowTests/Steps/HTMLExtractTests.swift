@@ -163,6 +163,7 @@ final class HTMLExtractTests: XCTestCase {
                        [["windows-1252", "de"]])
         XCTAssertEqual(try lineageRows(db, "select count(*) from documents where status = 'kept' and json_extract(annotations, '$.text_chars') > 100 and json_extract(annotations, '$.boilerplate_ratio') > 0.05"), [["4"]])
         let r = try CLI.run(["explain", "--db", db, "<urn:uuid:5a3e0000-0000-4000-8000-000000000004>"])
-        XCTAssertTrue(r.stdout.contains("boilerplate_ratio") && r.stdout.contains("text_chars"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("boilerplate_ratio") && r.stdout.contains("text_chars") && r.stdout.contains(#""url":"https://"#), r.stdout)
+        XCTAssertTrue(r.stdout.contains("sample.warc.gz at byte "), r.stdout)
     }
 }
