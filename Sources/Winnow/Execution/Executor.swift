@@ -46,6 +46,8 @@ public final class Executor: @unchecked Sendable {
     private(set) var workFiles: WorkFiles!
     private(set) var runID = ""
     private(set) var db: SQLiteDatabase!
+    /// The run's own statements about itself (start, resume, finish) over `db`.
+    var runLedger: RunLedger { RunLedger(db: db) }
     private var partitions: [Partition] = []
     private(set) var inputs: [InputFile] = []
     private var doneTasks: Set<String> = []
@@ -140,17 +142,13 @@ public final class Executor: @unchecked Sendable {
             let summary = try finish(shards: shards, tokens: tokens, resumed: resumed)
             try lineage.close()
             try? fm.removeItem(atPath: workFiles.dir)
-            try? db.exec(LineageSchema.indexes)
-            if dataset != nil { try? db.exec(LineageSchema.incrementalIndexes) }
-            // Leave a single self-contained file behind: readers need no -wal/-shm files.
-            try? db.exec("PRAGMA journal_mode = DELETE")
+            runLedger.closeForReading(incremental: dataset != nil)
             phaseDone("finish")
             return summary
         } catch {
             try? lineage.close()
             let status = error is RunCancelled ? "interrupted" : "failed"
-            try? db.run("UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE run_id = ?",
-                        [.text(status), .text("\(error)"), .text(isoNow()), .text(runID)])
+            try? runLedger.markStopped(runID, status: status, error: "\(error)", at: isoNow())
             throw error
         }
     }
@@ -202,8 +200,7 @@ public final class Executor: @unchecked Sendable {
     /// After stage 1: more bad lines than `max_error_fraction` of all lines read stops the run.
     private func checkErrorFraction() throws {
         try lineage.sync()
-        let r = try db.query("SELECT coalesce(sum(errors), 0), coalesce(sum(docs_in), 0) FROM source_stats WHERE run_id = ?", [.text(runID)]).rows.first
-        let bad = Int(r?[0].integer ?? 0), good = Int(r?[1].integer ?? 0)
+        let (bad, good) = try runLedger.errorAndReadCounts(runID)
         let limit = pipeline.spec.maxErrorFraction
         guard bad + good > 0, Double(bad) / Double(bad + good) > limit else { return }
         throw TooManyBadLines(bad: bad, lines: bad + good, limit: limit, lineagePath: pipeline.lineagePath, runID: runID)
@@ -261,7 +258,7 @@ public final class Executor: @unchecked Sendable {
 
     /// Marks run `id` abandoned (it will never be resumed), says why, and removes its work folder.
     private func abandon(_ id: String, because reason: String) throws {
-        try db.run("UPDATE runs SET status = 'abandoned', error = ?, finished_at = ? WHERE run_id = ?", [.text(reason), .text(isoNow()), .text(id)])
+        try runLedger.markAbandoned(id, reason: reason, at: isoNow())
         try? FileManager.default.removeItem(atPath: workDir(id))
         observer?.log("run \(id) abandoned: \(reason)")
     }
@@ -269,30 +266,24 @@ public final class Executor: @unchecked Sendable {
     /// Unfinished runs of this pipeline in this output folder with another spec can never be resumed either (the
     /// lock is ours, so no process is running them).
     private func abandonOtherUnfinishedRuns() throws {
-        let rows = try db.query("""
-            SELECT run_id FROM runs WHERE pipeline = ? AND output_dir = ? AND spec_sha256 != ? AND status IN ('running', 'interrupted')
-            """, [.text(pipeline.spec.name), .text(pipeline.outputDir), .text(pipeline.sha256)]).rows
-        for r in rows { if let id = r.first?.text { try abandon(id, because: "the spec changed (a new SHA-256) before it could resume") } }
+        for id in try runLedger.unfinishedRunsOfOtherSpecs(pipeline: pipeline.spec.name, outputDir: pipeline.outputDir, specSHA256: pipeline.sha256) {
+            try abandon(id, because: "the spec changed (a new SHA-256) before it could resume")
+        }
     }
 
     /// The unfinished run of this spec a new start would resume, if any.
     private func unfinishedRunID() throws -> String? {
-        try db.query("""
-            SELECT run_id FROM runs WHERE pipeline = ? AND spec_sha256 = ? AND status IN ('running', 'interrupted', 'failed')
-            ORDER BY started_at DESC, rowid DESC LIMIT 1
-            """, [.text(pipeline.spec.name), .text(pipeline.sha256)]).rows.first?.first?.text
+        try runLedger.unfinishedRun(pipeline: pipeline.spec.name, specSHA256: pipeline.sha256)
     }
 
     /// Picks up run `id`: its finished tasks are kept, rows of unfinished ones removed.
     private func resume(_ id: String, _ wf: WorkFiles) throws {
         runID = id
         workFiles = wf
-        let tasks = try db.query("SELECT task FROM run_tasks WHERE run_id = ?", [.text(id)])
-        doneTasks = Set(tasks.rows.compactMap { $0.first?.text })
+        doneTasks = try runLedger.finishedTasks(id)
         // A run keeping an earlier run's cleaning ran no stage: its rows are the copied ones (or copied again).
         if !FileManager.default.fileExists(atPath: wf.reusedCleaning) { try discardUnfinishedRows() }
-        try db.run("UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, workers = ? WHERE run_id = ?",
-                   [.integer(Int64(options.workers)), .text(id)])
+        try runLedger.markResumed(id, workers: options.workers)
         observer?.log("resuming run \(id): \(doneTasks.count) finished tasks kept")
     }
 
@@ -307,26 +298,15 @@ public final class Executor: @unchecked Sendable {
             try writeFileAtomically(workFiles.plan, Array(planJSON.utf8))
             if let dataset { try writeFileAtomically(workFiles.datasetPlan, Array(try JSONEncoder().encode(dataset))) }
         }
-        let now = isoNow()
-        try db.exec("BEGIN IMMEDIATE")
-        try db.run("""
-            INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, finished_at, status, trigger, scheduled_for, version,
-                              workers, winnow_version, output_dir, cleaning_sha256)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(runID), .text(pipeline.spec.name), .text(pipeline.specPath), .text(pipeline.sha256), .text(pipeline.canonicalJSON),
-                  .text(now), status == "running" ? .null : .text(now), .text(status), .text(options.trigger), options.scheduledFor.map { .text($0) } ?? .null,
-                  dataset.map { .integer(Int64($0.version)) } ?? .null, .integer(Int64(options.workers)), .text(Winnow.version), .text(pipeline.outputDir),
-                  .text(pipeline.cleaningHash)])
-        for f in inputs + extraInputs {
-            let n = partitions.filter { $0.path == f.path }.count
-            try db.run("INSERT INTO inputs (run_id, source, input, size, mtime, partitions, sha256, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [.text(runID), .text(pipeline.sources[f.sourceIndex].spec.name), .text(f.input), .integer(f.size), .real(f.mtime), .integer(Int64(n)),
-                        f.sha256.map { .text($0) } ?? .null, f.change.map { .text($0) } ?? .null])
+        let row = RunLedger.NewRun(runID: runID, pipeline: pipeline.spec.name, specPath: pipeline.specPath, specSHA256: pipeline.sha256,
+                                   specJSON: pipeline.canonicalJSON, startedAt: isoNow(), status: status, trigger: options.trigger,
+                                   winnowVersion: Winnow.version, outputDir: pipeline.outputDir, cleaningSHA256: pipeline.cleaningHash,
+                                   scheduledFor: options.scheduledFor, version: dataset?.version, workers: options.workers)
+        let inputRows = (inputs + extraInputs).map { f in
+            RunLedger.InputRow(source: pipeline.sources[f.sourceIndex].spec.name, input: f.input, size: f.size, mtime: f.mtime,
+                               partitions: partitions.filter { $0.path == f.path }.count, sha256: f.sha256, change: f.change)
         }
-        if status != "running" {
-            try db.run("UPDATE runs SET docs_in = 0, docs_kept = 0, docs_dropped = 0, docs_error = 0, shards = 0 WHERE run_id = ?", [.text(runID)])
-        }
-        try db.exec("COMMIT")
+        try runLedger.start(row, inputs: inputRows)
     }
 
     // MARK: - Incremental runs
@@ -383,24 +363,19 @@ public final class Executor: @unchecked Sendable {
                                  lineagePath: pipeline.lineagePath, documentsIn: 0, documentsOut: 0, badLines: 0, steps: [], shards: [],
                                  sources: [], elapsed: counters.snapshot().elapsed, documentRows: options.recordDocuments, exampleDroppedID: nil)
         summary.versionLine = "nothing new: every input was processed by an earlier version; the dataset is unchanged"
-        try? db.exec("PRAGMA journal_mode = DELETE")
+        runLedger.selfContained()
         return summary
     }
 
     /// Rows written by tasks that did not finish before the process died are removed, so redoing
     /// those tasks adds each row exactly once.
     private func discardUnfinishedRows() throws {
-        try db.exec("BEGIN IMMEDIATE")
+        var stageTasks: [(stage: Int, part: Int)] = []
         for stage in 1...plan.stageCount {
-            for p in partitions where !doneTasks.contains(Self.stageTask(stage, p.index)) {
-                try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(stage)), .integer(Int64(p.index))])
-                try db.run("DELETE FROM errors WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(stage)), .integer(Int64(p.index))])
-            }
+            for p in partitions where !doneTasks.contains(Self.stageTask(stage, p.index)) { stageTasks.append((stage, p.index)) }
         }
-        for p in partitions where !doneTasks.contains(Self.keptTask(p.index)) {
-            try db.run("DELETE FROM documents WHERE run_id = ? AND stage = ? AND part = ?", [.text(runID), .integer(Int64(shardStage)), .integer(Int64(p.index))])
-        }
-        try db.exec("COMMIT")
+        let keptParts = partitions.filter { !doneTasks.contains(Self.keptTask($0.index)) }.map(\.index)
+        try runLedger.discardRows(runID, stageTasks: stageTasks, keptStage: shardStage, keptParts: keptParts)
     }
 
     /// A new run starts from an output folder without earlier runs' shards, manifest and token files (nor their
@@ -536,37 +511,18 @@ public final class Executor: @unchecked Sendable {
             let gone = d.supersessions.reduce(0) { $0 + $1.documents }
             versionLine = "version \(d.version) (series \(d.series)): \(d.newInputs) new and \(d.changedInputs) changed input(s), \(kept) documents added\(gone > 0 ? ", \(gone) earlier documents superseded" : ""); the dataset holds \(total) documents in \(versions.count) version(s); latest → \(d.relativeDir)"
         }
-        try db.exec("BEGIN IMMEDIATE")
-        if let d = dataset {
-            try db.run("DELETE FROM dataset_versions WHERE pipeline = ? AND version = ?", [.text(pipeline.spec.name), .integer(Int64(d.version))])
-            try db.run("""
-                INSERT INTO dataset_versions (pipeline, version, run_id, series, spec_sha256, path, created_at, inputs_new, inputs_changed, docs_in, docs_kept, docs_superseded)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(pipeline.spec.name), .integer(Int64(d.version)), .text(runID), .integer(Int64(d.series)), .text(pipeline.sha256), .text(d.relativeDir),
-                      .text(isoNow()), .integer(Int64(d.newInputs)), .integer(Int64(d.changedInputs)),
-                      .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(d.supersessions.reduce(0) { $0 + $1.documents }))])
-            try db.run("DELETE FROM superseded_inputs WHERE run_id = ?", [.text(runID)])
-            for x in d.supersessions {
-                try db.run("INSERT INTO superseded_inputs (run_id, input, earlier_run_id, documents) VALUES (?, ?, ?, ?)",
-                           [.text(runID), .text(x.input), .text(x.earlierRunID), .integer(Int64(x.documents))])
-            }
+        let version = dataset.map { d in
+            RunLedger.VersionRow(pipeline: pipeline.spec.name, version: d.version, series: d.series, specSHA256: pipeline.sha256, path: d.relativeDir,
+                                 createdAt: isoNow(), inputsNew: d.newInputs, inputsChanged: d.changedInputs, docsIn: docsIn, docsKept: kept,
+                                 docsSuperseded: d.supersessions.reduce(0) { $0 + $1.documents },
+                                 supersessions: d.supersessions.map { ($0.input, $0.earlierRunID, $0.documents) })
         }
-        let unreadable = Int(try db.query("SELECT coalesce(sum(unreadable), 0) FROM source_stats WHERE run_id = ?", [.text(runID)]).rows.first?.first?.integer ?? 0)
-        try db.run("""
-            UPDATE runs SET status = ?, error = ?, finished_at = ?, docs_in = ?, docs_kept = ?, docs_dropped = ?, docs_error = ?, shards = ?
-            WHERE run_id = ?
-            """, [.text(unreadable > 0 ? "finished_with_errors" : "finished"),
-                  unreadable > 0 ? .text("\(unreadable) part(s) of the inputs could not be read (errors.reason = 'unreadable_input')") : .null,
-                  .text(isoNow()), .integer(Int64(docsIn)), .integer(Int64(kept)), .integer(Int64(docsIn - kept)),
-                  .integer(Int64(errors)), .integer(Int64(shards.count)), .text(runID)])
-        try db.exec("COMMIT")
-        let steps = try db.query("SELECT step_index, step, kind, docs_in, docs_out, dropped, seconds FROM step_stats WHERE run_id = ? ORDER BY step_index",
-                                 [.text(runID)]).rows.map { r in
-            RunSummary.StepLine(step: r[1].text ?? "", kind: r[2].text ?? "", docsIn: Int(r[3].integer ?? 0), docsOut: Int(r[4].integer ?? 0),
-                                dropped: Int(r[5].integer ?? 0), seconds: { if case .real(let d) = r[6] { return d }; return 0 }())
-        }
-        let dropped = try db.query("SELECT doc_id FROM documents WHERE run_id = ? AND status = 'dropped' AND doc_id IS NOT NULL ORDER BY dup_of IS NULL, part, line LIMIT 1",
-                                   [.text(runID)]).rows.first?.first?.text
+        let unreadable = try runLedger.unreadableParts(runID)
+        try runLedger.finish(runID, version: version, status: unreadable > 0 ? "finished_with_errors" : "finished",
+                             error: unreadable > 0 ? "\(unreadable) part(s) of the inputs could not be read (errors.reason = 'unreadable_input')" : nil,
+                             at: isoNow(), docsIn: docsIn, docsKept: kept, docsError: errors, shards: shards.count)
+        let steps = try runLedger.stepCounts(runID)
+        let dropped = try runLedger.exampleDroppedDocument(runID)
         var summary = RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: resumed, outputDir: pipeline.outputDir,
                                  lineagePath: pipeline.lineagePath, documentsIn: docsIn, documentsOut: kept, badLines: errors,
                                  steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
@@ -583,25 +539,17 @@ public final class Executor: @unchecked Sendable {
     private func supersededPairs(_ d: DatasetPlan) throws -> Set<String> {
         var out = Set(d.supersessions.map { "\($0.earlierRunID)\t\($0.input)" })
         for v in d.earlier {
-            for r in try db.query("SELECT earlier_run_id, input FROM superseded_inputs WHERE run_id = ?", [.text(v.runID)]).rows {
-                out.insert("\(r[0].text ?? "")\t\(r[1].text ?? "")")
-            }
+            for x in try runLedger.supersededInputs(of: v.runID) { out.insert("\(x.earlierRunID)\t\(x.input)") }
         }
         return out
     }
 
     func sourceStats() throws -> [RunSummary.SourceLine] {
-        let rows = try db.query("SELECT source, docs_in, errors, docs_out FROM source_stats WHERE run_id = ?", [.text(runID)]).rows
         var byName: [String: RunSummary.SourceLine] = [:]
-        for r in rows {
-            byName[r[0].text ?? ""] = RunSummary.SourceLine(source: r[0].text ?? "", docsIn: Int(r[1].integer ?? 0), errors: Int(r[2].integer ?? 0), docsOut: Int(r[3].integer ?? 0))
+        for r in try runLedger.sourceCounts(runID) {
+            byName[r.source] = RunSummary.SourceLine(source: r.source, docsIn: r.docsIn, errors: r.errors, docsOut: r.docsOut)
         }
         return pipeline.sources.map { byName[$0.spec.name] ?? RunSummary.SourceLine(source: $0.spec.name, docsIn: 0, errors: 0, docsOut: 0) }
-    }
-
-    func lineageQuery(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]] {
-        try lineage.sync()
-        return try db.query(sql, params).rows
     }
 
     private func startProgressThread() -> Thread {
