@@ -137,16 +137,12 @@ extension MixtureRow {
         let db = try LineageStore.openReadOnly(path)
         let id: String
         if let runID { id = runID } else {
-            guard let newest = try db.query("SELECT m.run_id FROM mixture_rows m JOIN runs r ON r.run_id = m.run_id ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1").rows.first?.first?.text else {
+            guard let newest = try TokenRecords.newestRunWithMixture(db) else {
                 throw LineageError("\(path): no run with token shards (output.formats llmc or megatron)")
             }
             id = newest
         }
-        let rows = try db.query("SELECT source, bucket, target, achieved, tokens, documents, epochs, shortfall FROM mixture_rows WHERE run_id = ? ORDER BY rowid",
-                                [.text(id)]).rows.map { r in
-            MixtureRow(source: r[0].text ?? "", bucket: r[1].text, target: r[2].real, achieved: r[3].real ?? 0, tokens: r[4].integer ?? 0,
-                       documents: Int(r[5].integer ?? 0), epochs: r[6].real ?? 0, shortfall: r[7].text)
-        }
+        let rows = try TokenRecords.mixtureRows(db, runID: id)
         guard !rows.isEmpty else { throw LineageError("\(path): run \(id) wrote no token shards") }
         return (id, rows)
     }

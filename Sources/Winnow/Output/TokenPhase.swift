@@ -107,15 +107,11 @@ struct TokenPhase {
         let written = try write(formats: formats, vocabularySize: model.vocabularySize, eot: eot, shards: shards)
         let tokPath = (outDir as NSString).appendingPathComponent("tokenizer.json")
         try run.lineage.sync()
-        let mix = try run.db.query("SELECT source, bucket, target, achieved, tokens, documents, epochs, shortfall FROM mixture_rows WHERE run_id = ? ORDER BY rowid",
-                                   [.text(run.runID)]).rows.map { r in
-            MixtureRow(source: r[0].text ?? "", bucket: r[1].text, target: r[2].real, achieved: r[3].real ?? 0, tokens: r[4].integer ?? 0,
-                       documents: Int(r[5].integer ?? 0), epochs: r[6].real ?? 0, shortfall: r[7].text)
-        }
-        let buckets = try run.db.query("SELECT bucket, lower, upper, score FROM curriculum_buckets WHERE run_id = ? ORDER BY position", [.text(run.runID)]).rows
+        let mix = try TokenRecords.mixtureRows(run.db, runID: run.runID)
+        let buckets = try TokenRecords.curriculumBuckets(run.db, runID: run.runID)
         return TokenOutput(tokenizerFile: "tokenizer.json", tokenizerSHA256: SHA256.hash(try readFileBytes(tokPath)).hex,
                            vocabularySize: model.vocabularySize, endOfText: tspec.endOfText, endOfTextID: eot, shards: written, mixture: mix,
-                           curriculum: buckets.isEmpty ? nil : (buckets[0][3].text ?? "", buckets.map { ($0[0].text ?? "", $0[1].real, $0[2].real) }))
+                           curriculum: buckets.isEmpty ? nil : (buckets[0].score, buckets.map { ($0.name, $0.lower, $0.upper) }))
     }
 
     // MARK: - Tokenizer
@@ -507,14 +503,7 @@ struct TokenPhase {
         }
         if !rows.isEmpty { flushRows() }
         infos.sort { ($0.format, $0.split, $0.shard) < ($1.format, $1.split, $1.shard) }
-        for i in infos {
-            run.lineage.send(.statement("""
-                INSERT INTO token_shards (run_id, format, split, shard, bucket, path, docs, tokens, bytes, sha256, files, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(run.runID), .text(i.format), .text(i.split), .integer(Int64(i.shard)), i.bucket.map { .text($0) } ?? .null, .text(i.files[0].name),
-                      .integer(Int64(i.documents)), .integer(i.tokens), .integer(i.files.reduce(0) { $0 + $1.bytes }), .text(i.files[0].sha256),
-                      .text(JSONWriter.compact(.array(i.files.map { .object(JSONObject([("path", .string($0.name)), ("bytes", .number(Double($0.bytes))), ("sha256", .string($0.sha256))])) }))),
-                      .text(JSONWriter.compact(.object(JSONObject(i.sources.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))))]))
-        }
+        for i in infos { run.lineage.send(TokenRecords.tokenShard(run.runID, i)) }
         // Accounting: per source, then per source and bucket — target share, achieved share of the training
         // tokens, tokens and documents (copies, replayed ones included) and epochs (tokens of the mixture's own
         // copies, replays left out, over the tokens the cleaned documents hold).
@@ -548,16 +537,13 @@ struct TokenPhase {
                                               shortfall: b == nil ? acc.shortfalls.first { $0.hasPrefix(name + ":") } : nil))
             }
         }
-        run.lineage.send(.batch("INSERT INTO mixture_rows (run_id, source, bucket, target, achieved, tokens, documents, epochs, shortfall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                accountRows.map { r in [.text(run.runID), .text(r.source), r.bucket.map { .text($0) } ?? .null, r.target.map { .real($0) } ?? .null,
-                                                        .real(r.achieved), .integer(r.tokens), .integer(Int64(r.documents)), .real(r.epochs), r.shortfall.map { .text($0) } ?? .null] }))
+        run.lineage.send(TokenRecords.mixture(run.runID, accountRows))
         if let cur = spec.curriculum {
-            run.lineage.send(.batch("INSERT INTO curriculum_buckets (run_id, position, bucket, score, lower, upper) VALUES (?, ?, ?, ?, ?, ?)",
-                                    cur.writeOrder.enumerated().map { pos, name in
-                                        let k = cur.buckets.firstIndex(of: name)!
-                                        return [.text(run.runID), .integer(Int64(pos)), .text(name), .text(cur.score),
-                                                k > 0 ? .real(acc.edges[k - 1]) : .null, k < acc.edges.count ? .real(acc.edges[k]) : .null]
-                                    }))
+            run.lineage.send(TokenRecords.curriculum(run.runID, cur.writeOrder.enumerated().map { pos, name in
+                let k = cur.buckets.firstIndex(of: name)!
+                return TokenRecords.Bucket(position: pos, name: name, score: cur.score,
+                                           lower: k > 0 ? acc.edges[k - 1] : nil, upper: k < acc.edges.count ? acc.edges[k] : nil)
+            }))
         }
         run.lineage.send(.taskDone(task: Self.writeTask, stats: [], sources: [:]))
         return infos
@@ -566,14 +552,6 @@ struct TokenPhase {
     /// The shards a finished write task recorded (a resumed run that only lacked its manifest).
     private func recorded() throws -> [TokenShardInfo] {
         try run.lineage.sync()
-        return try run.db.query("SELECT format, split, shard, files, docs, tokens, sources, bucket FROM token_shards WHERE run_id = ? ORDER BY format, split, shard",
-                                [.text(run.runID)]).rows.map { r in
-            let files = (try? JSONParser.parse(r[3].text ?? "[]"))?.arrayValue ?? []
-            let sources = (try? JSONParser.parse(r[6].text ?? "{}"))?.objectValue?.pairs ?? []
-            return TokenShardInfo(format: r[0].text ?? "", split: r[1].text ?? "", shard: Int(r[2].integer ?? 0), bucket: r[7].text,
-                                  files: files.map { .init(name: $0["path"]?.stringValue ?? "", bytes: Int64($0["bytes"]?.intValue ?? 0), sha256: $0["sha256"]?.stringValue ?? "") },
-                                  documents: Int(r[4].integer ?? 0), tokens: r[5].integer ?? 0,
-                                  sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.0, Int64($0.1.intValue ?? 0)) }))
-        }
+        return try TokenRecords.tokenShards(run.db, runID: run.runID)
     }
 }
