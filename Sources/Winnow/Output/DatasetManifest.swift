@@ -145,12 +145,8 @@ struct TokenShardRewrite {
             guard let tokens = m["tokens"], tokens != .null, let vocab = tokens["tokenizer"]?["vocab_size"]?.intValue,
                   let eot = tokens["tokenizer"]?["end_of_text_id"]?.intValue else { continue }
             var docsByShard: [String: [(source: String, offset: Int, count: Int, input: String)]] = [:]
-            for r in try run.db.query("""
-                SELECT dt.split, dt.shard, dt.source, dt.token_offset, dt.tokens, d.input FROM document_tokens dt
-                JOIN documents d ON d.run_id = dt.run_id AND d.source = dt.source AND d.doc_id = dt.doc_id AND d.status = 'kept'
-                WHERE dt.run_id = ? ORDER BY dt.split, dt.shard, dt.sequence
-                """, [.text(v.runID)]).rows {
-                docsByShard["\(r[0].text ?? "")|\(r[1].integer ?? 0)", default: []].append((r[2].text ?? "", Int(r[3].integer ?? 0), Int(r[4].integer ?? 0), r[5].text ?? ""))
+            for p in try ShardRecords.tokenPlacements(run.db, runID: v.runID) {
+                docsByShard["\(p.split)|\(p.shard)", default: []].append((p.source, p.offset, p.count, p.input))
             }
             for s in tokens["shards"]?.arrayValue ?? [] {
                 let split = s["split"]?.stringValue ?? "", shard = s["shard"]?.intValue ?? 0

@@ -82,14 +82,7 @@ struct ShardPhase {
                 infos.append(info)
             }
         }
-        run.lineage.send(.statement("DELETE FROM shards WHERE run_id = ?", [.text(run.runID)]))
-        for s in infos {
-            run.lineage.send(.statement("""
-                INSERT INTO shards (run_id, shard, path, format, docs, bytes, uncompressed_bytes, sha256, sources, input)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(run.runID), .integer(Int64(s.shard)), .text(s.path), .text(s.format), .integer(Int64(s.documents)),
-                      .integer(s.bytes), .integer(s.uncompressedBytes), .text(s.sha256), .text(ShardInfo.sourcesJSON(s.sources)), .text(s.input)]))
-        }
+        for e in ShardRecords.replace(run.runID, with: infos) { run.lineage.send(e) }
         try run.lineage.sync()
         return infos
     }
