@@ -43,40 +43,26 @@ struct DatasetPlan: Codable {
     /// Plans the next version for `pipeline` from the lineage of its finished versions and the files on disk.
     static func next(db: SQLiteDatabase, pipeline: Pipeline, files: [InputFile], continueSeries: Bool) throws -> DatasetPlan {
         let name = pipeline.spec.name
-        let rows = try db.query("SELECT version, run_id, series, spec_sha256, path FROM dataset_versions WHERE pipeline = ? ORDER BY version",
-                                [.text(name)]).rows
+        let rows = try DatasetRecords.versions(db, pipeline: name)
         let last = rows.last
-        let sameSeries = last.map { $0[3].text == pipeline.sha256 || continueSeries } ?? false
-        let series = sameSeries ? Int(last![2].integer ?? 0) : 0
-        let earlier = sameSeries ? rows.filter { $0[2].integer == Int64(series) }.map {
-            EarlierVersion(version: Int($0[0].integer ?? 0), runID: $0[1].text ?? "", path: $0[4].text ?? "")
-        } : []
-        let maxRunVersion = try db.query("SELECT max(version) FROM runs WHERE pipeline = ?", [.text(name)]).rows.first?.first?.integer ?? 0
-        let version = Int(max(last?[0].integer ?? 0, maxRunVersion)) + 1
+        let sameSeries = last.map { $0.specSHA256 == pipeline.sha256 || continueSeries } ?? false
+        let series = sameSeries ? last!.series : 0
+        let earlier = sameSeries ? rows.filter { $0.series == series }.map { EarlierVersion(version: $0.version, runID: $0.runID, path: $0.path) } : []
+        let version = max(last?.version ?? 0, try DatasetRecords.highestRunVersion(db, pipeline: name)) + 1
 
         // The latest identity of each input in the series — from its versions' runs, and from the touched files that
         // runs with nothing new recorded since it began — and which runs processed it.
         var known: [String: (size: Int64, mtime: Double, sha256: String?)] = [:]
         var processedBy: [String: [String]] = [:]
         if let first = earlier.first {
-            let rows = try db.query("""
-                SELECT i.input, i.size, i.mtime, i.sha256, i.change, i.run_id FROM inputs i JOIN runs r ON r.run_id = i.run_id
-                WHERE r.pipeline = ? AND r.status IN ('finished', 'finished_with_errors')
-                  AND (r.run_id IN (SELECT run_id FROM dataset_versions WHERE pipeline = ? AND series = ?)
-                       OR (r.version IS NULL AND i.change = 'touched' AND r.started_at >= (SELECT started_at FROM runs WHERE run_id = ?)))
-                ORDER BY r.started_at, r.rowid
-                """, [.text(name), .text(name), .integer(Int64(series)), .text(first.runID)]).rows
-            for r in rows {
-                let input = r[0].text ?? ""
-                known[input] = (r[1].integer ?? -1, r[2].real ?? -1, r[3].text)
-                if r[4].text != "touched" { processedBy[input, default: []].append(r[5].text ?? "") }
+            for r in try DatasetRecords.seriesInputs(db, pipeline: name, series: series, firstRunID: first.runID) {
+                known[r.input] = (r.size, r.mtime, r.sha256)
+                if r.change != "touched" { processedBy[r.input, default: []].append(r.runID) }
             }
         }
         var alreadySuperseded = Set<String>()   // "run\tinput"
         for v in earlier {
-            for r in try db.query("SELECT earlier_run_id, input FROM superseded_inputs WHERE run_id = ?", [.text(v.runID)]).rows {
-                alreadySuperseded.insert("\(r[0].text ?? "")\t\(r[1].text ?? "")")
-            }
+            for x in try RunLedger(db: db).supersededInputs(of: v.runID) { alreadySuperseded.insert("\(x.earlierRunID)\t\(x.input)") }
         }
 
         var process: [InputFile] = [], touched: [InputFile] = [], supersessions: [Supersession] = []
@@ -87,9 +73,7 @@ struct DatasetPlan: Codable {
             if sha == k.sha256 { touched.append(f.with(sha256: sha, change: "touched")); continue }
             process.append(f.with(sha256: sha, change: "changed"))
             for run in processedBy[f.input] ?? [] where !alreadySuperseded.contains("\(run)\t\(f.input)") {
-                let n = try db.query("SELECT count(*) FROM documents WHERE run_id = ? AND input = ? AND status = 'kept'", [.text(run), .text(f.input)])
-                    .rows.first?.first?.integer ?? 0
-                supersessions.append(Supersession(input: f.input, earlierRunID: run, documents: Int(n)))
+                supersessions.append(Supersession(input: f.input, earlierRunID: run, documents: try DatasetRecords.keptCount(db, runID: run, input: f.input)))
             }
         }
 
@@ -98,9 +82,7 @@ struct DatasetPlan: Codable {
         pairs += supersessions.map { [$0.earlierRunID, $0.input] }
         var excluded: [String] = []
         for p in pairs where p.count == 2 {
-            for r in try db.query("SELECT doc_id FROM documents WHERE run_id = ? AND input = ? AND status = 'kept' AND doc_id IS NOT NULL", [.text(p[0]), .text(p[1])]).rows {
-                if let id = r.first?.text { excluded.append(id) }
-            }
+            excluded += try DatasetRecords.keptIDs(db, runID: p[0], input: p[1])
         }
         return DatasetPlan(version: version, series: sameSeries ? series : version, earlier: earlier, inputs: process, touched: touched,
                            supersessions: supersessions, excludedIDs: excluded.sorted())
