@@ -177,9 +177,8 @@ public final class Scheduler: @unchecked Sendable {
         guard let target, !readOnly else { return }
         // Once per version of the file, across scheduler processes too: not again when the last event says the same.
         _ = withDB(name: target.name, lineagePath: target.lineagePath) { db in
-            let last = try db.query("SELECT detail FROM schedule_events WHERE pipeline = ? AND event = 'spec_invalid' ORDER BY rowid DESC LIMIT 1",
-                                    [.text(target.name)]).rows.first?.first?.text
-            if last != error { try Self.insertEvent(db, pipeline: target.name, at: stamp(), "spec_invalid", detail: error) }
+            let last = try ScheduleRecords.lastInvalidSpecDetail(db, pipeline: target.name)
+            if last != error { try ScheduleRecords.insertEvent(db, pipeline: target.name, at: stamp(), "spec_invalid", detail: error) }
         }
     }
 
@@ -202,14 +201,7 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     func record(_ w: Watched, _ event: String, scheduledFor: String? = nil, runID: String? = nil, detail: String? = nil) {
-        _ = withDB(w) { db in try Self.insertEvent(db, pipeline: w.name, at: stamp(), event, scheduledFor: scheduledFor, runID: runID, detail: detail) }
-    }
-
-    private static func insertEvent(_ db: SQLiteDatabase, pipeline: String, at: String, _ event: String, scheduledFor: String? = nil,
-                                    runID: String? = nil, detail: String? = nil) throws {
-        try db.run("INSERT INTO schedule_events (pipeline, at, event, scheduled_for, run_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                   [.text(pipeline), .text(at), .text(event), scheduledFor.map { .text($0) } ?? .null, runID.map { .text($0) } ?? .null,
-                    detail.map { .text($0) } ?? .null])
+        _ = withDB(w) { db in try ScheduleRecords.insertEvent(db, pipeline: w.name, at: stamp(), event, scheduledFor: scheduledFor, runID: runID, detail: detail) }
     }
 
     // MARK: - Deciding
@@ -219,18 +211,16 @@ public final class Scheduler: @unchecked Sendable {
         reload()
         if pipelines.isEmpty && announce { log("\(stamp()) no spec with a schedule under \(paths.joined(separator: ", ")) (yet): looking again every \(Int(options.poll)) s") }
         for w in pipelines {
-            let last = withDB(w) { db in
-                try db.query("SELECT run_id, status, scheduled_for FROM runs WHERE pipeline = ? AND trigger = 'schedule' ORDER BY started_at DESC, rowid DESC LIMIT 1",
-                             [.text(w.name)]).rows.first
-            } ?? nil
-            guard let last, let status = last[1].text, status == "interrupted" || status == "running" else { continue }
-            let when = last[2].text ?? w.cron.localISO(clock.now())
+            let last = withDB(w) { db in try ScheduleRecords.lastScheduledRun(db, pipeline: w.name) } ?? nil
+            guard let last, last.status == "interrupted" || last.status == "running" else { continue }
+            let status = last.status
+            let when = last.scheduledFor ?? w.cron.localISO(clock.now())
             if OutputLock.isHeld(w.outputDir) {
-                log("\(stamp()) \(w.name): the scheduled run \(last[0].text ?? "") (for \(when)) is running elsewhere (\(OutputLock.holder(of: w.outputDir) ?? "lock held"))")
+                log("\(stamp()) \(w.name): the scheduled run \(last.runID) (for \(when)) is running elsewhere (\(OutputLock.holder(of: w.outputDir) ?? "lock held"))")
                 continue
             }
-            log("\(stamp()) \(w.name): the scheduled run \(last[0].text ?? "") (for \(when)) is \(status); resuming it")
-            enqueue(w, scheduledFor: when, event: "resumed", detail: "run \(last[0].text ?? "") was \(status)")
+            log("\(stamp()) \(w.name): the scheduled run \(last.runID) (for \(when)) is \(status); resuming it")
+            enqueue(w, scheduledFor: when, event: "resumed", detail: "run \(last.runID) was \(status)")
         }
     }
 
@@ -246,13 +236,9 @@ public final class Scheduler: @unchecked Sendable {
             }
             memory[w.name] = (now, now)
             let last: Date?? = withDB(w) { db in
-                let row = try db.query("SELECT last_checked FROM schedule_state WHERE pipeline = ?", [.text(w.name)]).rows.first
-                try db.run("""
-                    INSERT INTO schedule_state (pipeline, spec_path, cron, timezone, last_checked) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (pipeline) DO UPDATE SET spec_path = excluded.spec_path, cron = excluded.cron, timezone = excluded.timezone,
-                      last_checked = max(last_checked, excluded.last_checked)
-                    """, [.text(w.name), .text(w.specPath), .text(w.cron.expression), .text(w.cron.timeZone.identifier), .text(stamp())])
-                return row?.first?.text.flatMap { ISO8601DateFormatter().date(from: $0) }
+                let previous = try ScheduleRecords.checkIn(db, pipeline: w.name, specPath: w.specPath, cron: w.cron.expression,
+                                                           timeZone: w.cron.timeZone.identifier, at: stamp())
+                return previous.flatMap { ISO8601DateFormatter().date(from: $0) }
             }
             guard let seen = last else { continue }           // the lineage file could not be opened (logged)
             let nextFire = w.cron.next(after: now).map { w.cron.localISO($0) } ?? "never"
@@ -302,7 +288,7 @@ public final class Scheduler: @unchecked Sendable {
         cond.broadcast()
         cond.unlock()
         record(w, event, scheduledFor: scheduledFor, detail: detail)
-        _ = withDB(w) { db in try db.run("UPDATE schedule_state SET last_fired_for = ? WHERE pipeline = ?", [.text(scheduledFor), .text(w.name)]) }
+        _ = withDB(w) { db in try ScheduleRecords.markFired(db, pipeline: w.name, scheduledFor: scheduledFor) }
         if event != "resumed" { log("\(stamp()) \(w.name): \(event == "caught_up" ? "catching up" : "due") — run for \(scheduledFor)") }
         if startThread {
             let t = Thread { [weak self] in self?.workerLoop() }
