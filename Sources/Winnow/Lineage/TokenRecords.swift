@@ -5,6 +5,22 @@ import Foundation
 enum TokenRecords {
     // MARK: writing (events for the run's LineageWriter)
 
+    /// Run `runID`'s token-phase rows removed, before its write task is done again.
+    static func clear(_ runID: String) -> [LineageWriter.Event] {
+        ["token_shards", "document_tokens", "mixture_rows", "curriculum_buckets"].map { .statement("DELETE FROM \($0) WHERE run_id = ?", [.text(runID)]) }
+    }
+
+    /// One `document_tokens` row: where a document's copy went (its llm.c token offset, after the EOT before it).
+    static func documentTokenRow(runID: String, source: String, docID: String, split: String, shard: Int, sequence: Int, offset: Int64,
+                                 tokens: Int, epoch: Int, bucket: SQLValue, replay: Bool) -> [SQLValue] {
+        [.text(runID), .text(source), .text(docID), .text(split), .integer(Int64(shard)), .integer(Int64(sequence)), .integer(offset),
+         .integer(Int64(tokens)), .integer(Int64(epoch)), bucket, .integer(replay ? 1 : 0)]
+    }
+
+    static func documentTokens(_ rows: [[SQLValue]]) -> LineageWriter.Event {
+        .batch("INSERT INTO document_tokens (run_id, source, doc_id, split, shard, sequence, token_offset, tokens, epoch, bucket, replay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    }
+
     static func tokenShard(_ runID: String, _ i: TokenShardInfo) -> LineageWriter.Event {
         let files = JSONWriter.compact(.array(i.files.map {
             .object(JSONObject([("path", .string($0.name)), ("bytes", .number(Double($0.bytes))), ("sha256", .string($0.sha256))]))

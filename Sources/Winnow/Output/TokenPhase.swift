@@ -431,7 +431,7 @@ struct TokenPhase {
         let spec = run.pipeline.spec
         let limit = Int64(spec.output.shardTokens)
         if run.isDone(Self.writeTask) { return try recorded() }
-        for t in ["token_shards", "document_tokens", "mixture_rows", "curriculum_buckets"] { run.lineage.send(.statement("DELETE FROM \(t) WHERE run_id = ?", [.text(run.runID)])) }
+        for e in TokenRecords.clear(run.runID) { run.lineage.send(e) }
         for f in formats {
             try FileManager.default.createDirectory(atPath: (outDir as NSString).appendingPathComponent(f.rawValue), withIntermediateDirectories: true)
         }
@@ -466,7 +466,7 @@ struct TokenPhase {
         var infos: [TokenShardInfo] = []
         var rows: [[SQLValue]] = []
         func flushRows() {
-            run.lineage.send(.batch("INSERT INTO document_tokens (run_id, source, doc_id, split, shard, sequence, token_offset, tokens, epoch, bucket, replay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows))
+            run.lineage.send(TokenRecords.documentTokens(rows))
             rows.removeAll(keepingCapacity: true)
         }
         var ids: [Int32] = []
@@ -491,8 +491,11 @@ struct TokenPhase {
                 }
                 let source = sourceNames[Int(d.source[i])]
                 sources[source, default: 0] += Int64(n + 1)
-                if run.options.recordDocuments { rows.append([.text(run.runID), .text(source), .text(String(decoding: d.id(i), as: UTF8.self)), .text(p.split), .integer(Int64(p.index)),
-                             .integer(Int64(sequence)), .integer(llmcOffset), .integer(Int64(n)), .integer(Int64(c.epoch)), bucket, .integer(c.replay ? 1 : 0)]) }
+                if run.options.recordDocuments {
+                    rows.append(TokenRecords.documentTokenRow(runID: run.runID, source: source, docID: String(decoding: d.id(i), as: UTF8.self), split: p.split,
+                                                              shard: p.index, sequence: sequence, offset: llmcOffset, tokens: Int(n), epoch: Int(c.epoch), bucket: bucket,
+                                                              replay: c.replay))
+                }
                 if rows.count >= 10_000 { flushRows() }
             }
             for w in writers {

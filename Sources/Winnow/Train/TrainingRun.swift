@@ -139,36 +139,24 @@ public final class TrainingRun {
                 var spans: [(Int, Int, Int)] = []
                 defer { valSpans.append(spans) }
                 guard let v = e["version"]?.intValue, let shard = e["shard"]?.intValue,
-                      let run = try? store.query("SELECT run_id FROM dataset_versions WHERE pipeline = ? AND version = ?", [.text(pipeline), .integer(Int64(v))]).rows.first?.first?.text,
-                      let rows = try? store.query("""
-                        SELECT dt.token_offset, dt.tokens, dt.source, (SELECT d.input FROM documents d WHERE d.run_id = dt.run_id AND d.source = dt.source AND d.doc_id = dt.doc_id LIMIT 1)
-                        FROM document_tokens dt WHERE dt.run_id = ? AND dt.split = 'val' AND dt.shard = ? ORDER BY dt.sequence
-                        """, [.text(run), .integer(Int64(shard))]).rows else { continue }
-                let gone = e["rewritten"]?.boolValue == true
-                    ? Set(((try? store.query("SELECT input FROM superseded_inputs WHERE earlier_run_id = ?", [.text(run)]).rows) ?? []).compactMap { $0.first?.text }) : []
+                      let run = try? TrainRecords.versionRun(store, pipeline: pipeline, version: v),
+                      let rows = try? TrainRecords.valDocuments(store, runID: run, shard: shard) else { continue }
+                let gone = e["rewritten"]?.boolValue == true ? Set((try? TrainRecords.inputsSuperseded(store, from: run)) ?? []) : []
                 var position = 0
                 for r in rows {
-                    guard case .integer(let off) = r[0], case .integer(let n) = r[1], let src = r[2].text else { continue }
-                    if gone.contains(r[3].text ?? "") { continue }
-                    let start = e["rewritten"]?.boolValue == true ? position : Int(off) - 1
-                    spans.append((start, start + 1 + Int(n), sourceIndex(src)))   // the EOT before a document belongs to it
-                    position = start + 1 + Int(n)
+                    if gone.contains(r.input ?? "") { continue }
+                    let start = e["rewritten"]?.boolValue == true ? position : r.offset - 1
+                    spans.append((start, start + 1 + r.tokens, sourceIndex(r.source)))   // the EOT before a document belongs to it
+                    position = start + 1 + r.tokens
                 }
             }
             return
         }
-        guard let rows = try? store.query("""
-                SELECT t.shard, t.token_offset, t.tokens, t.source FROM document_tokens t
-                JOIN runs r ON r.run_id = t.run_id
-                WHERE t.split = 'val' AND r.spec_sha256 = ? AND r.status IN ('finished', 'finished_with_errors')
-                  AND t.run_id = (SELECT run_id FROM runs WHERE spec_sha256 = r.spec_sha256 AND status IN ('finished', 'finished_with_errors') ORDER BY started_at DESC, rowid DESC LIMIT 1)
-                ORDER BY t.shard, t.token_offset
-                """, [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows else { return }
+        guard let rows = try? TrainRecords.valDocumentsOfNewestRun(store, specSHA256: manifest["spec_sha256"]?.stringValue ?? "") else { return }
         for r in rows {
-            guard case .integer(let shard) = r[0], case .integer(let off) = r[1], case .integer(let n) = r[2], let src = r[3].text else { continue }
-            let s = sourceIndex(src)
-            while valSpans.count <= Int(shard) { valSpans.append([]) }
-            valSpans[Int(shard)].append((Int(off) - 1, Int(off) + Int(n), s))   // the EOT before a document belongs to it
+            let s = sourceIndex(r.source)
+            while valSpans.count <= r.shard { valSpans.append([]) }
+            valSpans[r.shard].append((r.offset - 1, r.offset + r.tokens, s))   // the EOT before a document belongs to it
         }
     }
 
@@ -295,42 +283,6 @@ public final class TrainingRun {
     }
 }
 
-/// Training metrics in the data run's lineage file: `train_runs` (one row per `winnow train`) and
-/// `train_metrics` (one per step), linked to the run that wrote the shards.
-public final class TrainMetrics {
-    let db: SQLiteDatabase
-    public let trainID: String
-
-    public init?(dir: String, config: TrainConfig) throws {
-        let path = (dir as NSString).appendingPathComponent("lineage.db")
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        db = try LineageStore.openForWriting(path)
-        let manifest = try JSONParser.parse(readFileBytes((dir as NSString).appendingPathComponent("manifest.json")))
-        let dataRun = try db.query("SELECT run_id FROM runs WHERE spec_sha256 = ? AND status IN ('finished', 'finished_with_errors') ORDER BY shards > 0 DESC, started_at DESC, rowid DESC LIMIT 1",
-                                   [.text(manifest["spec_sha256"]?.stringValue ?? "")]).rows.first?.first?.text
-        trainID = "train-" + isoNow().replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "") + "-" + String(UInt32.random(in: 0...0xFFFF), radix: 16)
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
-        try db.run("INSERT INTO train_runs (train_id, data_run_id, shard_dir, config, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')",
-                   [.text(trainID), dataRun.map { .text($0) } ?? .null, .text(dir), .text(String(decoding: try enc.encode(config), as: UTF8.self)), .text(isoNow())])
-    }
-
-    func record(step: Int, tokens: Int, lr: Float, trainLoss: Float, gradNorm: Float, seconds: Double, val: (Float, [String: Float])?) throws {
-        try db.run("INSERT INTO train_metrics (train_id, step, tokens, learning_rate, train_loss, val_loss, grad_norm, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   [.text(trainID), .integer(Int64(step)), .integer(Int64(tokens)), .real(Double(lr)), .real(Double(trainLoss)),
-                    val.map { .real(Double($0.0)) } ?? .null, .real(Double(gradNorm)), .real(seconds)])
-        for (source, loss) in val?.1 ?? [:] {
-            try db.run("INSERT INTO train_metrics (train_id, step, tokens, source, val_loss) VALUES (?, ?, ?, ?, ?)",
-                       [.text(trainID), .integer(Int64(step)), .integer(Int64(tokens)), .text(source), .real(Double(loss))])
-        }
-    }
-
-    public func finish(_ s: TrainingRun.Summary) throws {
-        try db.run("UPDATE train_runs SET finished_at = ?, status = 'finished', steps = ?, tokens_per_second = ?, train_loss = ?, val_loss = ?, checkpoint = ? WHERE train_id = ?",
-                   [.text(isoNow()), .integer(Int64(s.steps)), .real(s.tokensPerSecond), .real(Double(s.trainLoss)), s.valLoss.map { .real(Double($0)) } ?? .null,
-                    s.checkpoint.map { .text($0) } ?? .null, .text(trainID)])
-    }
-}
-
 /// What `winnow train` trains on and with which settings: a run's output folder or a pipeline spec, the spec's
 /// `train` block, then a `--config` file (each key overriding the block's), then flags (the caller's).
 public enum TrainSettings {
@@ -370,9 +322,7 @@ public enum TrainSettings {
         let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
         guard FileManager.default.fileExists(atPath: db), FileManager.default.fileExists(atPath: manifestPath) else { return nil }
         let sha = try JSONParser.parse(readFileBytes(manifestPath))["spec_sha256"]?.stringValue ?? ""
-        let rows = try LineageStore.openReadOnly(db).query(
-            "SELECT spec_json FROM runs WHERE spec_sha256 = ? AND status IN ('finished', 'finished_with_errors') ORDER BY started_at DESC, rowid DESC LIMIT 1", [.text(sha)]).rows
-        return try rows.first?.first?.text.map { try JSONParser.parse(Array($0.utf8)) }
+        return try TrainRecords.newestFinishedSpec(LineageStore.openReadOnly(db), specSHA256: sha).map { try JSONParser.parse(Array($0.utf8)) }
     }
 }
 
