@@ -6,7 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Winnow", targets: ["Winnow"]),
-        .executable(name: "winnow", targets: ["winnow"]),
+        // The command is `winnow`; its target is WinnowCLI, so no two folders under Sources/ differ only by case.
+        .executable(name: "winnow", targets: ["WinnowCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto", "CIsal", "CLinux", "COpenBLAS"]),
-        .executableTarget(name: "winnow", dependencies: [
+        .executableTarget(name: "WinnowCLI", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "WinnowTests", dependencies: ["Winnow"], exclude: ["Fixtures"]),
