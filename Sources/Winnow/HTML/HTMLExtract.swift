@@ -164,7 +164,8 @@ public final class HTMLExtract: DocumentStep {
         ],
         required: [],
         codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(HTMLExtract(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .document(HTMLExtract(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     public func apply(_ doc: inout Document) -> StepResult {
         var html = doc.text

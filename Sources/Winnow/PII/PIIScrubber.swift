@@ -79,7 +79,8 @@ public final class PIIScrubber: DocumentStep {
             return .document(PIIScrubber(name: spec.effectiveName, kinds: Set(p.kinds), policy: p.policy, policies: p.policies,
                                          salt: p.salt.isEmpty ? nil : p.salt, keepPrivateIPs: p.keepPrivateIPs,
                                          dropOver: p.dropDocumentOver, fields: p.fields))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String = "pii", kinds: Set<String> = Set(allKinds), policy: Policy = .tag, policies: [String: Policy] = [:],
          salt: String? = "winnow-test", keepPrivateIPs: Bool = false, dropOver: Int = 0, fields: FieldSelection = .all) {

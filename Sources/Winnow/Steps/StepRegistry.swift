@@ -14,6 +14,12 @@ public struct StepDescriptor: Sendable {
     /// The parameter keys the Codable parameter struct knows (`CodingKeys.allCases`), checked against the schema in tests.
     public let codingKeys: [String]
     let build: @Sendable (StepSpec, StepContext) throws -> PipelineStep
+    /// Decodes a `{"type": …, …}` object's parameters into the step's parameter struct (for the test that the
+    /// schema's defaults are the decoded ones).
+    var decodeParameters: (@Sendable (JSONValue) throws -> Any)? = nil
+
+    /// `decodeParameters` for parameter struct `P`.
+    static func decoder<P: Decodable>(_ type: P.Type) -> @Sendable (JSONValue) throws -> Any { { try $0.decode(P.self) } }
 
     /// The parameter names declared in the schema.
     public var parameterNames: [String] { parameters.map(\.0) }

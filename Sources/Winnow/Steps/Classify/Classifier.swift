@@ -61,7 +61,8 @@ public final class FastTextClassifier: DocumentStep {
             let name = spec.effectiveName
             return .document(FastTextClassifier(name: name, model: model, label: label, annotation: p.annotation ?? "\(name)_score",
                                                 minScore: p.minScore, maxScore: p.maxScore, annotateOnly: p.annotateOnly))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String, model: FastTextModel, label: String?, annotation: String, minScore: Double?, maxScore: Double?, annotateOnly: Bool) {
         self.name = name; self.model = model; self.label = label; self.annotation = annotation

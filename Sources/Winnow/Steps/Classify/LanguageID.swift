@@ -93,7 +93,8 @@ public final class LanguageID: DocumentStep {
             for (source, o) in p.sources { perSource[source] = Rule(keep: o.keep.map(Set.init) ?? base.keep, minScore: o.minScore ?? base.minScore) }
             return .document(LanguageID(name: spec.effectiveName, model: model, rule: base, perSource: perSource,
                                         annotateOnly: p.annotateOnly, labelMap: p.labelMap, paragraphs: p.mode == "paragraphs"))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String, model: FastTextModel, rule: Rule, perSource: [String: Rule], annotateOnly: Bool, labelMap: [String: String], paragraphs: Bool) {
         self.name = name; self.model = model; self.rule = rule; self.perSource = perSource

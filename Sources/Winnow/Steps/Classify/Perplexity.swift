@@ -61,7 +61,8 @@ public final class PerplexityStep: DocumentStep, @unchecked Sendable {
             let bpe = try TokenizerFile.load(tokPath)
             return .document(PerplexityStep(name: spec.effectiveName, checkpoint: ck, tokenizer: bpe, maxTokens: p.maxTokens ?? ck.model.context,
                                             minPerplexity: p.minPerplexity, maxPerplexity: p.maxPerplexity))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String, checkpoint: Checkpoint, tokenizer: BPEModel, maxTokens: Int, minPerplexity: Double?, maxPerplexity: Double?) {
         self.name = name; self.checkpoint = checkpoint; self.tokenizer = tokenizer; self.maxTokens = maxTokens

@@ -37,7 +37,8 @@ public final class ExactDedup: RememberingBarrier {
         ],
         required: [],
         codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     /// The normalised text bytes that are hashed.
     public func normalized(_ text: String) -> [UInt8] {

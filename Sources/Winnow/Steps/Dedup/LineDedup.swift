@@ -39,7 +39,8 @@ public final class LineDedup: RewritingBarrier {
         build: { spec, _ in
             let p = try spec.decodeParameters(Parameters.self)
             return .barrier(LineDedup(name: spec.effectiveName, minDocuments: p.minDocuments, unit: p.unit, sketchWidth: p.sketchWidth))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String, minDocuments: Int = 2, unit: Unit = .line, sketchWidth: Int = 1 << 22) {
         self.name = name; self.minDocuments = minDocuments; self.unit = unit; self.sketchWidth = sketchWidth

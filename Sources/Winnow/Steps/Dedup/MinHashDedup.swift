@@ -115,7 +115,8 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
                 }
             }
             return .barrier(step)
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     struct IndexError: Error { let message: String }
     static let indexMagic = Array("WNMHIDX1".utf8)

@@ -58,7 +58,8 @@ public final class C4BadWords: DocumentStep {
             }
             return .document(C4BadWords(name: spec.effectiveName, lists: lists, keepFraction: p.keepFraction,
                                         defaultLanguage: p.defaultLanguage, dropMissing: p.missingLanguage == "drop", seed: UInt64(context.seed)))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String, lists: [String: BadWordMatcher], keepFraction: Double, defaultLanguage: String, dropMissing: Bool, seed: UInt64) {
         self.name = name

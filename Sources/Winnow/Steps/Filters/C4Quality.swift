@@ -68,7 +68,8 @@ public final class C4Quality: DocumentStep {
             ("filter_policy", Schema.boolean("Drop lines about terms of use, privacy or cookie policies.", default: true)),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(C4Quality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .document(C4Quality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

@@ -72,7 +72,8 @@ public final class GopherQuality: DocumentStep {
             ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(GopherQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .document(GopherQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

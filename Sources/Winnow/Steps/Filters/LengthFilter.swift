@@ -44,7 +44,8 @@ public final class LengthFilter: DocumentStep {
         ],
         required: [],
         codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(LengthFilter(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .document(LengthFilter(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     public func apply(_ doc: inout Document) -> StepResult {
         let (chars, words) = TextStats.charsAndWords(doc.text)

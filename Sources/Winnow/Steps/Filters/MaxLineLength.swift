@@ -33,7 +33,8 @@ public final class MaxLineLengthFilter: DocumentStep {
             ("max_length", Schema.integer("Drop documents with a line longer than this; no limit when absent.", minimum: 1)),
         ],
         required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(MaxLineLengthFilter(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, _ in .document(MaxLineLengthFilter(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     public func apply(_ doc: inout Document) -> StepResult {
         let longest = TextLines.lineLengths(doc.text).max() ?? 0

@@ -58,7 +58,8 @@ public final class CharacterRatioFilter: DocumentStep {
             build: { spec, _ in
                 .document(CharacterRatioFilter(name: spec.effectiveName, annotation: type,
                                                bounds: try RatioBounds.decode(spec, defaults: defaults), ascii: ascii, other: other))
-            })
+            },
+            decodeParameters: { json in try RatioBounds.decode(json.decode(StepSpec.self), defaults: defaults) })
     }
 
     // data-juicer alphanumeric_filter: min_ratio 0.25, max_ratio unbounded.

@@ -99,7 +99,8 @@ public final class URLFilter: DocumentStep {
                 dropMissing: p.missingURL == "drop",
                 suffixes: p.publicSuffixList.isEmpty ? nil
                     : PublicSuffixList(lines: try context.listEntries(p.publicSuffixList, pointer: "/public_suffix_list", comments: false))))
-        })
+        },
+        decodeParameters: StepDescriptor.decoder(Parameters.self))
 
     init(name: String, urlField: String, domains: Set<String>, urls: Set<String>, bannedWords: Set<String>,
          softWords: Set<String>, softThreshold: Int, subwords: [String], dropMissing: Bool, suffixes: PublicSuffixList? = nil) {

@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// Issue 19, item 5: for every registered step, each default the schema (and so the README) states is the value the
+/// step's parameter struct decodes when the key is absent.
+final class StepDefaultsTests: XCTestCase {
+    /// A value of the schema's type, for required parameters.
+    private func sample(_ schema: JSONValue) -> JSONValue {
+        if let e = schema["enum"]?.arrayValue?.first { return e }
+        switch schema["type"]?.stringValue {
+        case "integer", "number": return .number(max(1, schema["minimum"]?.doubleValue ?? 1))
+        case "boolean": return .bool(true)
+        case "array": return .array([.string("x")])
+        case "object": return .object(JSONObject())
+        default: return .string("x")
+        }
+    }
+
+    /// `value` (a decoded property) as JSON, for the kinds of values step parameters hold.
+    private func json(_ value: Any) -> JSONValue? {
+        let m = Mirror(reflecting: value)
+        if m.displayStyle == .optional { return m.children.first.map { json($0.value) } ?? .null }
+        switch value {
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .number(Double(i))
+        case let d as Double: return .number(d)
+        case let f as Float: return .number(Double(f))
+        case let s as String: return .string(s)
+        case let r as any RawRepresentable: return json(r.rawValue)
+        case let a as [Any]: return .array(a.compactMap(json))
+        default:
+            // An enum case without a payload and without a raw value (pii's `fields: .all`): its name.
+            if m.displayStyle == .enum && m.children.isEmpty { return .string("\(value)") }
+            return nil
+        }
+    }
+
+    /// A property name as a spec key: `missingURL` → `missing_url`, `keepPrivateIPs` → `keep_private_ips`.
+    private static func snake(_ camel: String) -> String {
+        var out = ""
+        var previous: Character? = nil
+        for c in camel {
+            if c.isUppercase, let p = previous, p.isLowercase || p.isNumber { out += "_" }
+            out += c.lowercased()
+            previous = c
+        }
+        return out
+    }
+
+    /// Spec keys whose property does not snake-case to them: datatrove's abbreviated names the properties spell out,
+    /// and `NGrams` (snake-cased `ngrams`).
+    static let aliases = ["fineweb_quality.line_punct_thr": "line_punct_threshold", "fineweb_quality.short_line_thr": "short_line_threshold",
+                          "gopher_repetition.top_n_grams": "top_ngrams", "gopher_repetition.dup_n_grams": "dup_ngrams"]
+
+    func testSchemaDefaultsAreTheDecodedDefaults() throws {
+        var checked = 0
+        var problems: [String] = []
+        for d in StepRegistry.all {
+            guard let decode = d.decodeParameters else { problems.append("\(d.type): no decodeParameters"); continue }
+            var o = JSONObject()
+            o["type"] = .string(d.type)
+            for (name, schema) in d.parameters where d.required.contains(name) { o[name] = sample(schema) }
+            let decoded: Any
+            do { decoded = try decode(.object(o)) } catch { problems.append("\(d.type): minimal parameters do not decode: \(error)"); continue }
+            var values: [String: Any] = [:]
+            for c in Mirror(reflecting: decoded).children { if let l = c.label { values[Self.snake(l)] = c.value } }
+            for (name, schema) in d.parameters {
+                guard let expected = schema["default"] else { continue }
+                guard let v = values[Self.aliases["\(d.type).\(name)"] ?? name] else { problems.append("\(d.type).\(name): the schema has a default, no property decodes it"); continue }
+                guard let got = json(v) else { problems.append("\(d.type).\(name): decoded value \(v) is not comparable"); continue }
+                checked += 1
+                if got != expected { problems.append("\(d.type).\(name): schema default \(JSONWriter.compact(expected)), decoded \(JSONWriter.compact(got))") }
+            }
+        }
+        XCTAssertEqual(problems, [], problems.joined(separator: "\n"))
+        XCTAssertGreaterThan(checked, 40)
+    }
+}
