@@ -1,3 +1,5 @@
+import Foundation
+
 /// One thing read from an input: a document, or a line that could not become one.
 enum InputItem {
     case document(Document, line: Int)
@@ -86,8 +88,21 @@ struct InputReader {
         }
     }
 
+    /// The page's URL sidecar: `page.html` → `page.html.url` (`page.html.gz` → `page.html.gz.url`), its first
+    /// non-empty line the URL.
+    static let urlSidecarSuffix = ".url"
+
+    /// The URL a page's sidecar gives: nil without a sidecar; a sidecar that cannot be read is an error naming it.
+    static func sidecarURL(for page: String) throws -> String? {
+        let path = page + urlSidecarSuffix
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let bytes = try readAll(openByteSource(path: path), limit: 1 << 16) else { throw FileError(path, "URL sidecar is over 64 KiB") }
+        let line = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+        return line
+    }
+
     /// `html`: the file is one page, decoded from the charset it declares (`<meta>`, byte-order mark), else UTF-8 when
-    /// valid, else Windows-1252; its id is its path.
+    /// valid, else Windows-1252; its id is its path, its URL (metadata and annotation `url`) the sidecar's, if any.
     private func readHTMLFile(_ body: (InputItem) throws -> Void) throws {
         guard let bytes = try readAll(openByteSource(path: partition.path, onBytes: onBytes), limit: maxLineBytes) else {
             try body(.bad(line: 1, reason: "document_too_long", message: "HTML file is over max_line_bytes (\(maxLineBytes))"))
@@ -96,7 +111,15 @@ struct InputReader {
         let charset = TextDecoding.sniffCharset(bytes)
         var (text, invalid) = TextDecoding.decode(bytes, charset: charset)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        var doc = Document(id: displayPath, text: text, source: source.name)
+        let url: String?
+        do { url = try Self.sidecarURL(for: partition.path) } catch let e as FileError {
+            try body(.bad(line: 1, reason: "unreadable_sidecar", message: e.description))
+            return
+        }
+        var metadata: [UInt8] = []
+        if let url { var o = JSONObject(); o["url"] = .string(url); metadata = Array(JSONWriter.compact(.object(o)).utf8) }
+        var doc = Document(id: displayPath, text: text, source: source.name, metadata: metadata)
+        if let url { doc.annotations["url"] = .string(url) }
         if let charset { doc.annotations["charset"] = .string(charset.lowercased()) }
         if invalid > 0 { doc.annotations["invalid_bytes"] = .number(Double(invalid)) }
         try body(.document(doc, line: 1))

@@ -128,7 +128,9 @@ public enum PipelineLoader {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\": \(scheme):// paths are not supported yet; copy or mount them (e.g. `aws s3 sync`, gcsfuse, `huggingface-cli download`) and give the local path"))
                     continue
                 }
-                let e = expand(pattern)
+                var e = expand(pattern)
+                // An `html` page's URL sidecar (`page.html.url`) is read with the page, not as a page of its own.
+                if src.format == .html { e.files.removeAll { $0.hasSuffix(InputReader.urlSidecarSuffix) } }
                 let unreadable = e.files.compactMap { f in unsupportedFormat(f, reader: src.format).map { (f, $0) } }
                 if let (f, format) = unreadable.first, format == "WARC" || format == "WET" || format == "HTML" {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" matches \(unreadable.count) \(format) file(s) (e.g. \(f)), which the \(src.format.rawValue) reader cannot read: give this source \"format\": \"\(format.lowercased())\""))

@@ -38,7 +38,7 @@ public enum PipelineSchema {
             ("name", Schema.string("Unique source name, used in lineage and `skip_steps`.", pattern: namePattern)),
             ("paths", Schema.array("Files or globs (`*`, `?`, `[...]`, `**`), relative to the spec file.",
                                    items: Schema.string("A path or glob.", minLength: 1), minItems: 1)),
-            ("format", Schema.string("Input format: JSON Lines (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`), plain text (optionally `.gz`/`.zst`), `warc` (one document per HTML `response` record with HTTP status 200, its HTML decoded to UTF-8; metadata `url`, `date`, `warc_record_id`, `content_type`) `wet` (one per `conversion` record) — WARC/WET files plain or gzip (per record or whole) — or `html` (one page per file, `.html`/`.htm`, optionally `.gz`).",
+            ("format", Schema.string("Input format: JSON Lines (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`), plain text (optionally `.gz`/`.zst`), `warc` (one document per HTML `response` record with HTTP status 200, its HTML decoded to UTF-8; metadata `url`, `date`, `warc_record_id`, `content_type`) `wet` (one per `conversion` record) — WARC/WET files plain or gzip (per record or whole) — or `html` (one page per file, `.html`/`.htm`, optionally `.gz`; its URL from an optional `PAGE.url` sidecar).",
                                      default: S.format.rawValue, enumeration: SourceSpec.Format.allCases.map(\.rawValue))),
             ("text_field", Schema.string("JSONL field holding the text.", default: S.textField, minLength: 1)),
             ("id_field", Schema.string("JSONL field holding the document id (string or number); when absent the id is `<source>:<input>:<line>`.", default: S.idField, minLength: 1)),

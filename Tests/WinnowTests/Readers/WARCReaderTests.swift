@@ -211,6 +211,32 @@ final class WARCReaderTests: XCTestCase {
         XCTAssertTrue(e.first?[1].contains("the file ends inside the record's block") ?? false, "\(e)")
     }
 
+    /// `html` sources: one page per file, its URL from an optional `page.html.url` sidecar (which a `*` glob does
+    /// not make a page of its own); `url_filter` and lineage see the URL.
+    func testHTMLFilesWithURLSidecars() throws {
+        let dir = try makeTempDir(self)
+        try FileManager.default.createDirectory(atPath: "\(dir)/pages", withIntermediateDirectories: true)
+        try writeFile("\(dir)/pages/a.html", "<html><body><p>Página A — conteúdo em português, com acentuação.</p></body></html>")
+        try writeFile("\(dir)/pages/a.html.url", "\n  https://jornal.example/a  \n")
+        try writeFile("\(dir)/pages/b.htm", "<p>日本語のページ。</p>")
+        try writeFile("\(dir)/pages/c.html", "<p>blocked page</p>")
+        try writeFile("\(dir)/pages/c.html.url", "https://blocked.example/c\n")
+        try writeFile("\(dir)/blocked.txt", "blocked.example\n")
+        try writeFile("\(dir)/spec.json", """
+            {"name": "pages", "sources": [{"name": "web", "format": "html", "paths": ["pages/*"]}],
+             "steps": [{"type": "url_filter", "domains": ["blocked.txt"]}], "output": {"dir": "out"}}
+            """)
+        let summary = try runSpec("\(dir)/spec.json")
+        XCTAssertEqual(summary.documentsIn, 3)
+        XCTAssertEqual(summary.documentsOut, 2)
+        let lines = try shardText("\(dir)/out").split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        XCTAssertEqual(lines.map { $0["id"]?.stringValue ?? "" }, ["pages/a.html", "pages/b.htm"])
+        XCTAssertEqual(lines[0]["metadata"]?["url"]?.stringValue, "https://jornal.example/a")
+        XCTAssertNil(lines[1]["metadata"]?["url"])
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select doc_id, status, json_extract(annotations, '$.url') from documents order by doc_id"),
+                       [["pages/a.html", "kept", "https://jornal.example/a"], ["pages/b.htm", "kept", ""], ["pages/c.html", "dropped", "https://blocked.example/c"]])
+    }
+
     func testValidateNamesTheFormatForWARCFilesGivenToJSONL() throws {
         let dir = try makeTempDir(self)
         try Data(Self.crawl().joined()).write(to: URL(fileURLWithPath: "\(dir)/c.warc"))
