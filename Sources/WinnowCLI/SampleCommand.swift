@@ -42,43 +42,11 @@ struct SampleCommand: ParsableCommand {
         if promptFile != nil && !prompt.isEmpty { throw ValidationError("give --prompt or --prompt-file, not both") }
     }
 
-    /// The tokenizer the checkpoint was trained with: --tokenizer, else tokenizer.json beside the checkpoint or in
-    /// the folder above it; an error says every place it looked.
-    func tokenizerPath(_ ck: Checkpoint) throws -> String {
-        if let tokenizer { return tokenizer }
-        let folder = (checkpoint as NSString).deletingLastPathComponent
-        let places = [folder, (folder as NSString).deletingLastPathComponent].map { ($0.isEmpty ? "." : $0) + "/tokenizer.json" }
-        if let found = places.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        throw fail("no tokenizer.json for \(checkpoint): looked in \(places.joined(separator: " and ")); pass --tokenizer (the tokenizer.json of the run the checkpoint was trained on, sha256 \(ck.tokenizerSHA256.prefix(12))…)")
-    }
-
     func run() throws {
-        let ck = try Checkpoint.read(checkpoint)
-        let tokPath = try tokenizerPath(ck)
-        let sha = SHA256.hash([UInt8](try Data(contentsOf: URL(fileURLWithPath: tokPath)))).hex
-        guard sha == ck.tokenizerSHA256 else {
-            throw fail("\(tokPath) is not the tokenizer this checkpoint was trained with (sha256 \(ck.tokenizerSHA256.prefix(12))…); pass --tokenizer")
-        }
+        let session: SampleSession
+        do { session = try SampleSession(checkpointPath: checkpoint, tokenizer: tokenizer) } catch let e as FileError { throw fail(e.description) }
         let text = try promptFile.map { String(decoding: try Data(contentsOf: URL(fileURLWithPath: $0)), as: UTF8.self) } ?? prompt
-        let bpe = try TokenizerFile.load(tokPath)
-        var enc = BPEEncoder(model: bpe)
-        let eot = bpe.specialID("<|endoftext|>")
-        let prompt = [eot ?? 0] + enc.encode(text)
-        var generator = Generator(model: loadModel(ck), options: options)
         let out = FileHandle.standardOutput
-        for n in 0..<numSamples {
-            if n > 0 { out.write(Data("---\n".utf8)) }
-            out.write(Data(text.utf8))
-            var pending: [UInt8] = []
-            _ = generator.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: ignoreEos ? nil : eot) { next in
-                pending += bpe.decode([next])
-                // Write whole UTF-8 characters as they complete.
-                var cut = pending.count
-                while cut > 0 && cut > pending.count - 4 && pending[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
-                if cut > 0 && pending[cut - 1] >= 0xC0 { cut -= 1 } else { cut = pending.count }
-                if cut > 0 { out.write(Data(pending[0..<cut])); pending.removeFirst(cut) }
-            }
-            out.write(Data(pending + [0x0A]))
-        }
+        try session.generate(prompt: text, count: numSamples, maxNewTokens: maxNewTokens, ignoreEOS: ignoreEos, options: options) { out.write(Data($0)) }
     }
 }

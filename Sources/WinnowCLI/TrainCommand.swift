@@ -34,13 +34,11 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let (dir, settings) = try TrainSettings.resolve(target: target, configFile: config)
-        var c = settings
-        if let layers { c.layers = layers }; if let heads { c.heads = heads }; if let dModel { c.dModel = dModel }
-        if let context { c.context = context }; if let batchSize { c.batchSize = batchSize }; if let steps { c.steps = steps }
-        if let maxTokens { c.maxTokens = maxTokens }; if let learningRate { c.learningRate = learningRate }
-        if let minLearningRate { c.minLearningRate = minLearningRate }; if let warmupSteps { c.warmupSteps = warmupSteps }
-        if let weightDecay { c.weightDecay = weightDecay }; if let gradClip { c.gradClip = gradClip }; if let evalEvery { c.evalEvery = evalEvery }
-        if let evalBatches { c.evalBatches = evalBatches }; if let threads { c.threads = threads }; if let seed { c.seed = seed }
+        var o = TrainOverrides()
+        o.layers = layers; o.heads = heads; o.dModel = dModel; o.context = context; o.batchSize = batchSize; o.steps = steps
+        o.maxTokens = maxTokens; o.learningRate = learningRate; o.minLearningRate = minLearningRate; o.warmupSteps = warmupSteps
+        o.weightDecay = weightDecay; o.gradClip = gradClip; o.evalEvery = evalEvery; o.evalBatches = evalBatches; o.threads = threads; o.seed = seed
+        let c = o.applied(to: settings)
         let resumed = try resume.map { try Checkpoint.read($0) }
         let session = try TrainingRun(dir: dir, config: c, resume: resumed, shuffleBuckets: shuffleBuckets,
                                       log: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } })

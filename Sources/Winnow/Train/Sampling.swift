@@ -209,3 +209,73 @@ public struct Generator {
         return (out, false)
     }
 }
+
+/// Writes a byte stream out in whole UTF-8 characters: bytes of a character cut between two tokens wait for the
+/// rest, so no reader ever sees half a character.
+public struct UTF8Chunker {
+    private var pending: [UInt8] = []
+    public init() {}
+
+    /// Adds `bytes`; returns what can be written now.
+    public mutating func add(_ bytes: [UInt8]) -> [UInt8] {
+        pending += bytes
+        var cut = pending.count
+        while cut > 0 && cut > pending.count - 4 && pending[cut - 1] & 0xC0 == 0x80 { cut -= 1 }
+        // A lead byte at `cut - 1` starts a character whose continuation bytes may not all be here yet.
+        if cut > 0 && pending[cut - 1] >= 0xC0 {
+            let need = pending[cut - 1] >= 0xF0 ? 4 : pending[cut - 1] >= 0xE0 ? 3 : 2
+            cut = pending.count - (cut - 1) >= need ? pending.count : cut - 1
+        } else {
+            cut = pending.count
+        }
+        defer { pending.removeFirst(cut) }
+        return Array(pending[0..<cut])
+    }
+
+    /// What is left at the end (an incomplete character stays as it is).
+    public mutating func finish() -> [UInt8] { defer { pending = [] }; return pending }
+}
+
+/// `winnow sample`: a checkpoint, the tokenizer it was trained with, and the samples, streamed.
+public struct SampleSession {
+    public let checkpoint: Checkpoint
+    public let tokenizerPath: String
+
+    /// Reads `checkpointPath` and finds its tokenizer: `tokenizer`, else tokenizer.json beside the checkpoint or in
+    /// the folder above it; the tokenizer must be the one the checkpoint was trained with (by SHA-256).
+    public init(checkpointPath: String, tokenizer: String?) throws {
+        checkpoint = try Checkpoint.read(checkpointPath)
+        if let tokenizer { tokenizerPath = tokenizer } else {
+            let folder = (checkpointPath as NSString).deletingLastPathComponent
+            let places = [folder, (folder as NSString).deletingLastPathComponent].map { ($0.isEmpty ? "." : $0) + "/tokenizer.json" }
+            guard let found = places.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                throw FileError(checkpointPath, "no tokenizer.json: looked in \(places.joined(separator: " and ")); pass --tokenizer (the tokenizer.json of the run the checkpoint was trained on, sha256 \(checkpoint.tokenizerSHA256.prefix(12))…)")
+            }
+            tokenizerPath = found
+        }
+        let sha = SHA256.hash([UInt8](try Data(contentsOf: URL(fileURLWithPath: tokenizerPath)))).hex
+        guard sha == checkpoint.tokenizerSHA256 else {
+            throw FileError(tokenizerPath, "is not the tokenizer this checkpoint was trained with (sha256 \(checkpoint.tokenizerSHA256.prefix(12))…); pass --tokenizer")
+        }
+    }
+
+    /// Generates `count` samples continuing `prompt` (each starts with the prompt's text; samples are separated by
+    /// a line `---`), handing `write` whole UTF-8 characters as they are decoded.
+    public func generate(prompt text: String, count: Int, maxNewTokens: Int, ignoreEOS: Bool, options: DecodingOptions, write: ([UInt8]) -> Void) throws {
+        let bpe = try TokenizerFile.load(tokenizerPath)
+        var enc = BPEEncoder(model: bpe)
+        let eot = bpe.specialID("<|endoftext|>")
+        let prompt = [eot ?? 0] + enc.encode(text)
+        var generator = Generator(model: loadModel(checkpoint), options: options)
+        for n in 0..<count {
+            if n > 0 { write(Array("---\n".utf8)) }
+            write(Array(text.utf8))
+            var chunker = UTF8Chunker()
+            _ = generator.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: ignoreEOS ? nil : eot) { next in
+                let ready = chunker.add(bpe.decode([next]))
+                if !ready.isEmpty { write(ready) }
+            }
+            write(chunker.finish() + [0x0A])
+        }
+    }
+}

@@ -212,3 +212,22 @@ public func sgemmGFLOPs(size n: Int, repeats: Int) -> Double {
     }
     return best
 }
+
+/// Settings given on `winnow train`'s command line: each one given overrides the spec's `train` block and the
+/// `--config` file (the last layer of `TrainSettings.resolve`).
+public struct TrainOverrides: Sendable {
+    public var layers, heads, dModel, context, batchSize, steps, maxTokens, warmupSteps, evalEvery, evalBatches, threads, seed: Int?
+    public var learningRate, minLearningRate, weightDecay, gradClip: Float?
+    public init() {}
+
+    public func applied(to base: TrainConfig) -> TrainConfig {
+        var c = base
+        if let layers { c.layers = layers }; if let heads { c.heads = heads }; if let dModel { c.dModel = dModel }
+        if let context { c.context = context }; if let batchSize { c.batchSize = batchSize }; if let steps { c.steps = steps }
+        if let maxTokens { c.maxTokens = maxTokens }; if let learningRate { c.learningRate = learningRate }
+        if let minLearningRate { c.minLearningRate = minLearningRate }; if let warmupSteps { c.warmupSteps = warmupSteps }
+        if let weightDecay { c.weightDecay = weightDecay }; if let gradClip { c.gradClip = gradClip }; if let evalEvery { c.evalEvery = evalEvery }
+        if let evalBatches { c.evalBatches = evalBatches }; if let threads { c.threads = threads }; if let seed { c.seed = seed }
+        return c
+    }
+}
