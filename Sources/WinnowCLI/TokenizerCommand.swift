@@ -26,7 +26,7 @@ struct TokenizerCommand: ParsableCommand {
             let start = Date()
             let specials = self.specials.isEmpty ? ["<|endoftext|>"] : self.specials
             // Count words per input file on `threads` threads, then merge the counts in input order.
-            let counts = try countWords(inputs, field: textField, addPrefixSpace: addPrefixSpace, threads: threads)
+            let counts = try BPETrainer.countWords(inputs, field: textField, addPrefixSpace: addPrefixSpace, threads: threads)
             let counted = Date()
             let trainer = BPETrainer(vocabSize: vocabSize, minFrequency: minFrequency, specials: specials, addPrefixSpace: addPrefixSpace)
             let model = try trainer.train(counts.words)
@@ -106,41 +106,4 @@ struct TokenizerCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// Word counts of a set of files, counted on several threads.
-func countWords(_ inputs: [String], field: String, addPrefixSpace: Bool, threads: Int) throws -> (words: BPETrainer.WordCounts, texts: Int, bytes: Int) {
-    final class Slot: @unchecked Sendable {
-        var counts: BPETrainer.WordCounts
-        var texts = 0, bytes = 0
-        var error: Error?
-        init(_ p: Bool) { counts = BPETrainer.WordCounts(addPrefixSpace: p) }
-    }
-    let slots = inputs.map { _ in Slot(addPrefixSpace) }
-    let next = NSLock()
-    nonisolated(unsafe) var cursor = 0
-    DispatchQueue.concurrentPerform(iterations: max(1, min(threads, inputs.count))) { _ in
-        while true {
-            next.lock(); let i = cursor; cursor += 1; next.unlock()
-            guard i < inputs.count else { return }
-            let s = slots[i], path = inputs[i]
-            do {
-                if path.hasSuffix(".txt") || path.hasSuffix(".txt.gz") || path.hasSuffix(".txt.zst") {
-                    try JSONLTexts.forEachLine(path) { line in
-                        s.texts += 1; s.bytes += line.count
-                        if let t = String(validating: line, as: UTF8.self) { s.counts.add(t) } else { s.counts.add(bytes: line) }
-                    }
-                } else {
-                    try JSONLTexts.forEachText(path, field: field) { t in s.texts += 1; s.bytes += t.utf8.count; s.counts.add(t) }
-                }
-            } catch { s.error = error }
-        }
-    }
-    var total = BPETrainer.WordCounts(addPrefixSpace: addPrefixSpace)
-    var texts = 0, bytes = 0
-    for s in slots {
-        if let e = s.error { throw e }
-        total.merge(s.counts); texts += s.texts; bytes += s.bytes
-    }
-    return (total, texts, bytes)
 }

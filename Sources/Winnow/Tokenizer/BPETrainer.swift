@@ -1,3 +1,4 @@
+import Foundation
 /// Trains a byte-level BPE the way Hugging Face's `BpeTrainer` does with the ByteLevel alphabet, so the same
 /// words give the same vocabulary: ids are the special tokens, then the 256 bytes in the order of their
 /// byte-level characters, then one token per merge; each merge takes the most frequent pair (ties: the pair
@@ -142,4 +143,44 @@ struct MergeEntry: HeapOrdered {
     let count: Int
     let pair: UInt64
     static func before(_ a: Self, _ b: Self) -> Bool { a.count != b.count ? a.count > b.count : a.pair < b.pair }
+}
+
+extension BPETrainer {
+    /// Word counts of a set of files (JSONL's `field`, or each line of a `.txt` file), one file per task on
+    /// `threads` threads, merged in input order.
+        public static func countWords(_ inputs: [String], field: String, addPrefixSpace: Bool, threads: Int) throws -> (words: BPETrainer.WordCounts, texts: Int, bytes: Int) {
+        final class Slot: @unchecked Sendable {
+            var counts: BPETrainer.WordCounts
+            var texts = 0, bytes = 0
+            var error: Error?
+            init(_ p: Bool) { counts = BPETrainer.WordCounts(addPrefixSpace: p) }
+        }
+        let slots = inputs.map { _ in Slot(addPrefixSpace) }
+        let next = NSLock()
+        nonisolated(unsafe) var cursor = 0
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, inputs.count))) { _ in
+            while true {
+                next.lock(); let i = cursor; cursor += 1; next.unlock()
+                guard i < inputs.count else { return }
+                let s = slots[i], path = inputs[i]
+                do {
+                    if path.hasSuffix(".txt") || path.hasSuffix(".txt.gz") || path.hasSuffix(".txt.zst") {
+                        try JSONLTexts.forEachLine(path) { line in
+                            s.texts += 1; s.bytes += line.count
+                            if let t = String(validating: line, as: UTF8.self) { s.counts.add(t) } else { s.counts.add(bytes: line) }
+                        }
+                    } else {
+                        try JSONLTexts.forEachText(path, field: field) { t in s.texts += 1; s.bytes += t.utf8.count; s.counts.add(t) }
+                    }
+                } catch { s.error = error }
+            }
+        }
+        var total = BPETrainer.WordCounts(addPrefixSpace: addPrefixSpace)
+        var texts = 0, bytes = 0
+        for s in slots {
+            if let e = s.error { throw e }
+            total.merge(s.counts); texts += s.texts; bytes += s.bytes
+        }
+        return (total, texts, bytes)
+    }
 }
