@@ -62,7 +62,7 @@ struct DatasetPlan: Codable {
         }
         var alreadySuperseded = Set<String>()   // "run\tinput"
         for v in earlier {
-            for x in try RunLedger(db: db).supersededInputs(of: v.runID) { alreadySuperseded.insert("\(x.earlierRunID)\t\(x.input)") }
+            for x in try DatasetRecords.supersededInputs(db, of: v.runID) { alreadySuperseded.insert("\(x.earlierRunID)\t\(x.input)") }
         }
 
         var process: [InputFile] = [], touched: [InputFile] = [], supersessions: [Supersession] = []

@@ -539,7 +539,7 @@ public final class Executor: @unchecked Sendable {
     private func supersededPairs(_ d: DatasetPlan) throws -> Set<String> {
         var out = Set(d.supersessions.map { "\($0.earlierRunID)\t\($0.input)" })
         for v in d.earlier {
-            for x in try runLedger.supersededInputs(of: v.runID) { out.insert("\(x.earlierRunID)\t\(x.input)") }
+            for x in try DatasetRecords.supersededInputs(db, of: v.runID) { out.insert("\(x.earlierRunID)\t\(x.input)") }
         }
         return out
     }

@@ -34,6 +34,11 @@ enum DatasetRecords {
         }
     }
 
+    /// (earlier run, input) pairs that run `runID` (a dataset version) superseded.
+    static func supersededInputs(_ db: SQLiteDatabase, of runID: String) throws -> [(earlierRunID: String, input: String)] {
+        try db.query("SELECT earlier_run_id, input FROM superseded_inputs WHERE run_id = ?", [.text(runID)]).rows.map { ($0[0].text ?? "", $0[1].text ?? "") }
+    }
+
     /// How many documents run `runID` kept from `input`.
     static func keptCount(_ db: SQLiteDatabase, runID: String, input: String) throws -> Int {
         Int(try db.query("SELECT count(*) FROM documents WHERE run_id = ? AND input = ? AND status = 'kept'", [.text(runID), .text(input)]).rows.first?.first?.integer ?? 0)

@@ -129,11 +129,6 @@ struct RunLedger {
                      [.text(runID)]).rows.first?.first?.text
     }
 
-    /// (earlier run, input) pairs that run `runID` superseded.
-    func supersededInputs(of runID: String) throws -> [(earlierRunID: String, input: String)] {
-        try db.query("SELECT earlier_run_id, input FROM superseded_inputs WHERE run_id = ?", [.text(runID)]).rows.map { ($0[0].text ?? "", $0[1].text ?? "") }
-    }
-
     /// An incremental run's `dataset_versions` row and the inputs it supersedes.
     struct VersionRow {
         var pipeline: String
