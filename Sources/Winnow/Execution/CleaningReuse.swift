@@ -20,8 +20,6 @@ struct NoReusableCleaning: Error, CustomStringConvertible {
 }
 
 extension Executor {
-    static let reuseRowsTask = "reuse/rows"
-
     /// The newest finished run in this output folder, if this run can keep its cleaned shards; else why not.
     func findReusableCleaning() throws -> Result<ReusedCleaning, NoReusableCleaning> {
         func no(_ s: String) -> Result<ReusedCleaning, NoReusableCleaning> { .failure(NoReusableCleaning(reason: s)) }
@@ -85,7 +83,7 @@ extension Executor {
     /// Copies run `earlier`'s cleaning rows to this run (documents unless it keeps none); a killed run resumed copies
     /// again from scratch, in one transaction with the task mark.
     func adoptCleaningRows(from earlier: String) throws {
-        guard !isDone(Self.reuseRowsTask) else { return }
-        try CleaningRecords.copyCleaningRows(db, from: earlier, to: runID, documents: options.recordDocuments, task: Self.reuseRowsTask)
+        guard !isDone(TaskName.reuseRows) else { return }
+        try CleaningRecords.copyCleaningRows(db, from: earlier, to: runID, documents: options.recordDocuments, task: TaskName.reuseRows)
     }
 }

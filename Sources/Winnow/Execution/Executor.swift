@@ -42,7 +42,8 @@ public final class Executor: @unchecked Sendable {
     weak var observer: RunObserver?
 
     private(set) var lineage: LineageWriter!
-    private(set) var keptFeeder: KeptRowFeeder!
+    /// What the phases see of this run (made once the run's id, partitions and lineage writer are known).
+    private var context: RunContext!
     private(set) var workFiles: WorkFiles!
     private(set) var runID = ""
     private(set) var db: SQLiteDatabase!
@@ -71,9 +72,6 @@ public final class Executor: @unchecked Sendable {
     /// Asks a running pipeline to stop at the next document boundary; finished tasks are kept.
     public func cancel() { cancelFlag.set() }
 
-    static func stageTask(_ stage: Int, _ p: Int) -> String { String(format: "stage%d/p%05d", stage, p) }
-    static func reduceTask(_ barrier: Int) -> String { "reduce\(barrier)" }
-    static func keptTask(_ p: Int) -> String { String(format: "kept/p%05d", p) }
     /// The `stage` value of kept documents' rows (written once every shard is numbered).
     var shardStage: Int { plan.stageCount + 1 }
 
@@ -110,7 +108,9 @@ public final class Executor: @unchecked Sendable {
         }
         if let reused { try adoptCleaningRows(from: reused.runID) }
         lineage = try LineageWriter(db: db, runID: runID)
-        keptFeeder = KeptRowFeeder(run: self)
+        context = RunContext(pipeline: pipeline, runID: runID, workFiles: workFiles, datasetDir: datasetDir, partitions: partitions, plan: plan,
+                             workers: options.workers, recordDocuments: options.recordDocuments, db: db, lineage: lineage, dataset: dataset,
+                             reused: reused, done: doneTasks, counters: counters, cancelFlag: cancelFlag, observer: observer)
 
         let progressThread = startProgressThread()
         defer { progressThread.cancel() }
@@ -133,10 +133,10 @@ public final class Executor: @unchecked Sendable {
                     phaseDone("stage \(stage)/\(plan.stageCount)")
                     if stage < plan.stageCount { try reduce(barrier: stage); phaseDone("reduce \(plan.barriers[stage - 1].step.name)") }
                 }
-                shards = try ShardPhase(run: self).execute()
+                shards = try ShardPhase(run: context).execute()
                 phaseDone("shards")
             }
-            let tokens = try TokenPhase(run: self).execute(shards)
+            let tokens = try TokenPhase(run: context).execute(shards)
             if tokens != nil { phaseDone("token shards") }
             try lineage.sync()
             let summary = try finish(shards: shards, tokens: tokens, resumed: resumed)
@@ -372,9 +372,9 @@ public final class Executor: @unchecked Sendable {
     private func discardUnfinishedRows() throws {
         var stageTasks: [(stage: Int, part: Int)] = []
         for stage in 1...plan.stageCount {
-            for p in partitions where !doneTasks.contains(Self.stageTask(stage, p.index)) { stageTasks.append((stage, p.index)) }
+            for p in partitions where !doneTasks.contains(TaskName.stage(stage, p.index)) { stageTasks.append((stage, p.index)) }
         }
-        let keptParts = partitions.filter { !doneTasks.contains(Self.keptTask($0.index)) }.map(\.index)
+        let keptParts = partitions.filter { !doneTasks.contains(TaskName.kept($0.index)) }.map(\.index)
         try runLedger.discardRows(runID, stageTasks: stageTasks, keptStage: shardStage, keptParts: keptParts)
     }
 
@@ -395,92 +395,31 @@ public final class Executor: @unchecked Sendable {
 
     private func runStage(_ stage: Int) throws {
         let isFinal = stage == plan.stageCount
+        let feeder = KeptRowFeeder(run: context)
         if isFinal {
             // Partitions finished by an earlier (killed) process still count for shard numbering.
-            for p in partitions where isDone(Self.stageTask(stage, p.index)) {
-                keptFeeder.partitionFinished(p.index, shards: try ShardPhase.shardCount(workFiles, p.index))
+            for p in partitions where isDone(TaskName.stage(stage, p.index)) {
+                feeder.partitionFinished(p.index, shards: try ShardPhase.shardCount(workFiles, p.index))
             }
         }
-        let todo = partitions.filter { !isDone(Self.stageTask(stage, $0.index)) }
+        let todo = partitions.filter { !isDone(TaskName.stage(stage, $0.index)) }
         counters.startPhase("stage \(stage)/\(plan.stageCount)", tasks: todo.count, totalBytes: stage == 1 ? todo.reduce(0) { $0 + $1.diskBytes } : 0)
         // Earlier stages: largest first, so the last task to finish is a small one. The last stage: in
         // partition order, so kept documents can be recorded while later partitions still run.
         let ordered = isFinal ? todo : todo.sorted { $0.diskBytes != $1.diskBytes ? $0.diskBytes > $1.diskBytes : $0.index < $1.index }
+        let context = self.context!
         try WorkerPool.run(ordered, workers: options.workers) { p in
-            if self.cancelFlag.isSet { throw RunCancelled() }
-            try StageWorker(run: self, stage: stage, partition: p).execute()
-            try self.testDelay()
+            if context.cancelFlag.isSet { throw RunCancelled() }
+            try StageWorker(run: context, stage: stage, partition: p, onFinished: isFinal ? feeder.partitionFinished : nil).execute()
+            try context.testDelay()
         }
         try lineage.sync()
     }
 
     private func reduce(barrier: Int) throws {
-        let task = Self.reduceTask(barrier)
-        if isDone(task) { return }
+        if isDone(TaskName.reduce(barrier)) { return }
         counters.startPhase("reduce \(plan.barriers[barrier - 1].step.name)", tasks: 1, totalBytes: 0)
-        guard case .barrier(let step) = plan.barriers[barrier - 1].step else { return }
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        var consumed = 0
-        let decisions: [Int: BarrierDecision]
-        let memory = crossRunIndex(for: step)
-        if let stagedStep = step as? StagedBarrier, stagedStep.staged {
-            (decisions, consumed) = try stagedStep.reduceStaged(keyFiles: partitions.map { ($0.index, workFiles.keys(barrier, $0.index)) },
-                                                                workDir: workFiles.dir, index: memory)
-        } else {
-            let reducer = try memory.map { try (step as! RememberingBarrier).makeReducer(index: $0) } ?? step.makeReducer()
-            for p in partitions {
-                try RecordReader(path: workFiles.keys(barrier, p.index)).forEach { d in
-                    let ordinal = d.u32()
-                    let id = d.string()
-                    let key = d.blobSlice()
-                    reducer.consume(order: p.index << 32 | ordinal, docID: id, key: key)
-                    consumed += 1
-                }
-            }
-            decisions = try reducer.finish()
-        }
-        var byPartition: [Int: [(Int, BarrierDecision)]] = [:]
-        for (order, d) in decisions { byPartition[order >> 32, default: []].append((order & 0xFFFF_FFFF, d)) }
-        for p in partitions {
-            let w = try RecordWriter(path: workFiles.decisions(barrier, p.index))
-            for (ordinal, d) in (byPartition[p.index] ?? []).sorted(by: { $0.0 < $1.0 }) {
-                var e = RecordEncoder()
-                e.u32(ordinal); e.string(d.reason); e.optionalString(d.dupOf); e.annotations(d.annotations)
-                if let r = d.rewrite { e.bytes.append(1); e.blob(r) } else { e.bytes.append(0) }
-                try w.append(e)
-            }
-            try w.commit()
-        }
-        let entry = plan.barriers[barrier - 1]
-        var stat = StepStat(index: entry.index, name: entry.step.name, kind: .barrier)
-        stat.docsIn = consumed
-        let drops = decisions.values.filter { $0.rewrite == nil }.count
-        stat.docsOut = consumed - drops
-        stat.seconds = (clock.now - t0).seconds
-        lineage.send(.taskDone(task: task, stats: [stat], sources: [:]))
-        try lineage.sync()
-        observer?.log("\(entry.step.name): \(drops) of \(consumed) documents dropped\(drops < decisions.count ? ", \(decisions.count - drops) changed" : "")")
-    }
-
-    /// For a dedup step of an incremental run: the earlier versions' index files (superseded documents left
-    /// out) and where this version's goes.
-    private func crossRunIndex(for step: BarrierStep) -> CrossRunIndex? {
-        guard let dataset, let remembering = step as? RememberingBarrier else { return nil }
-        let earlier = dataset.earlier.map { (pipeline.outputDir as NSString).appendingPathComponent("\($0.path)/\(remembering.indexName)") }
-            .filter { FileManager.default.fileExists(atPath: $0) }
-        return CrossRunIndex(earlier: earlier, excluding: Set(dataset.excludedIDs),
-                             output: (datasetDir as NSString).appendingPathComponent(remembering.indexName))
-    }
-
-    /// Test hook: `WINNOW_TEST_TASK_DELAY_MS` sleeps after each finished task, so a test can kill the
-    /// process between tasks.
-    func testDelay() throws {
-        if let ms = ProcessInfo.processInfo.environment["WINNOW_TEST_TASK_DELAY_MS"].flatMap(Int.init), ms > 0 {
-            try lineage.sync()
-            observer?.log("task finished (test delay \(ms) ms)")
-            usleep(UInt32(ms) * 1000)
-        }
+        try ReducePhase(run: context, barrier: barrier).execute()
     }
 
     // MARK: - Finish
@@ -491,7 +430,7 @@ public final class Executor: @unchecked Sendable {
         var superseded = Set<String>()
         if let d = dataset {
             superseded = try supersededPairs(d)
-            let rewrites = tokens == nil ? [] : try TokenShardRewrite(run: self, plan: d, superseded: superseded).execute()
+            let rewrites = tokens == nil ? [] : try TokenShardRewrite(run: context, plan: d, superseded: superseded).execute()
             manifest.extra = [("version", .number(Double(d.version))), ("series", .number(Double(d.series))), ("rewritten_token_shards", .array(rewrites))]
         }
         try writeFileAtomically((datasetDir as NSString).appendingPathComponent("manifest.json"), Array(manifest.json().utf8))

@@ -117,3 +117,86 @@ final class RecordReader {
         }
     }
 }
+
+/// One kind of work-file record: its kind and format version (written in the file's header) and its encoding;
+/// decoding is `init(_:)`. The types are in `WorkFile`.
+protocol WorkRecord {
+    static var kind: String { get }
+    static var version: Int { get }
+    func encode(_ e: inout RecordEncoder)
+    init(_ d: inout RecordDecoder)
+}
+
+/// The first record of every typed work file: magic, kind, version.
+enum WorkFileHeader {
+    static let magic = "winnow-work-file"
+    static func encode(kind: String, version: Int) -> RecordEncoder {
+        var e = RecordEncoder(); e.string(magic); e.string(kind); e.u32(version); return e
+    }
+}
+
+/// A work file of records of type `R`, header first; published atomically by `commit()`.
+final class WorkFileWriter<R: WorkRecord> {
+    private let w: RecordWriter
+    private var e = RecordEncoder()
+    var count: Int { w.count - 1 }
+
+    init(_ path: String) throws {
+        w = try RecordWriter(path: path)
+        try w.append(WorkFileHeader.encode(kind: R.kind, version: R.version))
+    }
+
+    func append(_ r: R) throws {
+        e.bytes.removeAll(keepingCapacity: true)
+        r.encode(&e)
+        try w.append(e)
+    }
+
+    func commit() throws { try w.commit() }
+    func abandon() { w.abandon() }
+}
+
+/// A work file of another kind or format version than its reader expects.
+struct WorkFileFormatError: Error, CustomStringConvertible {
+    let path: String
+    let found: String
+    let expected: String
+    var description: String {
+        "\(path): a work file in another format (\(found); this Winnow reads \(expected)). It was written by another Winnow version or is not a work file: start the run again with --fresh (or a new --workdir for stage tasks)"
+    }
+}
+
+extension WorkRecord {
+    static func writer(_ path: String) throws -> WorkFileWriter<Self> { try WorkFileWriter<Self>(path) }
+
+    /// Calls `body` with each record of the file at `path`, after checking its header.
+    static func forEach(_ path: String, _ body: (Self) throws -> Void) throws {
+        var first = true
+        try RecordReader(path: path).forEach { d in
+            if first {
+                first = false
+                try checkHeader(&d, path)
+                return
+            }
+            try body(Self(&d))
+        }
+        if first { throw WorkFileFormatError(path: path, found: "an empty file", expected: "\(kind) version \(version)") }
+    }
+
+    private static func checkHeader(_ d: inout RecordDecoder, _ path: String) throws {
+        let expected = "\(kind) version \(version)"
+        guard d.p.count >= 4, Int(UInt32(littleEndian: d.p.loadUnaligned(as: UInt32.self))) == WorkFileHeader.magic.utf8.count,
+              d.p.count >= 8 + WorkFileHeader.magic.utf8.count, d.string() == WorkFileHeader.magic else {
+            throw WorkFileFormatError(path: path, found: "no work-file header", expected: expected)
+        }
+        let k = d.string(), v = d.u32()
+        guard k == kind, v == version else { throw WorkFileFormatError(path: path, found: "\(k) version \(v)", expected: expected) }
+    }
+
+    /// Number of records in the file (header checked).
+    static func count(_ path: String) throws -> Int {
+        var n = 0
+        try forEach(path) { _ in n += 1 }
+        return n
+    }
+}

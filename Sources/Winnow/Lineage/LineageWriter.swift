@@ -211,14 +211,10 @@ final class LineageWriter: @unchecked Sendable {
             case .keptRows(let job):
                 try begin()
                 var n = 0
-                try RecordReader(path: job.metaPath).forEach { d in
-                    let shard = job.firstShard + d.u32()
-                    let position = d.u32()
-                    let line = d.u64()
-                    let id = d.string()
-                    let ann = d.blob()
-                    try insert(DocumentRow(source: job.source, docID: id, input: job.input, line: line, status: .kept, step: nil, reason: nil,
-                                           annotations: ann, shard: shard, position: position, dupOf: nil, stage: job.stage, partition: job.partition))
+                try WorkFile.KeptMeta.forEach(job.metaPath) { m in
+                    try insert(DocumentRow(source: job.source, docID: m.id, input: job.input, line: m.line, status: .kept, step: nil, reason: nil,
+                                           annotations: m.annotations, shard: job.firstShard + m.localShard, position: m.position, dupOf: nil,
+                                           stage: job.stage, partition: job.partition))
                     n += 1
                 }
                 insertTask.bind(1, runID); insertTask.bind(2, job.task); insertTask.bind(3, isoNow())

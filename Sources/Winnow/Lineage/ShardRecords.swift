@@ -5,7 +5,12 @@ import Foundation
 enum ShardRecords {
     /// The events that replace run `runID`'s `shards` rows with `shards` (a resumed run writes them again).
     static func replace(_ runID: String, with shards: [ShardInfo]) -> [LineageWriter.Event] {
-        [.statement("DELETE FROM shards WHERE run_id = ?", [.text(runID)])] + shards.map { s in
+        [.statement("DELETE FROM shards WHERE run_id = ?", [.text(runID)])] + insert(runID, shards)
+    }
+
+    /// The events that add `shards` rows of run `runID` (a stage task's share).
+    static func insert(_ runID: String, _ shards: [ShardInfo]) -> [LineageWriter.Event] {
+        shards.map { s in
             .statement("""
                 INSERT INTO shards (run_id, shard, path, format, docs, bytes, uncompressed_bytes, sha256, sources, input)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,3 +1,4 @@
+import Foundation
 /// What a document step decided.
 public enum StepResult: Equatable, Sendable {
     case keep
@@ -32,9 +33,27 @@ public struct BarrierDecision: Sendable, Equatable {
 /// its own): `staged` says whether the spec asked for it.
 protocol StagedBarrier: BarrierStep {
     var staged: Bool { get }
-    /// Decisions from the map half's key files (in the global order of partitions), using `workDir` for the
-    /// intermediate files of the stages, and how many documents the key files held.
-    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int)
+    /// How many independent tasks the first half of the reduce has (each writes its own file under `workDir`).
+    var bucketTaskCount: Int { get }
+    /// The first half's task `k`, over the map half's key files (in the global order of partitions).
+    func bucketTask(_ k: Int, keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws
+    /// The second half, once every bucket task is done: decisions, and how many documents the key files held.
+    func mergeBuckets(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int)
+}
+
+extension StagedBarrier {
+    /// Both halves in one process: the bucket tasks in parallel, then the merge.
+    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int) {
+        let failure = NSLock()
+        nonisolated(unsafe) var firstError: Error? = nil
+        DispatchQueue.concurrentPerform(iterations: bucketTaskCount) { k in
+            do { try bucketTask(k, keyFiles: keyFiles, workDir: workDir, index: index) } catch {
+                failure.lock(); if firstError == nil { firstError = error }; failure.unlock()
+            }
+        }
+        if let firstError { throw firstError }
+        return try mergeBuckets(keyFiles: keyFiles, workDir: workDir, index: index)
+    }
 }
 
 /// An incremental run's link to the earlier versions for one dedup step: their index files (entries whose id is

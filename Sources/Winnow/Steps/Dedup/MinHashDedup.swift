@@ -402,38 +402,32 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
     /// an earlier document: (band, document, earlier document or -1 - earlier run's). Stage 3 loads the
     /// documents without bucketing and replays those hits in band-range order — the same pairs, so the same
     /// clusters, survivors and annotations as the one-pass reduce.
-    func reduceStaged(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int) {
+    var bandRanges: [Range<Int>] {
+        let width = max(1, (bands + bandTasks - 1) / bandTasks)
+        return stride(from: 0, to: bands, by: width).map { $0..<min(bands, $0 + width) }
+    }
+    var bucketTaskCount: Int { bandRanges.count }
+    private func pairFile(_ workDir: String, _ r: Range<Int>) -> String { "\(workDir)/\(name)-bands\(r.lowerBound)-\(r.upperBound).pairs" }
+
+    func bucketTask(_ k: Int, keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws {
+        let r = bandRanges[k]
+        try bucketStage(keyFiles: keyFiles, bands: r, out: pairFile(workDir, r), earlier: try earlierDocuments(index))
+    }
+
+    func mergeBuckets(keyFiles: [(partition: Int, path: String)], workDir: String, index: CrossRunIndex?) throws -> (decisions: [Int: BarrierDecision], documents: Int) {
         let earlier = try earlierDocuments(index)
-        let ranges: [Range<Int>] = stride(from: 0, to: bands, by: max(1, (bands + bandTasks - 1) / bandTasks)).map {
-            $0..<min(bands, $0 + max(1, (bands + bandTasks - 1) / bandTasks))
-        }
-        let pairFiles = ranges.map { "\(workDir)/\(name)-bands\($0.lowerBound)-\($0.upperBound).pairs" }
-        let failure = NSLock()
-        nonisolated(unsafe) var firstError: Error? = nil
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { t in
-            do { try bucketStage(keyFiles: keyFiles, bands: ranges[t], out: pairFiles[t], earlier: earlier) } catch {
-                failure.lock(); if firstError == nil { firstError = error }; failure.unlock()
-            }
-        }
-        if let firstError { throw firstError }
+        let pairFiles = bandRanges.map { pairFile(workDir, $0) }
         let reducer = Reducer(self, earlier: earlier, indexOutput: index?.output ?? indexPath)
         reducer.bucketing = false
         var documents = 0
         for (p, path) in keyFiles {
-            try RecordReader(path: path).forEach { d in
+            try WorkFile.BarrierKey.forEach(path) { k in
                 documents += 1
-                let ordinal = d.u32()
-                let id = d.string()
-                reducer.consume(order: p << 32 | ordinal, docID: id, key: d.blobSlice())
+                reducer.consume(order: p << 32 | k.ordinal, docID: k.docID, key: k.key)
             }
         }
         for path in pairFiles {
-            try RecordReader(path: path).forEach { d in
-                let i = d.u32()
-                let j = Int32(truncatingIfNeeded: d.u32())
-                reducer.hit(j, i)
-            }
-            try? FileManager.default.removeItem(atPath: path)
+            try WorkFile.BucketHit.forEach(path) { reducer.hit($0.earlier, $0.document) }
         }
         return (try reducer.finish(), documents)
     }
@@ -444,13 +438,12 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
         for (j, keys) in earlier.keys.enumerated() {
             for band in range where buckets[band - range.lowerBound][keys[band]] == nil { buckets[band - range.lowerBound][keys[band]] = Int32(-1 - j) }
         }
-        let w = try RecordWriter(path: out)
+        let w = try WorkFile.BucketHit.writer(out)
         var i = 0
         var sig = [UInt64](repeating: 0, count: permutations)
         for (_, path) in keyFiles {
-            try RecordReader(path: path).forEach { d in
-                _ = d.u32(); _ = d.string()
-                var key = RecordDecoder(d.blobSlice())
+            try WorkFile.BarrierKey.forEach(path) { k in
+                var key = RecordDecoder(k.key)
                 let hasText = key.byte() == 1
                 _ = key.u32(); _ = key.f64()
                 for t in 0..<permutations { sig[t] = UInt64(truncatingIfNeeded: key.u64()) }
@@ -458,7 +451,7 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
                     for band in range {
                         let h = bandKey(sig, band)
                         if let j = buckets[band - range.lowerBound][h] {
-                            var e = RecordEncoder(); e.u32(i); e.u32(Int(j)); try w.append(e)
+                            try w.append(WorkFile.BucketHit(document: i, earlier: j))
                         } else {
                             buckets[band - range.lowerBound][h] = Int32(i)
                         }

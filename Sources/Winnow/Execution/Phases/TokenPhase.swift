@@ -88,7 +88,7 @@ public struct TokenOutput: Sendable {
 /// order — the same documents in the same order for every format, so llm.c and Megatron shards hold the same
 /// tokens — with one lineage row per document: split, token shard, sequence, token offset and count.
 struct TokenPhase {
-    let run: Executor
+    let run: RunContext
 
     var outDir: String { run.datasetDir }
     static let tokenizerTask = "tokens/tokenizer", writeTask = "tokens/write"
@@ -174,16 +174,14 @@ struct TokenPhase {
             let path = run.workFiles.reusedAnnotations(s.shard)
             guard FileManager.default.fileExists(atPath: path) else { return nil }
             var out: [JSONValue] = []
-            try RecordReader(path: path).forEach { d in out.append((try? JSONParser.parse(d.blob())) ?? .object(JSONObject())) }
+            try WorkFile.ShardAnnotations.forEach(path) { out.append((try? JSONParser.parse($0.json)) ?? .object(JSONObject())) }
             return out
         }
         let p = s.partition, k = s.localShard
         guard FileManager.default.fileExists(atPath: run.workFiles.finalMeta(p)) else { return nil }
         var out: [JSONValue] = []
-        try RecordReader(path: run.workFiles.finalMeta(p)).forEach { d in
-            let local = d.u32(); _ = d.u32(); _ = d.u64(); _ = d.string()
-            let ann = d.blob()
-            if local == k { out.append((try? JSONParser.parse(ann)) ?? .object(JSONObject())) }
+        try WorkFile.KeptMeta.forEach(run.workFiles.finalMeta(p)) { m in
+            if m.localShard == k { out.append((try? JSONParser.parse(m.annotations)) ?? .object(JSONObject())) }
         }
         return out
     }
@@ -194,18 +192,16 @@ struct TokenPhase {
     private func writeReusedAnnotations(_ shards: [ShardInfo], rowsOf id: String) throws {
         try run.lineage.sync()
         let wanted = Set(shards.map(\.shard))
-        var writer: RecordWriter?
+        var writer: WorkFileWriter<WorkFile.ShardAnnotations>?
         var current = -1
         try CleaningRecords.forEachKeptAnnotation(run.db, runID: id) { s, annotations in
             guard wanted.contains(s) else { return }
             if s != current {
                 try writer?.commit()
-                writer = try RecordWriter(path: run.workFiles.reusedAnnotations(s))
+                writer = try WorkFile.ShardAnnotations.writer(run.workFiles.reusedAnnotations(s))
                 current = s
             }
-            var e = RecordEncoder()
-            e.blob(Array(annotations.utf8))
-            try writer?.append(e)
+            try writer?.append(WorkFile.ShardAnnotations(json: Array(annotations.utf8)))
         }
         try writer?.commit()
     }
@@ -235,18 +231,18 @@ struct TokenPhase {
         guard !todo.isEmpty else { return }
         let curriculum = run.pipeline.spec.curriculum
         let needsAnnotations = curriculum.map { !["length", "compression_ratio"].contains($0.score) } ?? false
-        if needsAnnotations, let reused = run.reused { try writeReusedAnnotations(todo, rowsOf: run.options.recordDocuments ? run.runID : reused.runID) }
+        if needsAnnotations, let reused = run.reused { try writeReusedAnnotations(todo, rowsOf: run.recordDocuments ? run.runID : reused.runID) }
         let lock = NSLock()
         nonisolated(unsafe) var cursor = 0
         nonisolated(unsafe) var failure: Error?
-        DispatchQueue.concurrentPerform(iterations: max(1, min(run.options.workers, todo.count))) { _ in
+        DispatchQueue.concurrentPerform(iterations: max(1, min(run.workers, todo.count))) { _ in
             var enc = BPEEncoder(model: model)
             while true {
                 lock.lock(); let k = cursor; cursor += 1; let stop = failure != nil; lock.unlock()
                 guard k < todo.count, !stop else { return }
                 let s = todo[k]
                 do {
-                    let docs = try RecordWriter(path: encodedPath(s.shard))
+                    let docs = try WorkFile.EncodedDoc.writer(encodedPath(s.shard))
                     let toks = try AtomicCompressedWriter(path: tokensPath(s.shard), compression: .none, level: nil, checksum: false, durable: false)
                     let notes = needsAnnotations ? try annotations(of: s) : nil
                     var parser = DocumentLineParser(textField: "text", idField: "id")
@@ -258,13 +254,10 @@ struct TokenPhase {
                         if let f = parser.parse(bytes) { throw FileError(s.path, "line \(line): \(f.message)") }
                         ids.removeAll(keepingCapacity: true)
                         parser.text.withUnsafeBufferPointer { enc.encode(bytes: $0, into: &ids) }
-                        var e = RecordEncoder()
-                        e.blob(parser.id)
-                        e.u32(ids.count)
                         let note = notes.flatMap { line - 1 < $0.count ? $0[line - 1] : nil }
-                        e.f64(try curriculum.map { try score($0, text: parser.text, tokens: ids.count, annotations: note, id: parser.id, shard: s.path) } ?? 0)
-                        e.string(note?["language"]?.stringValue ?? "")       // per-language curriculum quantiles
-                        try docs.append(e)
+                        let sc = try curriculum.map { try score($0, text: parser.text, tokens: ids.count, annotations: note, id: parser.id, shard: s.path) } ?? 0
+                        // The language, for per-language curriculum quantiles.
+                        try docs.append(WorkFile.EncodedDoc(id: parser.id, tokens: ids.count, score: sc, language: note?["language"]?.stringValue ?? ""))
                         try ids.map { UInt32(bitPattern: $0).littleEndian }.withUnsafeBytes { try toks.write($0) }
                         return true
                     }
@@ -316,8 +309,8 @@ struct TokenPhase {
         for (k, s) in shards.enumerated() {
             let src = Int32(sourceIndex[s.sources.keys.sorted().first ?? ""] ?? 0)
             var offset: Int64 = 0
-            try RecordReader(path: encodedPath(s.shard)).forEach { r in
-                let id = r.blob(); let n = r.u32(); let sc = r.f64(); let lang = r.string()
+            try WorkFile.EncodedDoc.forEach(encodedPath(s.shard)) { r in
+                let id = r.id, n = r.tokens, sc = r.score, lang = r.language
                 d.shard.append(Int32(k)); d.tokenOffset.append(offset); d.count.append(Int32(n)); d.source.append(src); d.score.append(sc)
                 d.language.append(lang)
                 d.idArena += id; d.idStart.append(d.idArena.count)
@@ -491,7 +484,7 @@ struct TokenPhase {
                 }
                 let source = sourceNames[Int(d.source[i])]
                 sources[source, default: 0] += Int64(n + 1)
-                if run.options.recordDocuments {
+                if run.recordDocuments {
                     rows.append(TokenRecords.documentTokenRow(runID: run.runID, source: source, docID: String(decoding: d.id(i), as: UTF8.self), split: p.split,
                                                               shard: p.index, sequence: sequence, offset: llmcOffset, tokens: Int(n), epoch: Int(c.epoch), bucket: bucket,
                                                               replay: c.replay))

@@ -26,26 +26,21 @@ public struct ShardInfo: Sendable, Equatable {
 /// their global shard and position. A partition's rows can be recorded as soon as every earlier
 /// partition's shard count is known, so most of this overlaps the last stage.
 final class KeptRowFeeder: @unchecked Sendable {
-    private let run: Executor
+    private let run: RunContext
     private let lock = NSLock()
     private var shardCounts: [Int: Int] = [:]
     private var next = 0
     private var nextShard = 0
 
-    init(run: Executor) { self.run = run }
+    init(run: RunContext) { self.run = run }
 
     /// Called when partition `p`'s last stage is done (or was done by an earlier process).
     func partitionFinished(_ p: Int, shards: Int) {
         lock.lock(); defer { lock.unlock() }
         shardCounts[p] = shards
-        let parts = run.partitionList
+        let parts = run.partitions
         while next < parts.count, let c = shardCounts[next] {
-            let part = parts[next]
-            if run.options.recordDocuments && !run.isDone(Executor.keptTask(next)) {
-                run.lineage.send(.keptRows(KeptRowsJob(task: Executor.keptTask(next), metaPath: run.workFiles.finalMeta(next), firstShard: nextShard,
-                                                       source: run.pipeline.sources[part.sourceIndex].spec.name, input: part.input,
-                                                       stage: run.shardStage, partition: next)))
-            }
+            if run.recordDocuments && !run.isDone(TaskName.kept(next)) { run.lineage.send(.keptRows(ShardPhase.keptRows(run, parts[next], firstShard: nextShard))) }
             nextShard += c
             next += 1
         }
@@ -56,7 +51,7 @@ final class KeptRowFeeder: @unchecked Sendable {
 /// under partition-local names (`shard-<partition>-<k>`); once every partition is done each is renamed to its
 /// global number (`shard-<n>`), so the number in a file's name is the `shard` lineage and the manifest give it.
 struct ShardPhase {
-    let run: Executor
+    let run: RunContext
 
     /// The file name of global shard `n`.
     static func globalName(_ n: Int, like local: String) -> String {
@@ -64,27 +59,58 @@ struct ShardPhase {
         return String(format: "shard-%05d", n) + suffix
     }
 
-    func execute() throws -> [ShardInfo] {
-        var infos: [ShardInfo] = []
-        for part in run.partitionList {
-            let source = run.pipeline.sources[part.sourceIndex].spec.name
+    /// The job that records partition `p`'s kept documents, whose first shard is global shard `firstShard`.
+    static func keptRows(_ run: RunContext, _ p: Partition, firstShard: Int) -> KeptRowsJob {
+        KeptRowsJob(task: TaskName.kept(p.index), metaPath: run.workFiles.finalMeta(p.index), firstShard: firstShard,
+                    source: run.sourceName(of: p), input: p.input, stage: run.shardStage, partition: p.index)
+    }
+
+    /// Every shard in manifest order (global names), with its partition-local name, from the partitions' shard lists.
+    func planned() throws -> [(info: ShardInfo, local: String)] {
+        var out: [(info: ShardInfo, local: String)] = []
+        for part in run.partitions {
             var k = 0
-            try RecordReader(path: run.workFiles.finalShards(part.index)).forEach { d in
-                let local = d.string()
-                let docs = d.u64()
-                let name = Self.globalName(infos.count, like: local)
-                try rename(local, to: name)
-                var info = ShardInfo(shard: infos.count, path: name, input: part.input, format: "jsonl", documents: docs, bytes: Int64(d.u64()),
-                                     uncompressedBytes: Int64(d.u64()), sha256: d.string(), sources: [source: docs])
+            try WorkFile.ShardListEntry.forEach(run.workFiles.finalShards(part.index)) { e in
+                var info = ShardInfo(shard: out.count, path: Self.globalName(out.count, like: e.name), input: part.input, format: "jsonl",
+                                     documents: e.documents, bytes: e.bytes, uncompressedBytes: e.uncompressedBytes, sha256: e.sha256,
+                                     sources: [run.sourceName(of: part): e.documents])
                 info.partition = part.index
                 info.localShard = k
                 k += 1
-                infos.append(info)
+                out.append((info, e.name))
             }
         }
+        return out
+    }
+
+    /// The whole phase in one process: every shard renamed, the `shards` rows replaced.
+    func execute() throws -> [ShardInfo] {
+        let all = try planned()
+        for s in all { try rename(s.local, to: s.info.path) }
+        let infos = all.map(\.info)
         for e in ShardRecords.replace(run.runID, with: infos) { run.lineage.send(e) }
         try run.lineage.sync()
         return infos
+    }
+
+    /// A stage task's share: the shards of partitions `parts` renamed, their `shards` rows and their partitions'
+    /// kept-document rows recorded.
+    func execute(partitions parts: [Int]) throws {
+        let all = try planned()
+        let mine = Set(parts)
+        for s in all where mine.contains(s.info.partition) { try rename(s.local, to: s.info.path) }
+        for e in ShardRecords.insert(run.runID, all.map(\.info).filter { mine.contains($0.partition) }) { run.lineage.send(e) }
+        if run.recordDocuments {
+            // Shards are numbered in partition order: a partition's first is the count of all earlier partitions'.
+            var counts: [Int: Int] = [:]
+            for s in all { counts[s.info.partition, default: 0] += 1 }
+            var next = 0
+            for p in run.partitions {
+                if mine.contains(p.index) { run.lineage.send(.keptRows(Self.keptRows(run, p, firstShard: next))) }
+                next += counts[p.index] ?? 0
+            }
+        }
+        try run.lineage.sync()
     }
 
     /// Renames a shard in the dataset folder (recorded in the ledger first). A run resumed after a kill finds some
@@ -102,11 +128,7 @@ struct ShardPhase {
     }
 
     /// Number of shards partition `p` wrote (from its shard list).
-    static func shardCount(_ files: WorkFiles, _ p: Int) throws -> Int {
-        var n = 0
-        try RecordReader(path: files.finalShards(p)).forEach { _ in n += 1 }
-        return n
-    }
+    static func shardCount(_ files: WorkFiles, _ p: Int) throws -> Int { try WorkFile.ShardListEntry.count(files.finalShards(p)) }
 }
 
 extension ShardInfo {
