@@ -7,6 +7,10 @@ struct Run: ParsableCommand {
         abstract: "Run a pipeline: shards and manifest in output.dir, one lineage row per document.",
         discussion: """
         A run that was killed resumes when started again with the same spec and inputs (use --fresh to start over).
+        Stage tasks: with --workdir DIR (a folder every task can reach), --stage S --task-index I --task-count N runs one \
+        task of one stage (see winnow plan SPEC), each task in its own process on any machine; --finish then merges the \
+        tasks' lineage and writes the manifest. The task index and count come from SLURM_ARRAY_TASK_ID and \
+        SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs), when the flags are absent.
         Exit codes: 0 finished; 1 failed (the error says why; the run resumes when started again); 2 the spec is invalid; \
         3 finished_with_errors: parts of the inputs could not be read (0 when the spec sets on_error to "skip"); \
         130 interrupted (SIGINT, SIGTERM or SIGHUP).
@@ -19,6 +23,11 @@ struct Run: ParsableCommand {
     @Flag(help: "Write into an existing output.dir that holds files Winnow did not write (default: refuse). Those files are never deleted.") var force = false
     @Flag(help: "No progress line.") var quiet = false
     @Flag(name: .customLong("continue"), help: "Incremental pipelines: a changed spec adds a version to the current series instead of starting a new one (which processes every input again).") var continueSeries = false
+    @Option(help: "Stage tasks: the work folder the tasks of this run share (default: none, the whole run in this process).") var workdir: String?
+    @Option(help: "Stage tasks: the stage to run, its number (from 1) or name as winnow plan lists them (default: none).") var stage: String?
+    @Option(help: "Stage tasks: this task's index, from 0 (default: SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX).") var taskIndex: Int?
+    @Option(help: "Stage tasks: how many tasks share the stage (default: SLURM_ARRAY_TASK_COUNT, else 1 with --task-index absent).") var taskCount: Int?
+    @Flag(help: "Stage tasks: merge the finished tasks' lineage into the pipeline's lineage file and write the manifest (default: off).") var finish = false
     @Flag(help: "Clean the inputs again even when the last finished run in output.dir had the same inputs and a spec that differs at most in weights, max_epochs, mixture, curriculum, tokenizer or token output (default: keep its cleaned shards and redo only the token phase).") var reclean = false
 
     func run() throws {
@@ -28,11 +37,86 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         var options = try runOptions(workers: workers, noLineage: noLineage)
+        if workdir != nil || stage != nil || finish || taskIndex != nil || taskCount != nil {
+            options.force = force
+            return try runStageTask(pipeline, options)
+        }
         options.fresh = fresh
         options.force = force
         options.continueSeries = continueSeries
         options.reclean = reclean
         try execute(pipeline, options, quiet: quiet)
+    }
+
+    /// `--workdir` with `--stage` (one task) or `--finish`.
+    private func runStageTask(_ pipeline: Pipeline, _ options: RunOptions) throws {
+        guard let workdir else { throw ValidationError("--stage, --task-index, --task-count and --finish need --workdir DIR (the folder the tasks share)") }
+        guard (stage != nil) != finish else { throw ValidationError("give --workdir either --stage S (run one task) or --finish (merge the finished tasks)") }
+        guard !fresh, !continueSeries, !reclean else { throw ValidationError("--fresh, --continue and --reclean do not apply to stage tasks (a new --workdir starts a new run)") }
+        let observer = TerminalProgress(quiet: quiet)
+        let tasks = StageTasks(pipeline: pipeline, workdir: workdir, options: options, observer: observer)
+        SignalStop.install { tasks.cancel() }
+        do {
+            if finish {
+                guard let summary = try tasks.finish() else {
+                    print("run \(tasks.runID ?? "?") in \(workdir) is already finished; nothing to do")
+                    return
+                }
+                let invoked = CommandLine.arguments.first ?? "winnow"
+                print(summary.render(command: invoked.contains("/") ? invoked : "winnow"), terminator: "")
+                if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+                return
+            }
+            let env = ProcessInfo.processInfo.environment
+            let index = taskIndex ?? env["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) ?? env["JOB_COMPLETION_INDEX"].flatMap(Int.init)
+            let count = taskCount ?? env["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init)
+            guard let index = index ?? (count == nil ? 0 : nil) else {
+                throw ValidationError("--task-count \(count ?? 0) needs --task-index (or SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX)")
+            }
+            guard let count = count ?? (index == 0 && taskIndex == nil && env["JOB_COMPLETION_INDEX"] == nil ? 1 : nil) else {
+                throw ValidationError("task \(index) needs --task-count N (or SLURM_ARRAY_TASK_COUNT): how many tasks share the stage")
+            }
+            let clock = ContinuousClock(), t0 = clock.now
+            let outcome = try tasks.runTask(stage: stage!, index: index, count: count)
+            let d = (clock.now - t0).components, seconds = Double(d.seconds) + Double(d.attoseconds) * 1e-18
+            switch outcome {
+            case .ran(let items): print(String(format: "stage %@ task %d of %d: done (%d unit%@ of work) in %.2f s", stage!, index, count, items, items == 1 ? "" : "s", seconds))
+            case .alreadyComplete: print("stage \(stage!) task \(index) of \(count): already complete; nothing changed")
+            case .nothingToDo: print("stage \(stage!) task \(index) of \(count): no work (the stage has fewer units of work than tasks)")
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch let e as SpecValidationError {
+            warn(e.description)
+            throw ExitCode(2)
+        } catch {
+            observer.clear()
+            warn("error: \(describe(error))")
+            throw ExitCode(error is RunCancelled ? 130 : 1)
+        }
+    }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show a pipeline's stages as tasks: each stage's natural task count and what its tasks read and write.",
+        discussion: """
+        Stages are numbered from 1 in execution order. Run one task of a stage with \
+        winnow run SPEC --workdir DIR --stage S --task-index I --task-count N, then winnow run SPEC --workdir DIR --finish.
+        """)
+
+    @Argument(help: "The pipeline spec.") var spec: String
+    @Flag(help: "Print JSON: {\"stages\": [{\"index\": 1, \"name\": …, \"tasks\": K, …}, …]} (default: text).") var json = false
+
+    func run() throws {
+        let pipeline: Pipeline
+        do { pipeline = try PipelineLoader.load(spec) } catch let e as SpecValidationError {
+            warn(e.description)
+            throw ExitCode(2)
+        }
+        let plan = try StageTasks.plan(pipeline)
+        print(json ? plan.json() : plan.text(), terminator: json ? "\n" : "")
     }
 }
 

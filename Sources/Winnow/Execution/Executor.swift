@@ -84,9 +84,9 @@ public final class Executor: @unchecked Sendable {
         if pipeline.spec.incremental && !options.recordDocuments {
             throw FileError(pipeline.specPath, "an incremental pipeline needs per-document lineage (superseding a changed input, the dedup indexes' exclusions and dataset_documents read it); run it without --no-lineage")
         }
-        try checkOutputFolder()
-        try createFolder(pipeline.outputDir, "output.dir")
-        try createFolder((pipeline.lineagePath as NSString).deletingLastPathComponent, "the lineage file's folder")
+        try RunSetup.checkOutputFolder(pipeline, force: options.force)
+        try RunSetup.createFolder(pipeline.outputDir, "output.dir")
+        try RunSetup.createFolder((pipeline.lineagePath as NSString).deletingLastPathComponent, "the lineage file's folder")
         let lock = try OutputLock(dir: pipeline.outputDir)
         defer { lock.release() }
         if let stale = lock.takenOver { observer?.log("took over the lock of \(stale), which is gone") }
@@ -97,7 +97,7 @@ public final class Executor: @unchecked Sendable {
         if !orphans.isEmpty { observer?.log("removed \(orphans.count) temporary file(s) a killed run left behind: \(orphans.prefix(3).joined(separator: ", "))\(orphans.count > 3 ? ", …" : "")") }
 
         db = try LineageStore.openForWriting(pipeline.lineagePath)
-        try provideGeneratedSalt()
+        try RunSetup.provideGeneratedSalt(pipeline)
         let resumed: Bool
         if pipeline.spec.incremental {
             guard let r = try startOrResumeIncremental() else { return try finishWithNothingNew() }
@@ -139,7 +139,7 @@ public final class Executor: @unchecked Sendable {
             let tokens = try TokenPhase(run: context).execute(shards)
             if tokens != nil { phaseDone("token shards") }
             try lineage.sync()
-            let summary = try finish(shards: shards, tokens: tokens, resumed: resumed)
+            let summary = try FinishPhase(run: context).execute(shards: shards, tokens: tokens, resumed: resumed, elapsed: counters.snapshot().elapsed)
             try lineage.close()
             try? fm.removeItem(atPath: workFiles.dir)
             runLedger.closeForReading(incremental: dataset != nil)
@@ -151,50 +151,6 @@ public final class Executor: @unchecked Sendable {
             try? runLedger.markStopped(runID, status: status, error: "\(error)", at: isoNow())
             throw error
         }
-    }
-
-    // MARK: - Output folder
-
-    /// Refuses an existing `output.dir` that is not a folder, or that holds files and was not made by Winnow (unless
-    /// `force`): a new run clears the shards of earlier runs, and someone else's files must never look like those.
-    private func checkOutputFolder() throws {
-        let dir = pipeline.outputDir
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { return }
-        guard isDir.boolValue else { throw FileError(dir, "output.dir exists and is not a folder") }
-        if options.force || OutputLedger.isWinnowFolder(dir) { return }
-        let l = pipeline.lineagePath
-        let foreign = OutputLedger.foreignEntries(dir, ignoring: [l, l + "-wal", l + "-shm", l + "-journal", GeneratedSalt.path(beside: l)])
-        guard foreign.isEmpty else {
-            let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) entries)" : "")
-            throw FileError(dir, "output.dir already holds files Winnow did not write (\(shown)). Give a new or empty folder, or pass --force to write beside them (Winnow deletes only files it recorded writing, so they stay untouched)")
-        }
-    }
-
-    /// `mkdir -p` with the OS's reason on failure ("Not a directory" when a file is in the way).
-    private func createFolder(_ path: String, _ what: String) throws {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw FileError(path, "cannot create \(what) (\(prefix): \(String(cString: strerror(errno))))")
-            }
-        }
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-            throw FileError(path, "cannot create \(what) (a file, not a folder, is in the way)")
-        }
-    }
-
-    /// Hands the output folder's generated salt to `pii` steps that hash without a salt in the spec.
-    private func provideGeneratedSalt() throws {
-        let scrubbers = pipeline.steps.compactMap { step -> PIIScrubber? in
-            if case .document(let s) = step { return s as? PIIScrubber }
-            return nil
-        }.filter(\.usesGeneratedSalt)
-        guard !scrubbers.isEmpty else { return }
-        let salt = try GeneratedSalt.loadOrCreate(beside: pipeline.lineagePath)
-        for s in scrubbers { s.useGeneratedSalt(salt) }
     }
 
     /// After stage 1: more bad lines than `max_error_fraction` of all lines read stops the run.
@@ -338,7 +294,7 @@ public final class Executor: @unchecked Sendable {
         try useDataset(next)
         // A folder of this number can only hold what a run that never finished left behind: its recorded files go.
         try ledger.removeRecorded(under: next.relativeDir)
-        try createFolder(datasetDir, "the version folder")
+        try RunSetup.createFolder(datasetDir, "the version folder")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try startRun(planJSON: String(decoding: try encoder.encode(inputs), as: UTF8.self), extraInputs: next.touched)
@@ -420,75 +376,6 @@ public final class Executor: @unchecked Sendable {
         if isDone(TaskName.reduce(barrier)) { return }
         counters.startPhase("reduce \(plan.barriers[barrier - 1].step.name)", tasks: 1, totalBytes: 0)
         try ReducePhase(run: context, barrier: barrier).execute()
-    }
-
-    // MARK: - Finish
-
-    private func finish(shards: [ShardInfo], tokens: TokenOutput?, resumed: Bool) throws -> RunSummary {
-        var manifest = Manifest(pipeline: pipeline, shards: shards, tokens: tokens, sourceStats: try sourceStats())
-        // Incremental: earlier versions' token shards holding documents this version supersedes are written again.
-        var superseded = Set<String>()
-        if let d = dataset {
-            superseded = try supersededPairs(d)
-            let rewrites = tokens == nil ? [] : try TokenShardRewrite(run: context, plan: d, superseded: superseded).execute()
-            manifest.extra = [("version", .number(Double(d.version))), ("series", .number(Double(d.series))), ("rewritten_token_shards", .array(rewrites))]
-        }
-        try writeFileAtomically((datasetDir as NSString).appendingPathComponent("manifest.json"), Array(manifest.json().utf8))
-        let srcs = try sourceStats()
-        let docsIn = srcs.reduce(0) { $0 + $1.docsIn }
-        let errors = srcs.reduce(0) { $0 + $1.errors }
-        let kept = srcs.reduce(0) { $0 + $1.docsOut }
-        var versionLine: String? = nil
-        if let d = dataset {
-            // The files first (cumulative manifest, then `latest`), the lineage last: a run killed in between redoes both.
-            let versions = d.earlier + [DatasetPlan.EarlierVersion(version: d.version, runID: runID, path: d.relativeDir)]
-            let cumulative = DatasetManifest(pipeline: pipeline, versions: versions, superseded: superseded)
-            let text = try cumulative.json()
-            try writeFileAtomically((pipeline.outputDir as NSString).appendingPathComponent("manifest.json"), Array(text.utf8))
-            try DatasetManifest.moveLatest(in: pipeline.outputDir, to: d.relativeDir)
-            let total = (try? JSONParser.parse(Array(text.utf8)))?["documents"]?.intValue ?? 0
-            let gone = d.supersessions.reduce(0) { $0 + $1.documents }
-            versionLine = "version \(d.version) (series \(d.series)): \(d.newInputs) new and \(d.changedInputs) changed input(s), \(kept) documents added\(gone > 0 ? ", \(gone) earlier documents superseded" : ""); the dataset holds \(total) documents in \(versions.count) version(s); latest → \(d.relativeDir)"
-        }
-        let version = dataset.map { d in
-            RunLedger.VersionRow(pipeline: pipeline.spec.name, version: d.version, series: d.series, specSHA256: pipeline.sha256, path: d.relativeDir,
-                                 createdAt: isoNow(), inputsNew: d.newInputs, inputsChanged: d.changedInputs, docsIn: docsIn, docsKept: kept,
-                                 docsSuperseded: d.supersessions.reduce(0) { $0 + $1.documents },
-                                 supersessions: d.supersessions.map { ($0.input, $0.earlierRunID, $0.documents) })
-        }
-        let unreadable = try runLedger.unreadableParts(runID)
-        try runLedger.finish(runID, version: version, status: unreadable > 0 ? "finished_with_errors" : "finished",
-                             error: unreadable > 0 ? "\(unreadable) part(s) of the inputs could not be read (errors.reason = 'unreadable_input')" : nil,
-                             at: isoNow(), docsIn: docsIn, docsKept: kept, docsError: errors, shards: shards.count)
-        let steps = try runLedger.stepCounts(runID)
-        let dropped = try runLedger.exampleDroppedDocument(runID)
-        var summary = RunSummary(runID: runID, pipeline: pipeline.spec.name, resumed: resumed, outputDir: pipeline.outputDir,
-                                 lineagePath: pipeline.lineagePath, documentsIn: docsIn, documentsOut: kept, badLines: errors,
-                                 steps: steps, shards: shards, sources: srcs, elapsed: counters.snapshot().elapsed,
-                                 documentRows: options.recordDocuments, exampleDroppedID: dropped)
-        summary.mixture = tokens?.mixture ?? []
-        summary.versionLine = versionLine
-        summary.unreadableParts = unreadable
-        summary.errorsAccepted = pipeline.spec.onErrorGiven && pipeline.spec.onError == .skip
-        summary.cleaningRunID = reused?.runID
-        return summary
-    }
-
-    /// "run id\tinput" of every superseded input of the series, this run's supersessions included.
-    private func supersededPairs(_ d: DatasetPlan) throws -> Set<String> {
-        var out = Set(d.supersessions.map { "\($0.earlierRunID)\t\($0.input)" })
-        for v in d.earlier {
-            for x in try DatasetRecords.supersededInputs(db, of: v.runID) { out.insert("\(x.earlierRunID)\t\(x.input)") }
-        }
-        return out
-    }
-
-    func sourceStats() throws -> [RunSummary.SourceLine] {
-        var byName: [String: RunSummary.SourceLine] = [:]
-        for r in try runLedger.sourceCounts(runID) {
-            byName[r.source] = RunSummary.SourceLine(source: r.source, docsIn: r.docsIn, errors: r.errors, docsOut: r.docsOut)
-        }
-        return pipeline.sources.map { byName[$0.spec.name] ?? RunSummary.SourceLine(source: $0.spec.name, docsIn: 0, errors: 0, docsOut: 0) }
     }
 
     private func startProgressThread() -> Thread {

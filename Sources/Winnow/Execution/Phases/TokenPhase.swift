@@ -95,16 +95,37 @@ struct TokenPhase {
     static func encodeTask(_ s: Int) -> String { String(format: "tokens/encode/s%05d", s) }
     func encodedPath(_ s: Int) -> String { (run.workFiles.dir as NSString).appendingPathComponent(String(format: "tokens-s%05d.docs", s)) }
 
-    func execute(_ shards: [ShardInfo]) throws -> TokenOutput? {
+    /// The token formats and tokenizer, when the spec asks for token shards.
+    var config: (formats: [TokenShardFormat], tokenizer: TokenizerSpec)? {
         let spec = run.pipeline.spec
-        let formats = spec.output.tokenFormats
-        guard !formats.isEmpty, let tspec = spec.tokenizer else { return nil }
+        guard !spec.output.tokenFormats.isEmpty, let t = spec.tokenizer else { return nil }
+        return (spec.output.tokenFormats, t)
+    }
+
+    /// The whole phase in one process: tokenizer, encoding on all workers, token shards.
+    func execute(_ shards: [ShardInfo]) throws -> TokenOutput? {
+        guard let (formats, tspec) = config else { return nil }
         let model = try tokenizer(tspec, shards)
+        let eot = try endOfText(model, tspec)
+        try encode(model, shards)
+        let written = try write(formats: formats, vocabularySize: model.vocabularySize, eot: eot, shards: shards)
+        return try output(model, tspec, eot: eot, shards: written)
+    }
+
+    /// The id of the tokenizer's end-of-text token.
+    func endOfText(_ model: BPEModel, _ tspec: TokenizerSpec) throws -> Int32 {
         guard let eot = model.specialID(tspec.endOfText) else {
             throw FileError(tspec.file ?? "tokenizer.json", "the tokenizer has no special token \"\(tspec.endOfText)\" (tokenizer.end_of_text)")
         }
-        try encode(model, shards)
-        let written = try write(formats: formats, vocabularySize: model.vocabularySize, eot: eot, shards: shards)
+        return eot
+    }
+
+    /// The tokenizer the tokenizer task saved in the output folder.
+    func savedTokenizer() throws -> BPEModel { try TokenizerFile.load((outDir as NSString).appendingPathComponent("tokenizer.json")) }
+
+    /// What the manifest says of the token shards, read back from lineage after `write`.
+    func output(_ model: BPEModel, _ tspec: TokenizerSpec, eot: Int32, shards written: [TokenShardInfo]? = nil) throws -> TokenOutput {
+        let written = try written ?? recorded()
         let tokPath = (outDir as NSString).appendingPathComponent("tokenizer.json")
         try run.lineage.sync()
         let mix = try TokenRecords.mixtureRows(run.db, runID: run.runID)
@@ -118,7 +139,7 @@ struct TokenPhase {
 
     /// Loads the spec's file or trains on the kept documents; either way the run's tokenizer is saved as
     /// `tokenizer.json` in the output folder (a resumed run reads that back).
-    private func tokenizer(_ t: TokenizerSpec, _ shards: [ShardInfo]) throws -> BPEModel {
+    func tokenizer(_ t: TokenizerSpec, _ shards: [ShardInfo]) throws -> BPEModel {
         let path = (outDir as NSString).appendingPathComponent("tokenizer.json")
         if run.isDone(Self.tokenizerTask), FileManager.default.fileExists(atPath: path) { return try TokenizerFile.load(path) }
         let model: BPEModel
@@ -226,7 +247,7 @@ struct TokenPhase {
 
     /// Each text shard's documents encoded: raw uint32 tokens in a `.tok` work file and (id, tokens, score,
     /// language) records in a `.docs` one (read back by `loadDocs`); one task per shard, on all workers.
-    private func encode(_ model: BPEModel, _ shards: [ShardInfo]) throws {
+    func encode(_ model: BPEModel, _ shards: [ShardInfo]) throws {
         let todo = shards.filter { !run.isDone(Self.encodeTask($0.shard)) }
         guard !todo.isEmpty else { return }
         let curriculum = run.pipeline.spec.curriculum
@@ -420,7 +441,7 @@ struct TokenPhase {
 
     // MARK: - Writing
 
-    private func write(formats: [TokenShardFormat], vocabularySize: Int, eot: Int32, shards: [ShardInfo]) throws -> [TokenShardInfo] {
+    func write(formats: [TokenShardFormat], vocabularySize: Int, eot: Int32, shards: [ShardInfo]) throws -> [TokenShardInfo] {
         let spec = run.pipeline.spec
         let limit = Int64(spec.output.shardTokens)
         if run.isDone(Self.writeTask) { return try recorded() }
@@ -546,7 +567,7 @@ struct TokenPhase {
     }
 
     /// The shards a finished write task recorded (a resumed run that only lacked its manifest).
-    private func recorded() throws -> [TokenShardInfo] {
+    func recorded() throws -> [TokenShardInfo] {
         try run.lineage.sync()
         return try TokenRecords.tokenShards(run.db, runID: run.runID)
     }
