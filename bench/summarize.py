@@ -30,3 +30,9 @@ ratio("winnow w2 lineage", "datatrove w2")
 if "winnow w2 lineage" in med and "winnow w2 no-lineage" in med:
     on, off = med["winnow w2 lineage"]["wall_s"], med["winnow w2 no-lineage"]["wall_s"]
     print(f"- lineage on vs off (w2): {100 * (on / off - 1):+.1f}% wall time")
+before = next((k for k in med if k.startswith("before (")), None)
+if before and "after w2" in med:
+    print(f"- after / before (whole run, w2): {100 * (med['after w2']['wall_s'] / med[before]['wall_s'] - 1):+.1f}% wall time")
+tasks = next((k for k in med if k.startswith("task by task")), None)
+if tasks and "after w2 (single process)" in med:
+    print(f"- task by task / single process: {100 * (med[tasks]['wall_s'] / med['after w2 (single process)']['wall_s'] - 1):+.1f}% wall time")

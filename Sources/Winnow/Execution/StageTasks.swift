@@ -294,6 +294,7 @@ public final class StageTasks {
             throw error
         }
         let (read, bad) = try TaskLineage.readAndBad(db, runID: st.runID)
+        try TaskLineage.seal(dbPath)
         let mark = Mark(stage: stage.index, name: stage.name, taskIndex: index, taskCount: count, items: todo,
                         lineage: (dbPath as NSString).lastPathComponent, finishedAt: isoNow(), seconds: (ContinuousClock.now - t0).seconds,
                         documentsRead: read, badLines: bad)
@@ -367,6 +368,7 @@ public final class StageTasks {
                                partitions: st.partitions.filter { $0.path == f.path }.count, sha256: f.sha256, change: f.change)
         })
         var files: [String] = []
+        let mergeStart = ContinuousClock.now
         for s in plan.stages {
             for m in marks(s).sorted(by: { $0.items.first ?? 0 < $1.items.first ?? 0 }) {
                 let file = (stageDir(s) as NSString).appendingPathComponent(m.lineage)
@@ -374,6 +376,7 @@ public final class StageTasks {
                 files.append(file)
             }
         }
+        observer?.log(String(format: "merged %d task lineage file(s) into %@ in %.3f s", files.count, pipeline.lineagePath, (ContinuousClock.now - mergeStart).seconds))
         let lineage = try LineageWriter(db: db, runID: st.runID)
         let ctx = RunContext(pipeline: pipeline, runID: st.runID, workFiles: workFiles, datasetDir: pipeline.outputDir, partitions: st.partitions,
                              plan: StagePlan(steps: pipeline.steps), workers: options.workers, recordDocuments: options.recordDocuments, db: db,

@@ -115,25 +115,18 @@ enum MainText {
 /// `html_extract`: the main text of an HTML document (from a `warc` or `html` source, or a JSONL field), with the page's
 /// title, language, description and canonical URL and the extraction's statistics as annotations.
 public final class HTMLExtract: DocumentStep {
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
+        @Param("favor", Schema.string("`precision` drops more doubtful blocks, `recall` keeps more.", enumeration: MainText.Favor.allCases.map(\.rawValue)))
         public var favor = MainText.Favor.balanced.rawValue
+        @Param("include_tables", Schema.boolean("Keep table rows as text (cells separated by \" | \")."))
         public var includeTables = true
+        @Param("include_comments", Schema.boolean("Keep comment sections."))
         public var includeComments = false
+        @Param("min_extracted_chars", Schema.integer("Drop the page (reason no_main_text) when less main text than this is found.", minimum: 0))
         public var minExtractedChars = 1
-        public var htmlField: String?
-
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case favor, includeTables = "include_tables", includeComments = "include_comments", minExtractedChars = "min_extracted_chars", htmlField = "html_field"
-        }
+        @Param("html_field", Schema.string("Read the HTML from this metadata field of a JSONL document instead of its text.", minLength: 1))
+        public var htmlField: String? = nil
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            favor = try c.decodeIfPresent(String.self, forKey: .favor) ?? MainText.Favor.balanced.rawValue
-            includeTables = try c.decodeIfPresent(Bool.self, forKey: .includeTables) ?? true
-            includeComments = try c.decodeIfPresent(Bool.self, forKey: .includeComments) ?? false
-            minExtractedChars = try c.decodeIfPresent(Int.self, forKey: .minExtractedChars) ?? 1
-            htmlField = try c.decodeIfPresent(String.self, forKey: .htmlField)
-        }
     }
 
     public let name: String
@@ -155,17 +148,8 @@ public final class HTMLExtract: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "html_extract", kind: .document,
         summary: "Replaces a page's HTML with its main text — boilerplate (menus, footers, cookie banners, share bars, comments) removed; annotates title, html_lang, description, canonical_url, html_bytes, text_chars, boilerplate_ratio (reason: no_main_text).",
-        parameters: [
-            ("favor", Schema.string("`precision` drops more doubtful blocks, `recall` keeps more.", default: "balanced", enumeration: MainText.Favor.allCases.map(\.rawValue))),
-            ("include_tables", Schema.boolean("Keep table rows as text (cells separated by \" | \").", default: true)),
-            ("include_comments", Schema.boolean("Keep comment sections.", default: false)),
-            ("min_extracted_chars", Schema.integer("Drop the page (reason no_main_text) when less main text than this is found.", default: 1, minimum: 0)),
-            ("html_field", Schema.string("Read the HTML from this metadata field of a JSONL document instead of its text.", minLength: 1)),
-        ],
-        required: [],
-        codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(HTMLExtract(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .document(HTMLExtract(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         var html = doc.text

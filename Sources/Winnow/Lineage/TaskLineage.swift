@@ -11,16 +11,25 @@ enum TaskLineage {
         ("source_stats", "run_id, source", ["docs_in", "errors", "docs_out", "unreadable"]),
     ]
 
-    /// Creates (replacing a killed attempt's) a task's lineage file. Rollback journal in memory and no WAL: the
-    /// file is only trusted once the task's completion mark exists, and it may live on shared storage.
+    /// Creates (replacing a killed attempt's) a task's lineage file. Rollback journal in memory, no WAL and no
+    /// syncs while the task runs: the file is only trusted once the task's completion mark exists, which is
+    /// written after `seal`; it may live on shared storage.
     static func create(_ path: String) throws -> SQLiteDatabase {
         for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
         let db = try SQLiteDatabase(path: path)
         try db.exec("PRAGMA journal_mode = MEMORY")
-        try db.exec("PRAGMA synchronous = NORMAL")
+        try db.exec("PRAGMA synchronous = OFF")
         try db.exec("PRAGMA temp_store = MEMORY")
         try LineageSchema.apply(to: db)
         return db
+    }
+
+    /// Makes a finished task's lineage file durable (one fsync), before its completion mark is written.
+    static func seal(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(path, "cannot open to sync (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileError(path, "cannot sync (\(String(cString: strerror(errno))))") }
     }
 
     /// Documents read and bad lines recorded in a task's file (for `max_error_fraction` across tasks).

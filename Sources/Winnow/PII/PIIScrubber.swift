@@ -11,33 +11,37 @@ public final class PIIScrubber: DocumentStep {
     public enum Policy: String, Codable, Sendable, CaseIterable { case tag, mask, hash, remove }
     static let allKinds = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret"]
 
-    struct Parameters: Decodable {
+    struct Parameters: StepParameters {
+        @Param("kinds", Schema.array("Kinds to look for.", items: Schema.string("A kind.", enumeration: allKinds), uniqueItems: true))
         var kinds: [String] = PIIScrubber.allKinds
+        @Param("policy", Schema.string("Replacement: tag (<EMAIL>), mask (*** of the same length), hash (salted stable pseudonym), remove.", enumeration: Policy.allCases.map(\.rawValue)))
         var policy = Policy.tag
+        @Param("policies", Schema.map("Per-kind policy overrides, e.g. {\"email\": \"hash\"}.", value: Schema.string("A policy.", enumeration: Policy.allCases.map(\.rawValue)), keyPattern: "^(" + allKinds.joined(separator: "|") + ")$", minProperties: 0))
         var policies: [String: Policy] = [:]
+        @Param("salt", Schema.string("Salt of the hash policy; empty: a random salt made once for the lineage file and kept beside it (<lineage>.pii-salt, mode 0600), so pseudonyms stay stable across runs but cannot be recomputed from a list of known values."))
         var salt = ""
+        @Param("keep_private_ips", Schema.boolean("Leave private, loopback, link-local and documentation IP ranges alone."))
         var keepPrivateIPs = false
+        @Param("drop_document_over", Schema.integer("Drop documents with more findings than this; 0: never.", minimum: 0))
         var dropDocumentOver = 0
-        var fields: FieldSelection = .all
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case kinds, policy, policies, salt, keepPrivateIPs = "keep_private_ips", dropDocumentOver = "drop_document_over", fields
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            kinds = try c.decodeIfPresent([String].self, forKey: .kinds) ?? kinds
-            policy = try c.decodeIfPresent(Policy.self, forKey: .policy) ?? policy
-            policies = try c.decodeIfPresent([String: Policy].self, forKey: .policies) ?? [:]
-            salt = try c.decodeIfPresent(String.self, forKey: .salt) ?? ""
-            keepPrivateIPs = try c.decodeIfPresent(Bool.self, forKey: .keepPrivateIPs) ?? false
-            dropDocumentOver = try c.decodeIfPresent(Int.self, forKey: .dropDocumentOver) ?? 0
-            if let names = try? c.decodeIfPresent([String].self, forKey: .fields) { fields = .named(Set(names)) }
-        }
+        @Param("fields", Schema.anyOf("Fields besides the text to scrub: \"all\" (every string value of every other field, at any depth; numbers are left alone) or a list of top-level field names ([] scrubs the text only); findings per field are counted as pii_field_<name>.", [Schema.string("Every field.", enumeration: ["all"]),
+                                     Schema.array("Top-level field names.", items: Schema.string("A field name."), uniqueItems: true)])) var fields: FieldSelection = .all
+        init() {}
     }
 
     /// Which fields besides the text are scrubbed.
-    enum FieldSelection: Sendable, Equatable {
+    enum FieldSelection: Sendable, Equatable, Codable {
         case all
         case named(Set<String>)
+        /// `"all"` or a list of field names.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let names = try? c.decode([String].self) { self = .named(Set(names)) } else { _ = try c.decode(String.self); self = .all }
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self { case .all: try c.encode("all"); case .named(let n): try c.encode(n.sorted()) }
+        }
         func contains(_ field: String) -> Bool {
             switch self { case .all: return true; case .named(let n): return n.contains(field) }
         }
@@ -58,29 +62,13 @@ public final class PIIScrubber: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "pii", kind: .document,
         summary: "Replaces validated personal data and secrets (email, url_credentials, phone, ip, credit_card, iban, us_ssn, cpf, cnpj, secret) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
-        parameters: [
-            ("kinds", Schema.array("Kinds to look for.", items: Schema.string("A kind.", enumeration: allKinds), uniqueItems: true,
-                                   default: .array(allKinds.map { .string($0) }))),
-            ("policy", Schema.string("Replacement: tag (<EMAIL>), mask (*** of the same length), hash (salted stable pseudonym), remove.",
-                                     default: "tag", enumeration: Policy.allCases.map(\.rawValue))),
-            ("policies", Schema.map("Per-kind policy overrides, e.g. {\"email\": \"hash\"}.",
-                                    value: Schema.string("A policy.", enumeration: Policy.allCases.map(\.rawValue)), keyPattern: "^(" + allKinds.joined(separator: "|") + ")$", minProperties: 0)),
-            ("salt", Schema.string("Salt of the hash policy; empty: a random salt made once for the lineage file and kept beside it (<lineage>.pii-salt, mode 0600), so pseudonyms stay stable across runs but cannot be recomputed from a list of known values.", default: "")),
-            ("keep_private_ips", Schema.boolean("Leave private, loopback, link-local and documentation IP ranges alone.", default: false)),
-            ("drop_document_over", Schema.integer("Drop documents with more findings than this; 0: never.", default: 0, minimum: 0)),
-            ("fields", Schema.anyOf("Fields besides the text to scrub: \"all\" (every string value of every other field, at any depth; numbers are left alone) or a list of top-level field names ([] scrubs the text only); findings per field are counted as pii_field_<name>.",
-                                    [Schema.string("Every field.", enumeration: ["all"]),
-                                     Schema.array("Top-level field names.", items: Schema.string("A field name."), uniqueItems: true)],
-                                    default: "all")),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             return .document(PIIScrubber(name: spec.effectiveName, kinds: Set(p.kinds), policy: p.policy, policies: p.policies,
                                          salt: p.salt.isEmpty ? nil : p.salt, keepPrivateIPs: p.keepPrivateIPs,
                                          dropOver: p.dropDocumentOver, fields: p.fields))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String = "pii", kinds: Set<String> = Set(allKinds), policy: Policy = .tag, policies: [String: Policy] = [:],
          salt: String? = "winnow-test", keepPrivateIPs: Bool = false, dropOver: Int = 0, fields: FieldSelection = .all) {

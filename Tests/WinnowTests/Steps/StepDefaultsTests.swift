@@ -3,7 +3,7 @@ import XCTest
 @testable import Winnow
 
 /// Issue 19, item 5: for every registered step, each default the schema (and so the README) states is the value the
-/// step's parameter struct decodes when the key is absent.
+/// step's parameter struct decodes when the key is absent, and the struct's `@Param` keys are the schema's keys.
 final class StepDefaultsTests: XCTestCase {
     /// A value of the schema's type, for required parameters.
     private func sample(_ schema: JSONValue) -> JSONValue {
@@ -29,29 +29,16 @@ final class StepDefaultsTests: XCTestCase {
         case let s as String: return .string(s)
         case let r as any RawRepresentable: return json(r.rawValue)
         case let a as [Any]: return .array(a.compactMap(json))
+        case let o as [String: Any]:
+            var out = JSONObject()
+            for k in o.keys.sorted() { guard let v = json(o[k]!) else { return nil }; out[k] = v }
+            return .object(out)
         default:
             // An enum case without a payload and without a raw value (pii's `fields: .all`): its name.
             if m.displayStyle == .enum && m.children.isEmpty { return .string("\(value)") }
             return nil
         }
     }
-
-    /// A property name as a spec key: `missingURL` → `missing_url`, `keepPrivateIPs` → `keep_private_ips`.
-    private static func snake(_ camel: String) -> String {
-        var out = ""
-        var previous: Character? = nil
-        for c in camel {
-            if c.isUppercase, let p = previous, p.isLowercase || p.isNumber { out += "_" }
-            out += c.lowercased()
-            previous = c
-        }
-        return out
-    }
-
-    /// Spec keys whose property does not snake-case to them: datatrove's abbreviated names the properties spell out,
-    /// and `NGrams` (snake-cased `ngrams`).
-    static let aliases = ["fineweb_quality.line_punct_thr": "line_punct_threshold", "fineweb_quality.short_line_thr": "short_line_threshold",
-                          "gopher_repetition.top_n_grams": "top_ngrams", "gopher_repetition.dup_n_grams": "dup_ngrams"]
 
     func testSchemaDefaultsAreTheDecodedDefaults() throws {
         var checked = 0
@@ -64,10 +51,17 @@ final class StepDefaultsTests: XCTestCase {
             let decoded: Any
             do { decoded = try decode(.object(o)) } catch { problems.append("\(d.type): minimal parameters do not decode: \(error)"); continue }
             var values: [String: Any] = [:]
-            for c in Mirror(reflecting: decoded).children { if let l = c.label { values[Self.snake(l)] = c.value } }
+            for c in Mirror(reflecting: decoded).children {
+                // Every stored property of a step's parameter struct is a `@Param` carrying its spec key.
+                guard let p = c.value as? AnyParam else { problems.append("\(d.type).\(c.label ?? "?"): not declared with @Param"); continue }
+                values[p.key] = p.anyValue
+            }
+            if Set(values.keys) != Set(d.parameterNames) {
+                problems.append("\(d.type): decoded keys \(values.keys.sorted()) differ from the schema's \(d.parameterNames.sorted())")
+            }
             for (name, schema) in d.parameters {
                 guard let expected = schema["default"] else { continue }
-                guard let v = values[Self.aliases["\(d.type).\(name)"] ?? name] else { problems.append("\(d.type).\(name): the schema has a default, no property decodes it"); continue }
+                guard let v = values[name] else { problems.append("\(d.type).\(name): the schema has a default, no property decodes it"); continue }
                 guard let got = json(v) else { problems.append("\(d.type).\(name): decoded value \(v) is not comparable"); continue }
                 checked += 1
                 if got != expected { problems.append("\(d.type).\(name): schema default \(JSONWriter.compact(expected)), decoded \(JSONWriter.compact(got))") }

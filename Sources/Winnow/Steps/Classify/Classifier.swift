@@ -17,39 +17,26 @@ public final class FastTextClassifier: DocumentStep {
     let maxScore: Double?
     let annotateOnly: Bool
 
-    struct Parameters: Decodable {
-        var model: String
-        var label: String?
-        var annotation: String?
-        var minScore: Double?
-        var maxScore: Double?
+    struct Parameters: StepParameters {
+        @Param("model", Schema.string("fastText classifier file (.bin or .ftz), relative to the spec (then to the working directory).", minLength: 1), required: true)
+        var model: String = ""
+        @Param("label", Schema.string("The label whose probability is the score, with or without __label__; absent: the top label's probability, and its name is annotated too.", minLength: 1))
+        var label: String? = nil
+        @Param("annotation", Schema.string("Annotation key for the score; default: the step's name followed by _score.", minLength: 1))
+        var annotation: String? = nil
+        @Param("min_score", Schema.number("Drop documents scoring below this.", minimum: 0, maximum: 1))
+        var minScore: Double? = nil
+        @Param("max_score", Schema.number("Drop documents scoring above this.", minimum: 0, maximum: 1))
+        var maxScore: Double? = nil
+        @Param("annotate_only", Schema.boolean("Only annotate; drop nothing even with min_score or max_score."))
         var annotateOnly = false
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case model, label, annotation, minScore = "min_score", maxScore = "max_score", annotateOnly = "annotate_only"
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            model = try c.decode(String.self, forKey: .model)
-            label = try c.decodeIfPresent(String.self, forKey: .label)
-            annotation = try c.decodeIfPresent(String.self, forKey: .annotation)
-            minScore = try c.decodeIfPresent(Double.self, forKey: .minScore)
-            maxScore = try c.decodeIfPresent(Double.self, forKey: .maxScore)
-            annotateOnly = try c.decodeIfPresent(Bool.self, forKey: .annotateOnly) ?? false
-        }
+        init() {}
     }
 
     static let descriptor = StepDescriptor(
         type: "classifier", kind: .document,
         summary: "Scores documents with a fastText classifier and annotates the probability of a label; optionally keeps a score range (reasons: below_min_score, above_max_score).",
-        parameters: [
-            ("model", Schema.string("fastText classifier file (.bin or .ftz), relative to the spec (then to the working directory).", minLength: 1)),
-            ("label", Schema.string("The label whose probability is the score, with or without __label__; absent: the top label's probability, and its name is annotated too.", minLength: 1)),
-            ("annotation", Schema.string("Annotation key for the score; default: the step's name followed by _score.", minLength: 1)),
-            ("min_score", Schema.number("Drop documents scoring below this.", minimum: 0, maximum: 1)),
-            ("max_score", Schema.number("Drop documents scoring above this.", minimum: 0, maximum: 1)),
-            ("annotate_only", Schema.boolean("Only annotate; drop nothing even with min_score or max_score.", default: false)),
-        ],
-        required: ["model"], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             let model = try FastTextModels.load(p.model, context: context, pointer: "/model")
@@ -61,8 +48,7 @@ public final class FastTextClassifier: DocumentStep {
             let name = spec.effectiveName
             return .document(FastTextClassifier(name: name, model: model, label: label, annotation: p.annotation ?? "\(name)_score",
                                                 minScore: p.minScore, maxScore: p.maxScore, annotateOnly: p.annotateOnly))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String, model: FastTextModel, label: String?, annotation: String, minScore: Double?, maxScore: Double?, annotateOnly: Bool) {
         self.name = name; self.model = model; self.label = label; self.annotation = annotation

@@ -20,56 +20,43 @@ public final class LanguageID: DocumentStep {
     let labelMap: [String: String]
     let paragraphs: Bool
 
-    struct Parameters: Decodable {
-        struct Override: Decodable {
+    struct Parameters: StepParameters {
+        /// One source's override of `keep` and `min_score`.
+        struct Override: Codable, Sendable {
             var keep: [String]?
             var minScore: Double?
             enum CodingKeys: String, CodingKey, CaseIterable { case keep, minScore = "min_score" }
         }
+        @Param("model", Schema.string("fastText classifier file, relative to the spec (then to the working directory).", minLength: 1))
         var model = "models/lid.176.ftz"
+        @Param("keep", Schema.array("Language codes to keep (after label_map); empty: every language whose score passes min_score.",
+                                    items: Schema.string("A language code as the model names it without __label__ (lid.176: `en`, `pt`; GlotLID: `por_Latn`).", minLength: 1),
+                                    uniqueItems: true))
         var keep: [String] = []
+        // datatrove LanguageFilter: language_threshold = 0.65.
+        @Param("min_score", Schema.number("A document is kept when a kept language's probability is above this.", minimum: 0, maximum: 1))
         var minScore = 0.65
+        @Param("annotate_only", Schema.boolean("Only annotate language and language_score; drop nothing."))
         var annotateOnly = false
+        @Param("label_map", Schema.map("Renames labels after __label__ is stripped, e.g. GlotLID's {\"por_Latn\": \"pt\"}; unlisted labels stay as given.",
+                                       value: Schema.string("The code to use instead.", minLength: 1), keyPattern: ".+", minProperties: 0))
         var labelMap: [String: String] = [:]
+        @Param("mode", Schema.string("document: the whole text at once (as datatrove and dolma do); paragraphs: each blank-line-separated paragraph, then a vote weighted by characters.",
+                                     enumeration: ["document", "paragraphs"]))
         var mode = "document"
+        @Param("sources", Schema.map("Per-source overrides of keep and min_score, by source name.",
+                                     value: Schema.object("Override for one source.", properties: [
+                                         ("keep", Schema.array("Language codes to keep for this source.", items: Schema.string("A language code.", minLength: 1), uniqueItems: true)),
+                                         ("min_score", Schema.number("Threshold for this source.", minimum: 0, maximum: 1)),
+                                     ]), keyPattern: ".+", minProperties: 0))
         var sources: [String: Override] = [:]
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case model, keep, minScore = "min_score", annotateOnly = "annotate_only", labelMap = "label_map", mode, sources
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            model = try c.decodeIfPresent(String.self, forKey: .model) ?? model
-            keep = try c.decodeIfPresent([String].self, forKey: .keep) ?? []
-            minScore = try c.decodeIfPresent(Double.self, forKey: .minScore) ?? minScore
-            annotateOnly = try c.decodeIfPresent(Bool.self, forKey: .annotateOnly) ?? false
-            labelMap = try c.decodeIfPresent([String: String].self, forKey: .labelMap) ?? [:]
-            mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? mode
-            sources = try c.decodeIfPresent([String: Override].self, forKey: .sources) ?? [:]
-        }
+        init() {}
     }
 
     static let descriptor = StepDescriptor(
         type: "language", kind: .document,
         summary: "Identifies the language with a fastText model, annotates language and language_score, keeps the listed languages (reasons: language_not_kept, language_low_score).",
-        parameters: [
-            ("model", Schema.string("fastText classifier file, relative to the spec (then to the working directory).", default: "models/lid.176.ftz", minLength: 1)),
-            ("keep", Schema.array("Language codes to keep (after label_map); empty: every language whose score passes min_score.",
-                                  items: Schema.string("A language code as the model names it without __label__ (lid.176: `en`, `pt`; GlotLID: `por_Latn`).", minLength: 1),
-                                  uniqueItems: true, default: .array([]))),
-            // datatrove LanguageFilter: language_threshold = 0.65.
-            ("min_score", Schema.number("A document is kept when a kept language's probability is above this.", default: 0.65, minimum: 0, maximum: 1)),
-            ("annotate_only", Schema.boolean("Only annotate language and language_score; drop nothing.", default: false)),
-            ("label_map", Schema.map("Renames labels after __label__ is stripped, e.g. GlotLID's {\"por_Latn\": \"pt\"}; unlisted labels stay as given.",
-                                     value: Schema.string("The code to use instead.", minLength: 1), keyPattern: ".+", minProperties: 0)),
-            ("mode", Schema.string("document: the whole text at once (as datatrove and dolma do); paragraphs: each blank-line-separated paragraph, then a vote weighted by characters.",
-                                   default: "document", enumeration: ["document", "paragraphs"])),
-            ("sources", Schema.map("Per-source overrides of keep and min_score, by source name.",
-                                   value: Schema.object("Override for one source.", properties: [
-                                       ("keep", Schema.array("Language codes to keep for this source.", items: Schema.string("A language code.", minLength: 1), uniqueItems: true)),
-                                       ("min_score", Schema.number("Threshold for this source.", minimum: 0, maximum: 1)),
-                                   ]), keyPattern: ".+", minProperties: 0)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             let model = try FastTextModels.load(p.model, context: context, pointer: "/model")
@@ -93,8 +80,7 @@ public final class LanguageID: DocumentStep {
             for (source, o) in p.sources { perSource[source] = Rule(keep: o.keep.map(Set.init) ?? base.keep, minScore: o.minScore ?? base.minScore) }
             return .document(LanguageID(name: spec.effectiveName, model: model, rule: base, perSource: perSource,
                                         annotateOnly: p.annotateOnly, labelMap: p.labelMap, paragraphs: p.mode == "paragraphs"))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String, model: FastTextModel, rule: Rule, perSource: [String: Rule], annotateOnly: Bool, labelMap: [String: String], paragraphs: Bool) {
         self.name = name; self.model = model; self.rule = rule; self.perSource = perSource

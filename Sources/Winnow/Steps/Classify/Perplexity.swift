@@ -21,28 +21,24 @@ public final class PerplexityStep: DocumentStep, @unchecked Sendable {
     private var pool: [(GPT, BPEEncoder)] = []
     private let lock = NSLock()
 
-    struct Parameters: Decodable {
-        var checkpoint: String
-        var tokenizer: String?
-        var maxTokens: Int?
-        var minPerplexity: Double?
-        var maxPerplexity: Double?
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case checkpoint, tokenizer, maxTokens = "max_tokens", minPerplexity = "min_perplexity", maxPerplexity = "max_perplexity"
-        }
+    struct Parameters: StepParameters {
+        @Param("checkpoint", Schema.string("A checkpoint written by `winnow train`, relative to the spec.", minLength: 1), required: true)
+        var checkpoint: String = ""
+        @Param("tokenizer", Schema.string("Its tokenizer.json (default: the one beside the checkpoint; its SHA-256 must match).", minLength: 1))
+        var tokenizer: String? = nil
+        @Param("max_tokens", Schema.integer("Score at most this many tokens of each document (default: the model's context).", minimum: 1))
+        var maxTokens: Int? = nil
+        @Param("min_perplexity", Schema.number("Drop documents below this (suspiciously predictable: boilerplate, repetition).", minimum: 0))
+        var minPerplexity: Double? = nil
+        @Param("max_perplexity", Schema.number("Drop documents above this (unlike the reference text).", minimum: 0))
+        var maxPerplexity: Double? = nil
+        init() {}
     }
 
     static let descriptor = StepDescriptor(
         type: "perplexity", kind: .document,
         summary: "Scores documents with a winnow train checkpoint, annotates perplexity, drops those outside min_perplexity…max_perplexity (reasons: perplexity_too_low, perplexity_too_high).",
-        parameters: [
-            ("checkpoint", Schema.string("A checkpoint written by `winnow train`, relative to the spec.", minLength: 1)),
-            ("tokenizer", Schema.string("Its tokenizer.json (default: the one beside the checkpoint; its SHA-256 must match).", minLength: 1)),
-            ("max_tokens", Schema.integer("Score at most this many tokens of each document (default: the model's context).", minimum: 1)),
-            ("min_perplexity", Schema.number("Drop documents below this (suspiciously predictable: boilerplate, repetition).", minimum: 0)),
-            ("max_perplexity", Schema.number("Drop documents above this (unlike the reference text).", minimum: 0)),
-        ],
-        required: ["checkpoint"], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             // Relative to the spec, then to the working directory (as the fastText steps resolve models).
@@ -61,8 +57,7 @@ public final class PerplexityStep: DocumentStep, @unchecked Sendable {
             let bpe = try TokenizerFile.load(tokPath)
             return .document(PerplexityStep(name: spec.effectiveName, checkpoint: ck, tokenizer: bpe, maxTokens: p.maxTokens ?? ck.model.context,
                                             minPerplexity: p.minPerplexity, maxPerplexity: p.maxPerplexity))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String, checkpoint: Checkpoint, tokenizer: BPEModel, maxTokens: Int, minPerplexity: Double?, maxPerplexity: Double?) {
         self.name = name; self.checkpoint = checkpoint; self.tokenizer = tokenizer; self.maxTokens = maxTokens

@@ -10,14 +10,10 @@ import Foundation
 public final class ExactDedup: RememberingBarrier {
     public enum Normalize: String, Codable, Sendable, CaseIterable { case none, whitespace, lowercase }
 
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
+        @Param("normalize", Schema.string("How text is normalised before hashing.", enumeration: Normalize.allCases.map(\.rawValue)))
         public var normalize: Normalize = .lowercase
-        public enum CodingKeys: String, CodingKey, CaseIterable { case normalize }
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            normalize = try c.decodeIfPresent(Normalize.self, forKey: .normalize) ?? .lowercase
-        }
     }
 
     public let name: String
@@ -31,14 +27,8 @@ public final class ExactDedup: RememberingBarrier {
     static let descriptor = StepDescriptor(
         type: "exact_dedup", kind: .barrier,
         summary: "Drops exact duplicates of the normalised text, keeping the first in input order (reason: duplicate; dup_of = kept id).",
-        parameters: [
-            ("normalize", Schema.string("How text is normalised before hashing.", default: "lowercase",
-                                        enumeration: Normalize.allCases.map(\.rawValue))),
-        ],
-        required: [],
-        codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .barrier(ExactDedup(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     /// The normalised text bytes that are hashed.
     public func normalized(_ text: String) -> [UInt8] {

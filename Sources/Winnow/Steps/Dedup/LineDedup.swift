@@ -9,17 +9,14 @@
 public final class LineDedup: RewritingBarrier {
     public enum Unit: String, Codable, Sendable, CaseIterable { case line, paragraph }
 
-    struct Parameters: Decodable {
+    struct Parameters: StepParameters {
+        @Param("min_documents", Schema.integer("A line in this many documents or more is removed everywhere.", minimum: 2))
         var minDocuments = 2
+        @Param("unit", Schema.string("line: split on newlines; paragraph: split on blank lines.", enumeration: Unit.allCases.map(\.rawValue)))
         var unit = Unit.line
+        @Param("sketch_width", Schema.integer("Counters per row of the count-min sketch (4 rows of 4-byte counters: 64 MiB at the default).", minimum: 1024, maximum: 1 << 30))
         var sketchWidth = 1 << 22
-        enum CodingKeys: String, CodingKey, CaseIterable { case minDocuments = "min_documents", unit, sketchWidth = "sketch_width" }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            minDocuments = try c.decodeIfPresent(Int.self, forKey: .minDocuments) ?? minDocuments
-            unit = try c.decodeIfPresent(Unit.self, forKey: .unit) ?? unit
-            sketchWidth = try c.decodeIfPresent(Int.self, forKey: .sketchWidth) ?? sketchWidth
-        }
+        init() {}
     }
 
     public let name: String
@@ -30,17 +27,11 @@ public final class LineDedup: RewritingBarrier {
     static let descriptor = StepDescriptor(
         type: "line_dedup", kind: .barrier,
         summary: "Removes lines (or paragraphs) found in at least min_documents documents — boilerplate — from every document (annotation line_dedup_removed; reason all_lines_duplicated when nothing is left).",
-        parameters: [
-            ("min_documents", Schema.integer("A line in this many documents or more is removed everywhere.", default: 2, minimum: 2)),
-            ("unit", Schema.string("line: split on newlines; paragraph: split on blank lines.", default: "line", enumeration: Unit.allCases.map(\.rawValue))),
-            ("sketch_width", Schema.integer("Counters per row of the count-min sketch (4 rows of 4-byte counters: 64 MiB at the default).", default: 1 << 22, minimum: 1024, maximum: 1 << 30)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, _ in
             let p = try spec.decodeParameters(Parameters.self)
             return .barrier(LineDedup(name: spec.effectiveName, minDocuments: p.minDocuments, unit: p.unit, sketchWidth: p.sketchWidth))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String, minDocuments: Int = 2, unit: Unit = .line, sketchWidth: Int = 1 << 22) {
         self.name = name; self.minDocuments = minDocuments; self.unit = unit; self.sketchWidth = sketchWidth

@@ -23,35 +23,38 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
     public enum Verify: String, Codable, Sendable, CaseIterable { case none, estimated, exact }
     public enum Shingle: String, Codable, Sendable, CaseIterable { case word, char }
 
-    struct Parameters: Decodable {
-        var ngramSize = 5, bands = 14, rows = 8, seed = 1
+    struct Parameters: StepParameters {
+        // FineWeb / datatrove MinhashConfig: 5-grams, 14 buckets × 8 hashes, seed 1.
+        @Param("ngram_size", Schema.integer("Words (or characters, with shingle: char) per shingle.", minimum: 1, maximum: 64))
+        var ngramSize = 5
+        @Param("bands", Schema.integer("LSH bands (buckets).", minimum: 1, maximum: 256))
+        var bands = 14
+        @Param("rows", Schema.integer("Minimums per band.", minimum: 1, maximum: 64))
+        var rows = 8
+        @Param("seed", Schema.integer("Seed of the permutations; the same seed gives the same signatures.", minimum: 0))
+        var seed = 1
+        @Param("shingle", Schema.string("word: n consecutive words; char: n consecutive characters (for scripts without spaces).",
+                                        enumeration: Shingle.allCases.map(\.rawValue)))
         var shingle = Shingle.word
+        @Param("threshold", Schema.number("Similarity a candidate pair needs when verify is estimated or exact.", minimum: 0, maximum: 1))
         var threshold = 0.8
+        @Param("verify", Schema.string("none: every pair sharing a bucket is a duplicate; estimated: the signatures' share of equal minimums ≥ threshold; exact: the shingle sets' Jaccard similarity ≥ threshold (keeps every document's shingles in memory).",
+                                       enumeration: Verify.allCases.map(\.rawValue)))
         var verify = Verify.none
+        @Param("keep", Schema.string("Which document of a cluster stays: first (global input order), longest (characters), or highest_score:<annotation> (a numeric annotation of an earlier step).",
+                                     pattern: "^(first|longest|highest_score:.+)$"))
         var keep = "first"
-        var index = false
-        var against: [String] = []
+        @Param("mode", Schema.string("memory: one reduce over all signatures; staged: the reduce as stages over files — buckets per band range (band_tasks tasks, run in parallel), then the cluster merge — which stage tasks (winnow run --stage) run as separate tasks. Both give identical results.",
+                                     enumeration: ["memory", "staged"]))
         var mode = "memory"
+        @Param("band_tasks", Schema.integer("With mode staged: how many band ranges the bucket stage is cut into.", minimum: 1, maximum: 256))
         var bandTasks = 4
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case ngramSize = "ngram_size", bands, rows, seed, shingle, threshold, verify, keep, index, against, mode
-            case bandTasks = "band_tasks"
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            ngramSize = try c.decodeIfPresent(Int.self, forKey: .ngramSize) ?? ngramSize
-            bands = try c.decodeIfPresent(Int.self, forKey: .bands) ?? bands
-            rows = try c.decodeIfPresent(Int.self, forKey: .rows) ?? rows
-            seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? seed
-            shingle = try c.decodeIfPresent(Shingle.self, forKey: .shingle) ?? shingle
-            threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? threshold
-            verify = try c.decodeIfPresent(Verify.self, forKey: .verify) ?? verify
-            keep = try c.decodeIfPresent(String.self, forKey: .keep) ?? keep
-            index = try c.decodeIfPresent(Bool.self, forKey: .index) ?? false
-            against = try c.decodeIfPresent([String].self, forKey: .against) ?? []
-            mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? mode
-            bandTasks = try c.decodeIfPresent(Int.self, forKey: .bandTasks) ?? bandTasks
-        }
+        @Param("index", Schema.boolean("Write the bucket keys of the documents this step keeps to <output.dir>/minhash/<step name>.idx, for later runs' `against`."))
+        var index = false
+        @Param("against", Schema.array("Index files of earlier runs (relative to the spec): a document near one of theirs is dropped as its duplicate (dup_of = the earlier id).",
+                                       items: Schema.string("An .idx file written with index: true and the same ngram_size, bands, rows, seed and shingle.", minLength: 1)))
+        var against: [String] = []
+        init() {}
     }
 
     enum Keep: Equatable, Sendable { case first, longest, highestScore(String) }
@@ -75,27 +78,7 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
     static let descriptor = StepDescriptor(
         type: "minhash_dedup", kind: .barrier,
         summary: "Drops near-duplicates found by MinHash LSH, keeping one document per cluster (reason: near_duplicate; dup_of = kept id; annotations minhash_cluster, minhash_similarity).",
-        parameters: [
-            // FineWeb / datatrove MinhashConfig: 5-grams, 14 buckets × 8 hashes, seed 1.
-            ("ngram_size", Schema.integer("Words (or characters, with shingle: char) per shingle.", default: 5, minimum: 1, maximum: 64)),
-            ("bands", Schema.integer("LSH bands (buckets).", default: 14, minimum: 1, maximum: 256)),
-            ("rows", Schema.integer("Minimums per band.", default: 8, minimum: 1, maximum: 64)),
-            ("seed", Schema.integer("Seed of the permutations; the same seed gives the same signatures.", default: 1, minimum: 0)),
-            ("shingle", Schema.string("word: n consecutive words; char: n consecutive characters (for scripts without spaces).", default: "word",
-                                      enumeration: Shingle.allCases.map(\.rawValue))),
-            ("threshold", Schema.number("Similarity a candidate pair needs when verify is estimated or exact.", default: 0.8, minimum: 0, maximum: 1)),
-            ("verify", Schema.string("none: every pair sharing a bucket is a duplicate; estimated: the signatures' share of equal minimums ≥ threshold; exact: the shingle sets' Jaccard similarity ≥ threshold (keeps every document's shingles in memory).",
-                                     default: "none", enumeration: Verify.allCases.map(\.rawValue))),
-            ("keep", Schema.string("Which document of a cluster stays: first (global input order), longest (characters), or highest_score:<annotation> (a numeric annotation of an earlier step).",
-                                   default: "first", pattern: "^(first|longest|highest_score:.+)$")),
-            ("mode", Schema.string("memory: one reduce over all signatures; staged: the reduce as stages over files — buckets per band range (band_tasks tasks, run in parallel), then the cluster merge — which can later run as separate jobs. Both give identical results.",
-                                   default: "memory", enumeration: ["memory", "staged"])),
-            ("band_tasks", Schema.integer("With mode staged: how many band ranges the bucket stage is cut into.", default: 4, minimum: 1, maximum: 256)),
-            ("index", Schema.boolean("Write the bucket keys of the documents this step keeps to <output.dir>/minhash/<step name>.idx, for later runs' `against`.", default: false)),
-            ("against", Schema.array("Index files of earlier runs (relative to the spec): a document near one of theirs is dropped as its duplicate (dup_of = the earlier id).",
-                                     items: Schema.string("An .idx file written with index: true and the same ngram_size, bands, rows, seed and shingle.", minLength: 1), default: .array([]))),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             let keep: Keep
@@ -115,8 +98,7 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
                 }
             }
             return .barrier(step)
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     struct IndexError: Error { let message: String }
     static let indexMagic = Array("WNMHIDX1".utf8)

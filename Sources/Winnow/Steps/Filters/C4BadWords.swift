@@ -18,36 +18,24 @@ public final class C4BadWords: DocumentStep {
     let dropMissing: Bool
     let seed: UInt64
 
-    struct Parameters: Decodable {
-        let lists: [String: String]
+    struct Parameters: StepParameters {
+        @Param("lists", Schema.map("Word-list file per language code, relative to the spec (one entry per line).",
+                                   value: Schema.string("A word-list file.", minLength: 1), keyPattern: "^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)?$"), required: true)
+        var lists: [String: String] = [:]
+        // C4 / datatrove C4BadWordsFilter: keep_fraction 0.0, default_language "en".
+        @Param("keep_fraction", Schema.number("Share of matching documents kept anyway (a deterministic draw per document id).", minimum: 0, maximum: 1))
         var keepFraction = 0.0
+        @Param("default_language", Schema.string("Language of documents with no language annotation or metadata field.", minLength: 1))
         var defaultLanguage = "en"
+        @Param("missing_language", Schema.string("A document whose language has no list: keep it, or drop it (reason missing_badwords_language).", enumeration: ["keep", "drop"]))
         var missingLanguage = "keep"
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case lists, keepFraction = "keep_fraction", defaultLanguage = "default_language", missingLanguage = "missing_language"
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            lists = try c.decode([String: String].self, forKey: .lists)
-            keepFraction = try c.decodeIfPresent(Double.self, forKey: .keepFraction) ?? 0.0
-            defaultLanguage = try c.decodeIfPresent(String.self, forKey: .defaultLanguage) ?? "en"
-            missingLanguage = try c.decodeIfPresent(String.self, forKey: .missingLanguage) ?? "keep"
-        }
+        init() {}
     }
 
     static let descriptor = StepDescriptor(
         type: "c4_badwords", kind: .document,
         summary: "Drops documents containing a word from their language's list, on word boundaries (reason: document_removed_with_badwords).",
-        parameters: [
-            ("lists", Schema.map("Word-list file per language code, relative to the spec (one entry per line).",
-                                 value: Schema.string("A word-list file.", minLength: 1), keyPattern: "^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)?$")),
-            // C4 / datatrove C4BadWordsFilter: keep_fraction 0.0, default_language "en".
-            ("keep_fraction", Schema.number("Share of matching documents kept anyway (a deterministic draw per document id).", default: 0.0, minimum: 0, maximum: 1)),
-            ("default_language", Schema.string("Language of documents with no language annotation or metadata field.", default: "en", minLength: 1)),
-            ("missing_language", Schema.string("A document whose language has no list: keep it, or drop it (reason missing_badwords_language).",
-                                               default: "keep", enumeration: ["keep", "drop"])),
-        ],
-        required: ["lists"], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             var lists: [String: BadWordMatcher] = [:]
@@ -58,8 +46,7 @@ public final class C4BadWords: DocumentStep {
             }
             return .document(C4BadWords(name: spec.effectiveName, lists: lists, keepFraction: p.keepFraction,
                                         defaultLanguage: p.defaultLanguage, dropMissing: p.missingLanguage == "drop", seed: UInt64(context.seed)))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String, lists: [String: BadWordMatcher], keepFraction: Double, defaultLanguage: String, dropMissing: Bool, seed: UInt64) {
         self.name = name

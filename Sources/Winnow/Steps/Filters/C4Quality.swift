@@ -5,41 +5,29 @@
 /// when fewer than `min_num_sentences` sentences remain. The document's text is **rewritten** to the kept
 /// lines. Every rule can be switched off. Annotates the lines read, kept and the sentences counted.
 public final class C4Quality: DocumentStep {
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
         // datatrove C4QualityFilter defaults (the C4 paper's rules).
+        @Param("split_paragraph", Schema.boolean("Work on lines (true, as C4) or on sentences (false)."))
         public var splitParagraph = true
+        @Param("remove_citations", Schema.boolean("Remove Wikipedia-style markers: [1], [edit], [citation needed]."))
         public var removeCitations = true
+        @Param("filter_no_terminal_punct", Schema.boolean("Drop lines that do not end in . ? ! \" ' (or that end in ...)."))
         public var filterNoTerminalPunct = true
+        @Param("min_num_sentences", Schema.integer("Drop documents with fewer sentences left (-1: off).", minimum: -1))
         public var minNumSentences = 5
+        @Param("min_words_per_line", Schema.integer("Drop lines with fewer words (-1: off).", minimum: -1))
         public var minWordsPerLine = 3
+        @Param("max_word_length", Schema.integer("Drop lines with a longer word (-1: off).", minimum: -1))
         public var maxWordLength = 1000
+        @Param("filter_lorem_ipsum", Schema.boolean("Drop documents containing \"lorem ipsum\"."))
         public var filterLoremIpsum = true
+        @Param("filter_javascript", Schema.boolean("Drop lines mentioning \"javascript\"."))
         public var filterJavascript = true
+        @Param("filter_curly_bracket", Schema.boolean("Drop documents containing a curly bracket."))
         public var filterCurlyBracket = true
+        @Param("filter_policy", Schema.boolean("Drop lines about terms of use, privacy or cookie policies."))
         public var filterPolicy = true
-
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case splitParagraph = "split_paragraph", removeCitations = "remove_citations", filterNoTerminalPunct = "filter_no_terminal_punct"
-            case minNumSentences = "min_num_sentences", minWordsPerLine = "min_words_per_line", maxWordLength = "max_word_length"
-            case filterLoremIpsum = "filter_lorem_ipsum", filterJavascript = "filter_javascript", filterCurlyBracket = "filter_curly_bracket"
-            case filterPolicy = "filter_policy"
-        }
-
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            splitParagraph = try c.decodeIfPresent(Bool.self, forKey: .splitParagraph) ?? d.splitParagraph
-            removeCitations = try c.decodeIfPresent(Bool.self, forKey: .removeCitations) ?? d.removeCitations
-            filterNoTerminalPunct = try c.decodeIfPresent(Bool.self, forKey: .filterNoTerminalPunct) ?? d.filterNoTerminalPunct
-            minNumSentences = try c.decodeIfPresent(Int.self, forKey: .minNumSentences) ?? d.minNumSentences
-            minWordsPerLine = try c.decodeIfPresent(Int.self, forKey: .minWordsPerLine) ?? d.minWordsPerLine
-            maxWordLength = try c.decodeIfPresent(Int.self, forKey: .maxWordLength) ?? d.maxWordLength
-            filterLoremIpsum = try c.decodeIfPresent(Bool.self, forKey: .filterLoremIpsum) ?? d.filterLoremIpsum
-            filterJavascript = try c.decodeIfPresent(Bool.self, forKey: .filterJavascript) ?? d.filterJavascript
-            filterCurlyBracket = try c.decodeIfPresent(Bool.self, forKey: .filterCurlyBracket) ?? d.filterCurlyBracket
-            filterPolicy = try c.decodeIfPresent(Bool.self, forKey: .filterPolicy) ?? d.filterPolicy
-        }
     }
 
     static let policySubstrings = ["terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"]
@@ -55,21 +43,8 @@ public final class C4Quality: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "c4_quality", kind: .document,
         summary: "C4's line cleaning, which rewrites the text, and its document rules (reasons as datatrove: lorem_ipsum, curly_bracket, too_few_sentences).",
-        parameters: [
-            ("split_paragraph", Schema.boolean("Work on lines (true, as C4) or on sentences (false).", default: true)),
-            ("remove_citations", Schema.boolean("Remove Wikipedia-style markers: [1], [edit], [citation needed].", default: true)),
-            ("filter_no_terminal_punct", Schema.boolean("Drop lines that do not end in . ? ! \" ' (or that end in ...).", default: true)),
-            ("min_num_sentences", Schema.integer("Drop documents with fewer sentences left (-1: off).", default: 5, minimum: -1)),
-            ("min_words_per_line", Schema.integer("Drop lines with fewer words (-1: off).", default: 3, minimum: -1)),
-            ("max_word_length", Schema.integer("Drop lines with a longer word (-1: off).", default: 1000, minimum: -1)),
-            ("filter_lorem_ipsum", Schema.boolean("Drop documents containing \"lorem ipsum\".", default: true)),
-            ("filter_javascript", Schema.boolean("Drop lines mentioning \"javascript\".", default: true)),
-            ("filter_curly_bracket", Schema.boolean("Drop documents containing a curly bracket.", default: true)),
-            ("filter_policy", Schema.boolean("Drop lines about terms of use, privacy or cookie policies.", default: true)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(C4Quality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .document(C4Quality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

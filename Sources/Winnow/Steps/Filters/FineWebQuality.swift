@@ -3,36 +3,23 @@
 /// duplicated lines, and newlines per word (list-like pages). Reasons and order as datatrove's; each
 /// computed ratio is an annotation (`fineweb_*`).
 public final class FineWebQuality: DocumentStep {
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
         // datatrove FineWebQualityFilter defaults (the FineWeb recipe).
+        @Param("line_punct_thr", Schema.number("Drop when fewer lines than this share end in terminal punctuation.", minimum: 0, maximum: 1))
         public var linePunctThreshold = 0.12
+        @Param("line_punct_exclude_zero", Schema.boolean("Do not drop documents where no line ends in terminal punctuation."))
         public var linePunctExcludeZero = false
+        @Param("short_line_thr", Schema.number("Drop when more lines than this share are short.", minimum: 0, maximum: 1))
         public var shortLineThreshold = 0.67
+        @Param("short_line_length", Schema.integer("A line of at most this many characters is short.", minimum: 0))
         public var shortLineLength = 30
+        @Param("char_duplicates_ratio", Schema.number("Drop when more characters than this share are in duplicated lines.", minimum: 0, maximum: 1))
         public var charDuplicatesRatio = 0.01
+        @Param("new_line_ratio", Schema.number("Drop when there are more newlines per word than this.", minimum: 0))
         public var newLineRatio = 0.3
-
+        @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
-
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case segmentUnspaced = "segment_unspaced"
-            case linePunctThreshold = "line_punct_thr", linePunctExcludeZero = "line_punct_exclude_zero"
-            case shortLineThreshold = "short_line_thr", shortLineLength = "short_line_length"
-            case charDuplicatesRatio = "char_duplicates_ratio", newLineRatio = "new_line_ratio"
-        }
-
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            segmentUnspaced = try c.decodeIfPresent(Bool.self, forKey: .segmentUnspaced) ?? d.segmentUnspaced
-            linePunctThreshold = try c.decodeIfPresent(Double.self, forKey: .linePunctThreshold) ?? d.linePunctThreshold
-            linePunctExcludeZero = try c.decodeIfPresent(Bool.self, forKey: .linePunctExcludeZero) ?? d.linePunctExcludeZero
-            shortLineThreshold = try c.decodeIfPresent(Double.self, forKey: .shortLineThreshold) ?? d.shortLineThreshold
-            shortLineLength = try c.decodeIfPresent(Int.self, forKey: .shortLineLength) ?? d.shortLineLength
-            charDuplicatesRatio = try c.decodeIfPresent(Double.self, forKey: .charDuplicatesRatio) ?? d.charDuplicatesRatio
-            newLineRatio = try c.decodeIfPresent(Double.self, forKey: .newLineRatio) ?? d.newLineRatio
-        }
     }
 
     public let name: String
@@ -46,18 +33,8 @@ public final class FineWebQuality: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "fineweb_quality", kind: .document,
         summary: "FineWeb's line-punctuation, short-line, duplicated-character and list-ratio rules (reasons: empty, line_punct_ratio, short_line_ratio, char_dup_ratio, list_ratio).",
-        parameters: [
-            ("line_punct_thr", Schema.number("Drop when fewer lines than this share end in terminal punctuation.", default: 0.12, minimum: 0, maximum: 1)),
-            ("line_punct_exclude_zero", Schema.boolean("Do not drop documents where no line ends in terminal punctuation.", default: false)),
-            ("short_line_thr", Schema.number("Drop when more lines than this share are short.", default: 0.67, minimum: 0, maximum: 1)),
-            ("short_line_length", Schema.integer("A line of at most this many characters is short.", default: 30, minimum: 0)),
-            ("char_duplicates_ratio", Schema.number("Drop when more characters than this share are in duplicated lines.", default: 0.01, minimum: 0, maximum: 1)),
-            ("new_line_ratio", Schema.number("Drop when there are more newlines per word than this.", default: 0.3, minimum: 0)),
-            ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(FineWebQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .document(FineWebQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

@@ -3,45 +3,31 @@
 /// `WordTokenizer` (datatrove's English tokenizer); a threshold of 0 switches its rule off, as in datatrove.
 /// Computed values are annotations (`gopher_*`).
 public final class GopherQuality: DocumentStep {
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
         // Gopher, table A1 / datatrove defaults.
+        @Param("min_doc_words", Schema.integer("Fewest words that are not only punctuation (0: off).", minimum: 0))
         public var minDocWords = 50
+        @Param("max_doc_words", Schema.integer("Most such words (0: off).", minimum: 0))
         public var maxDocWords = 100_000
+        @Param("min_avg_word_length", Schema.number("Lowest mean length of those words (0: off).", minimum: 0))
         public var minAvgWordLength = 3.0
+        @Param("max_avg_word_length", Schema.number("Highest mean length of those words (0: off).", minimum: 0))
         public var maxAvgWordLength = 10.0
+        @Param("max_symbol_word_ratio", Schema.number("Most `#`, and most `...`/`…`, per word (0: off).", minimum: 0))
         public var maxSymbolWordRatio = 0.1
+        @Param("max_bullet_lines_ratio", Schema.number("Most share of lines starting with a bullet (• or -) (0: off).", minimum: 0, maximum: 1))
         public var maxBulletLinesRatio = 0.9
+        @Param("max_ellipsis_lines_ratio", Schema.number("Most share of lines ending with an ellipsis (0: off).", minimum: 0, maximum: 1))
         public var maxEllipsisLinesRatio = 0.3
+        @Param("max_non_alpha_words_ratio", Schema.number("Least share of words with a letter (datatrove's name kept) (0: off).", minimum: 0, maximum: 1))
         public var maxNonAlphaWordsRatio = 0.8
+        @Param("min_stop_words", Schema.integer("Fewest distinct stop words present (0: off).", minimum: 0))
         public var minStopWords = 2
+        @Param("stop_words", Schema.array("The stop words (matched case-sensitively, as datatrove).", items: Schema.string("A word.", minLength: 1)))
         public var stopWords = ["the", "be", "to", "of", "and", "that", "have", "with"]
-
+        @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
-
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case segmentUnspaced = "segment_unspaced"
-            case minDocWords = "min_doc_words", maxDocWords = "max_doc_words", minAvgWordLength = "min_avg_word_length"
-            case maxAvgWordLength = "max_avg_word_length", maxSymbolWordRatio = "max_symbol_word_ratio"
-            case maxBulletLinesRatio = "max_bullet_lines_ratio", maxEllipsisLinesRatio = "max_ellipsis_lines_ratio"
-            case maxNonAlphaWordsRatio = "max_non_alpha_words_ratio", minStopWords = "min_stop_words", stopWords = "stop_words"
-        }
-
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            segmentUnspaced = try c.decodeIfPresent(Bool.self, forKey: .segmentUnspaced) ?? d.segmentUnspaced
-            minDocWords = try c.decodeIfPresent(Int.self, forKey: .minDocWords) ?? d.minDocWords
-            maxDocWords = try c.decodeIfPresent(Int.self, forKey: .maxDocWords) ?? d.maxDocWords
-            minAvgWordLength = try c.decodeIfPresent(Double.self, forKey: .minAvgWordLength) ?? d.minAvgWordLength
-            maxAvgWordLength = try c.decodeIfPresent(Double.self, forKey: .maxAvgWordLength) ?? d.maxAvgWordLength
-            maxSymbolWordRatio = try c.decodeIfPresent(Double.self, forKey: .maxSymbolWordRatio) ?? d.maxSymbolWordRatio
-            maxBulletLinesRatio = try c.decodeIfPresent(Double.self, forKey: .maxBulletLinesRatio) ?? d.maxBulletLinesRatio
-            maxEllipsisLinesRatio = try c.decodeIfPresent(Double.self, forKey: .maxEllipsisLinesRatio) ?? d.maxEllipsisLinesRatio
-            maxNonAlphaWordsRatio = try c.decodeIfPresent(Double.self, forKey: .maxNonAlphaWordsRatio) ?? d.maxNonAlphaWordsRatio
-            minStopWords = try c.decodeIfPresent(Int.self, forKey: .minStopWords) ?? d.minStopWords
-            stopWords = try c.decodeIfPresent([String].self, forKey: .stopWords) ?? d.stopWords
-        }
     }
 
     public let name: String
@@ -57,23 +43,8 @@ public final class GopherQuality: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "gopher_quality", kind: .document,
         summary: "Gopher's quality rules: word count, mean word length, # and ellipsis ratios, bullet and ellipsis lines, alphabetic words, stop words (reasons as datatrove: gopher_short_doc, gopher_long_doc, gopher_below_avg_threshold, gopher_above_avg_threshold, gopher_too_many_hashes, gopher_too_many_ellipsis, gopher_too_many_bullets, gopher_too_many_end_ellipsis, gopher_below_alpha_threshold, gopher_enough_stop_words).",
-        parameters: [
-            ("min_doc_words", Schema.integer("Fewest words that are not only punctuation (0: off).", default: 50, minimum: 0)),
-            ("max_doc_words", Schema.integer("Most such words (0: off).", default: 100_000, minimum: 0)),
-            ("min_avg_word_length", Schema.number("Lowest mean length of those words (0: off).", default: 3, minimum: 0)),
-            ("max_avg_word_length", Schema.number("Highest mean length of those words (0: off).", default: 10, minimum: 0)),
-            ("max_symbol_word_ratio", Schema.number("Most `#`, and most `...`/`…`, per word (0: off).", default: 0.1, minimum: 0)),
-            ("max_bullet_lines_ratio", Schema.number("Most share of lines starting with a bullet (• or -) (0: off).", default: 0.9, minimum: 0, maximum: 1)),
-            ("max_ellipsis_lines_ratio", Schema.number("Most share of lines ending with an ellipsis (0: off).", default: 0.3, minimum: 0, maximum: 1)),
-            ("max_non_alpha_words_ratio", Schema.number("Least share of words with a letter (datatrove's name kept) (0: off).", default: 0.8, minimum: 0, maximum: 1)),
-            ("min_stop_words", Schema.integer("Fewest distinct stop words present (0: off).", default: 2, minimum: 0)),
-            ("stop_words", Schema.array("The stop words (matched case-sensitively, as datatrove).", items: Schema.string("A word.", minLength: 1),
-                                        default: .array(["the", "be", "to", "of", "and", "that", "have", "with"]))),
-            ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(GopherQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .document(GopherQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

@@ -5,35 +5,23 @@ import Foundation
 /// frequent 2–4-gram's share of characters, and the share of characters in repeated 5–10-grams.
 /// Reasons as datatrove's; a fraction of 0 switches its rule off.
 public final class GopherRepetition: DocumentStep {
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
         // Gopher table A1 / datatrove defaults.
+        @Param("dup_line_frac", Schema.number("Most share of lines that repeat an earlier line.", minimum: 0, maximum: 1))
         public var dupLineFrac = 0.3
+        @Param("dup_para_frac", Schema.number("Most share of paragraphs that repeat an earlier paragraph.", minimum: 0, maximum: 1))
         public var dupParaFrac = 0.3
+        @Param("dup_line_char_frac", Schema.number("Most share of characters in repeated lines.", minimum: 0, maximum: 1))
         public var dupLineCharFrac = 0.2
+        @Param("dup_para_char_frac", Schema.number("Most share of characters in repeated paragraphs.", minimum: 0, maximum: 1))
         public var dupParaCharFrac = 0.2
+        @Param("top_n_grams", pairs("For each [n, fraction]: most share of characters in the most frequent n-gram."))
         public var topNGrams: [[Double]] = [[2, 0.2], [3, 0.18], [4, 0.16]]
+        @Param("dup_n_grams", pairs("For each [n, fraction]: most share of characters in repeated n-grams."))
         public var dupNGrams: [[Double]] = [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.10]]
-
+        @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
-
-        public enum CodingKeys: String, CodingKey, CaseIterable {
-            case segmentUnspaced = "segment_unspaced"
-            case dupLineFrac = "dup_line_frac", dupParaFrac = "dup_para_frac", dupLineCharFrac = "dup_line_char_frac"
-            case dupParaCharFrac = "dup_para_char_frac", topNGrams = "top_n_grams", dupNGrams = "dup_n_grams"
-        }
-
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Parameters()
-            segmentUnspaced = try c.decodeIfPresent(Bool.self, forKey: .segmentUnspaced) ?? d.segmentUnspaced
-            dupLineFrac = try c.decodeIfPresent(Double.self, forKey: .dupLineFrac) ?? d.dupLineFrac
-            dupParaFrac = try c.decodeIfPresent(Double.self, forKey: .dupParaFrac) ?? d.dupParaFrac
-            dupLineCharFrac = try c.decodeIfPresent(Double.self, forKey: .dupLineCharFrac) ?? d.dupLineCharFrac
-            dupParaCharFrac = try c.decodeIfPresent(Double.self, forKey: .dupParaCharFrac) ?? d.dupParaCharFrac
-            topNGrams = try c.decodeIfPresent([[Double]].self, forKey: .topNGrams) ?? d.topNGrams
-            dupNGrams = try c.decodeIfPresent([[Double]].self, forKey: .dupNGrams) ?? d.dupNGrams
-        }
     }
 
     public let name: String
@@ -44,26 +32,15 @@ public final class GopherRepetition: DocumentStep {
         self.parameters = parameters
     }
 
-    static func pairs(_ description: String, _ d: [[Double]]) -> JSONValue {
-        Schema.array(description, items: Schema.array("[n, max fraction]", items: Schema.number("n, then the fraction.", minimum: 0), minItems: 2),
-                     default: .array(d.map { .array($0.map { .number($0) }) }))
+    static func pairs(_ description: String) -> JSONValue {
+        Schema.array(description, items: Schema.array("[n, max fraction]", items: Schema.number("n, then the fraction.", minimum: 0), minItems: 2))
     }
 
     static let descriptor = StepDescriptor(
         type: "gopher_repetition", kind: .document,
         summary: "Gopher's repetition rules (reasons as datatrove: empty, dup_para_frac, dup_para_char_frac, dup_line_frac, dup_line_char_frac, top_<n>_gram, duplicated_<n>_n_grams).",
-        parameters: [
-            ("dup_line_frac", Schema.number("Most share of lines that repeat an earlier line.", default: 0.3, minimum: 0, maximum: 1)),
-            ("dup_para_frac", Schema.number("Most share of paragraphs that repeat an earlier paragraph.", default: 0.3, minimum: 0, maximum: 1)),
-            ("dup_line_char_frac", Schema.number("Most share of characters in repeated lines.", default: 0.2, minimum: 0, maximum: 1)),
-            ("dup_para_char_frac", Schema.number("Most share of characters in repeated paragraphs.", default: 0.2, minimum: 0, maximum: 1)),
-            ("top_n_grams", pairs("For each [n, fraction]: most share of characters in the most frequent n-gram.", Parameters().topNGrams)),
-            ("dup_n_grams", pairs("For each [n, fraction]: most share of characters in repeated n-grams.", Parameters().dupNGrams)),
-            ("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words).", default: true)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(GopherRepetition(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .document(GopherRepetition(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

@@ -2,19 +2,13 @@
 /// in `min_length…max_length`. Defaults as data-juicer's `maximum_line_length_filter` (min 10, no maximum).
 /// Annotates `max_line_length`.
 public final class MaxLineLengthFilter: DocumentStep {
-    public struct Parameters: Codable, Sendable {
+    public struct Parameters: StepParameters {
         // data-juicer maximum_line_length_filter: min_len 10, max_len unbounded.
+        @Param("min_length", Schema.integer("Drop documents whose longest line has fewer characters.", minimum: 0))
         public var minLength = 10
-        public var maxLength: Int?
-
-        public enum CodingKeys: String, CodingKey, CaseIterable { case minLength = "min_length", maxLength = "max_length" }
-
+        @Param("max_length", Schema.integer("Drop documents with a line longer than this; no limit when absent.", minimum: 1))
+        public var maxLength: Int? = nil
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            minLength = try c.decodeIfPresent(Int.self, forKey: .minLength) ?? 10
-            maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
-        }
     }
 
     public let name: String
@@ -28,13 +22,8 @@ public final class MaxLineLengthFilter: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "max_line_length", kind: .document,
         summary: "Drops documents whose longest line is shorter than min_length or longer than max_length characters (reasons: max_line_length_short, max_line_length_long).",
-        parameters: [
-            ("min_length", Schema.integer("Drop documents whose longest line has fewer characters.", default: 10, minimum: 0)),
-            ("max_length", Schema.integer("Drop documents with a line longer than this; no limit when absent.", minimum: 1)),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
-        build: { spec, _ in .document(MaxLineLengthFilter(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        parameters: Parameters.self,
+        build: { spec, _ in .document(MaxLineLengthFilter(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
 
     public func apply(_ doc: inout Document) -> StepResult {
         let longest = TextLines.lineLengths(doc.text).max() ?? 0

@@ -26,33 +26,26 @@ public final class URLFilter: DocumentStep {
     let dropMissing: Bool
     let suffixes: PublicSuffixList?
 
-    struct Parameters: Decodable {
+    struct Parameters: StepParameters {
+        @Param("url_field", Schema.string("Input metadata field holding the URL.", minLength: 1))
         var urlField = "url"
+        @Param("domains", files("blocked domains (a listed domain blocks its subdomains too)"))
         var domains: [String] = []
+        @Param("urls", files("blocked URLs (exact match)"))
         var urls: [String] = []
+        @Param("banned_words", files("words that block a URL containing any of them"))
         var bannedWords: [String] = []
+        @Param("soft_banned_words", files("words that block a URL containing soft_word_threshold of them"))
         var softBannedWords: [String] = []
+        @Param("banned_subwords", files("strings that block a URL containing them anywhere"))
         var bannedSubwords: [String] = []
+        @Param("soft_word_threshold", Schema.integer("How many soft-banned words block a URL.", minimum: 1))
         var softWordThreshold = 2
+        @Param("missing_url", Schema.string("A document without a URL: keep it, or drop it (reason missing_url).", enumeration: ["keep", "drop"]))
         var missingURL = "keep"
+        @Param("public_suffix_list", Schema.string("A public-suffix list file (publicsuffix.org format, ICANN section used) for datatrove's registered-domain rule; empty: every parent domain of the host counts."))
         var publicSuffixList = ""
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case urlField = "url_field", domains, urls, bannedWords = "banned_words", softBannedWords = "soft_banned_words"
-            case bannedSubwords = "banned_subwords", softWordThreshold = "soft_word_threshold", missingURL = "missing_url"
-            case publicSuffixList = "public_suffix_list"
-        }
-        init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            urlField = try c.decodeIfPresent(String.self, forKey: .urlField) ?? "url"
-            domains = try c.decodeIfPresent([String].self, forKey: .domains) ?? []
-            urls = try c.decodeIfPresent([String].self, forKey: .urls) ?? []
-            bannedWords = try c.decodeIfPresent([String].self, forKey: .bannedWords) ?? []
-            softBannedWords = try c.decodeIfPresent([String].self, forKey: .softBannedWords) ?? []
-            bannedSubwords = try c.decodeIfPresent([String].self, forKey: .bannedSubwords) ?? []
-            softWordThreshold = try c.decodeIfPresent(Int.self, forKey: .softWordThreshold) ?? 2
-            missingURL = try c.decodeIfPresent(String.self, forKey: .missingURL) ?? "keep"
-            publicSuffixList = try c.decodeIfPresent(String.self, forKey: .publicSuffixList) ?? ""
-        }
+        init() {}
     }
 
     static func files(_ what: String) -> JSONValue {
@@ -63,19 +56,7 @@ public final class URLFilter: DocumentStep {
     static let descriptor = StepDescriptor(
         type: "url_filter", kind: .document,
         summary: "Drops documents whose URL is on block lists of domains, URLs and words (reasons as datatrove: domain, subdomain, url, hard_blacklisted, soft_blacklisted, blacklisted_subword).",
-        parameters: [
-            ("url_field", Schema.string("Input metadata field holding the URL.", default: "url", minLength: 1)),
-            ("domains", files("blocked domains (a listed domain blocks its subdomains too)")),
-            ("urls", files("blocked URLs (exact match)")),
-            ("banned_words", files("words that block a URL containing any of them")),
-            ("soft_banned_words", files("words that block a URL containing soft_word_threshold of them")),
-            ("banned_subwords", files("strings that block a URL containing them anywhere")),
-            // datatrove URLFilter: soft_word_threshold = 2.
-            ("soft_word_threshold", Schema.integer("How many soft-banned words block a URL.", default: 2, minimum: 1)),
-            ("missing_url", Schema.string("A document without a URL: keep it, or drop it (reason missing_url).", default: "keep", enumeration: ["keep", "drop"])),
-            ("public_suffix_list", Schema.string("A public-suffix list file (publicsuffix.org format, ICANN section used) for datatrove's registered-domain rule; empty: every parent domain of the host counts.", default: "")),
-        ],
-        required: [], codingKeys: Parameters.CodingKeys.allCases.map(\.stringValue),
+        parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
             func load(_ key: String, _ paths: [String], normalize: Bool) throws -> [String] {
@@ -99,8 +80,7 @@ public final class URLFilter: DocumentStep {
                 dropMissing: p.missingURL == "drop",
                 suffixes: p.publicSuffixList.isEmpty ? nil
                     : PublicSuffixList(lines: try context.listEntries(p.publicSuffixList, pointer: "/public_suffix_list", comments: false))))
-        },
-        decodeParameters: StepDescriptor.decoder(Parameters.self))
+        })
 
     init(name: String, urlField: String, domains: Set<String>, urls: Set<String>, bannedWords: Set<String>,
          softWords: Set<String>, softThreshold: Int, subwords: [String], dropMissing: Bool, suffixes: PublicSuffixList? = nil) {
