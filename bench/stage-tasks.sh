@@ -9,8 +9,10 @@
 #   1. before vs after: `winnow run` with 2 workers, the binary of BEFORE_REV (default db5a79e, the last commit
 #      before the redesign; built into $out/before once, or BEFORE_BIN) against this checkout's release build,
 #      repetitions interleaved; both must write the same shards.
-#   2. task by task: every stage's natural task count, two tasks at a time (xargs -P 2, --workers 1 each: both
-#      cores, as the single run uses them), then --finish; the outputs must equal the single run's.
+#   2. task by task: every stage as TASKS tasks (default 12; a stage with fewer units of work runs that many), two
+#      at a time (xargs -P 2, --workers 1 each: both cores, as the single run uses them), then --finish; the
+#      outputs must equal the single run's. With 12 tasks the five partition-wide stages give 60 task lineage files
+#      and the four one-unit stages 4: --finish merges 64.
 #   3. per-task start-up: a task whose work is already complete (spec and fastText model loaded, marks read), and
 #      the lineage merge time --finish reports.
 # Appends to bench/results/stage-tasks.jsonl.
@@ -53,6 +55,7 @@ spec "$out/tasks" > "$out/tasks.json"
 outputs() { (cd "$1" && find . -type f ! -name 'lineage.db*' ! -path './.winnow*' | sort | xargs sha256sum); }
 
 reps=${REPS:-3}
+ntasks=${TASKS:-12}
 for r in $(seq 1 "$reps"); do
   rm -rf "$out/single"
   measure "before ($rev) w2" "$B" run "$out/single.json" --workers 2 --quiet
@@ -71,14 +74,15 @@ tasks_run() {
   "$W" plan "$out/tasks.json" --json > "$out/plan.json"
   python3 -c 'import json,sys; [print(s["index"], s["tasks"]) for s in json.load(open(sys.argv[1]))["stages"]]' "$out/plan.json" |
   while read -r s k; do
-    seq 0 $((k - 1)) | xargs -P 2 -I{} "$W" run "$out/tasks.json" --workdir "$wd" --stage "$s" --task-index {} --task-count "$k" --workers 1 --quiet > /dev/null
+    n=$(( k < ntasks ? k : ntasks ))
+    seq 0 $((n - 1)) | xargs -P 2 -I{} "$W" run "$out/tasks.json" --workdir "$wd" --stage "$s" --task-index {} --task-count "$n" --workers 1 --quiet > /dev/null
   done
   "$W" run "$out/tasks.json" --workdir "$wd" --finish --quiet > /dev/null 2> "$out/finish.log"
 }
 for r in $(seq 1 "$reps"); do
   rm -rf "$out/single"
   measure "after w2 (single process)" "$W" run "$out/single.json" --workers 2 --quiet
-  measure "task by task (2 at a time, w1 each) + finish" bash -c "$(declare -f tasks_run); W='$W' out='$out' tasks_run"
+  measure "task by task ($ntasks per stage, 2 at a time, w1 each) + finish" bash -c "$(declare -f tasks_run); W='$W' out='$out' ntasks=$ntasks tasks_run"
   grep -o 'merged [0-9]* task lineage file(s) into .* in [0-9.]* s' "$out/finish.log" | sed "s|into .* in|in|" |
     awk -v l="$stamp" '{printf "{\"run\":\"%s finish: lineage merge of %d task files\",\"wall_s\":%s,\"docs_per_s\":0,\"mb_per_s\":0,\"peak_rss_mb\":0}\n", l, $2, $(NF-1)}' | tee -a "$results"
 done
@@ -87,9 +91,8 @@ done
 cmp -s "$out/single.shards" "$out/tasks.shards" || { echo "task-by-task shards differ from the single run's"; exit 1; }
 for f in llmc/train_000000.bin tokenizer.json; do cmp "$out/single/$f" "$out/tasks/$f"; done
 
-# Start-up of one task process: stage 1 task 0 of K, already complete (loads the spec and the fastText model).
-k1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stages"][0]["tasks"])' "$out/plan.json")
+# Start-up of one task process: stage 1 task 0, already complete (loads the spec and the fastText model, reads marks).
 for i in 1 2 3 4 5; do
-  measure "task start-up (already complete)" "$W" run "$out/tasks.json" --workdir "$out/workdir" --stage 1 --task-index 0 --task-count "$k1"
+  measure "task start-up (already complete)" "$W" run "$out/tasks.json" --workdir "$out/workdir" --stage 1 --task-index 0 --task-count "$ntasks"
 done
 python3 bench/summarize.py "$results" "$stamp"

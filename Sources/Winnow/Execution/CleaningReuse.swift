@@ -19,7 +19,7 @@ struct NoReusableCleaning: Error, CustomStringConvertible {
     var description: String { reason }
 }
 
-extension Executor {
+extension RunStart {
     /// The newest finished run in this output folder, if this run can keep its cleaned shards; else why not.
     func findReusableCleaning() throws -> Result<ReusedCleaning, NoReusableCleaning> {
         func no(_ s: String) -> Result<ReusedCleaning, NoReusableCleaning> { .failure(NoReusableCleaning(reason: s)) }
