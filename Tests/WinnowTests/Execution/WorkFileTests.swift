@@ -47,6 +47,28 @@ final class WorkFileTests: XCTestCase {
         XCTAssertEqual(got.map(\.2), [[], [1, 2, 3], [UInt8](repeating: 0xFF, count: 300)])
     }
 
+    /// A MinHash key (the bytes inside a barrier key) reads back as written, with and without a shingle set.
+    func testMinHashKey() throws {
+        let sig: [UInt64] = [1, UInt64.max, 1 << 63, 42]
+        for shingles in [nil, [UInt64(3), 9, UInt64.max]] as [[UInt64]?] {
+            let bytes = MinHashDedup.Key.encode(hasText: true, length: 1234, score: -0.5, signature: sig, shingles: shingles)
+            try bytes.withUnsafeBytes { raw in
+                var k = MinHashDedup.Key(raw)
+                XCTAssertTrue(k.hasText); XCTAssertEqual(k.length, 1234); XCTAssertEqual(k.score, -0.5)
+                var got = [UInt64](repeating: 0, count: sig.count)
+                k.signature(into: &got)
+                XCTAssertEqual(got, sig)
+                if let shingles { XCTAssertEqual(k.shingles(), shingles) }
+                _ = try XCTUnwrap(raw.baseAddress)
+            }
+        }
+        let empty = MinHashDedup.Key.encode(hasText: false, length: 0, score: -.infinity, signature: [], shingles: nil)
+        empty.withUnsafeBytes { raw in
+            let k = MinHashDedup.Key(raw)
+            XCTAssertFalse(k.hasText); XCTAssertEqual(k.score, -.infinity)
+        }
+    }
+
     func testDecisions() throws {
         var a = Annotations()
         a["minhash_cluster"] = .int(12)

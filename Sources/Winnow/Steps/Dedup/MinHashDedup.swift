@@ -344,13 +344,46 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
 
     /// Key: flags (1 = has text), length in characters (u32), score (f64), the signature (u64 each), then with
     /// verify exact the number of distinct shingles (u32) and their sorted hashes.
+    /// A document's key as the map half writes it into the barrier-key work file and both reduce halves read it:
+    /// whether it has text, its length in characters, its keep score, its signature (`permutations` minimums) and,
+    /// with `verify: "exact"`, its sorted shingle set. Read in place from the key's bytes.
+    struct Key {
+        let hasText: Bool
+        let length: Int
+        let score: Double
+        private var rest: RecordDecoder
+
+        static func encode(hasText: Bool, length: Int, score: Double, signature: [UInt64], shingles: [UInt64]?) -> [UInt8] {
+            var e = RecordEncoder()
+            e.bytes.reserveCapacity(13 + 8 * signature.count + (shingles.map { 4 + 8 * $0.count } ?? 0))
+            e.bytes.append(hasText ? 1 : 0)
+            e.u32(length)
+            e.f64(score)
+            for v in signature { e.u64(Int(truncatingIfNeeded: v)) }
+            if let shingles {
+                e.u32(shingles.count)
+                for v in shingles { e.u64(Int(truncatingIfNeeded: v)) }
+            }
+            return e.bytes
+        }
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            var d = RecordDecoder(bytes)
+            hasText = d.byte() == 1
+            length = d.u32()
+            score = d.f64()
+            rest = d
+        }
+
+        /// The signature's minimums, in order (call once, before `shingles`).
+        mutating func signature(into out: inout [UInt64]) { for t in out.indices { out[t] = UInt64(truncatingIfNeeded: rest.u64()) } }
+        /// The shingle set (keys written with `verify: "exact"`), after the signature.
+        mutating func shingles() -> [UInt64] { (0..<rest.u32()).map { _ in UInt64(truncatingIfNeeded: rest.u64()) } }
+    }
+
     public func key(for doc: Document) -> [UInt8] {
         let normalized = Self.normalize(doc.text)
         let sh = shingles(normalized)
-        var e = RecordEncoder()
-        e.bytes.reserveCapacity(13 + 8 * permutations)
-        e.bytes.append(normalized.isEmpty ? 0 : 1)
-        e.u32(doc.text.scalarCount)
         var score = -Double.infinity
         if case .highestScore(let key) = keep {
             switch doc.annotations[key] {
@@ -359,14 +392,8 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
             default: break
             }
         }
-        e.f64(score)
-        for v in signature(sh) { e.u64(Int(truncatingIfNeeded: v)) }
-        if verify == .exact {
-            let set = Array(Set(sh)).sorted()
-            e.u32(set.count)
-            for v in set { e.u64(Int(truncatingIfNeeded: v)) }
-        }
-        return e.bytes
+        return Key.encode(hasText: !normalized.isEmpty, length: doc.text.scalarCount, score: score, signature: signature(sh),
+                          shingles: verify == .exact ? Array(Set(sh)).sorted() : nil)
     }
 
     public func makeReducer() -> BarrierReducer { Reducer(self, earlier: against, indexOutput: indexPath) }
@@ -425,11 +452,9 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
         var sig = [UInt64](repeating: 0, count: permutations)
         for (_, path) in keyFiles {
             try WorkFile.BarrierKey.forEach(path) { k in
-                var key = RecordDecoder(k.key)
-                let hasText = key.byte() == 1
-                _ = key.u32(); _ = key.f64()
-                for t in 0..<permutations { sig[t] = UInt64(truncatingIfNeeded: key.u64()) }
-                if hasText {
+                var key = Key(k.key)
+                key.signature(into: &sig)
+                if key.hasText {
                     for band in range {
                         let h = bandKey(sig, band)
                         if let j = buckets[band - range.lowerBound][h] {
@@ -483,21 +508,15 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
         }
 
         func consume(order: Int, docID: String, key: UnsafeRawBufferPointer) {
-            var d = RecordDecoder(key)
-            let hasText = d.byte() == 1
-            let length = UInt32(d.u32())
-            let score = d.f64()
+            var parsed = Key(key)
             let i = orders.count
-            orders.append(order); ids.append(docID); lengths.append(length); scores.append(score)
+            orders.append(order); ids.append(docID); lengths.append(UInt32(parsed.length)); scores.append(parsed.score)
             parent.append(Int32(i))
             var full = [UInt64](repeating: 0, count: k)
-            for t in 0..<k { full[t] = UInt64(truncatingIfNeeded: d.u64()); sigs.append(UInt32(truncatingIfNeeded: full[t])) }
-            if step.verify == .exact {
-                var set: [UInt64] = []
-                for _ in 0..<d.u32() { set.append(UInt64(truncatingIfNeeded: d.u64())) }
-                shingleSets.append(set)
-            }
-            guard hasText else {   // empty texts are nobody's duplicate
+            parsed.signature(into: &full)
+            for t in 0..<k { sigs.append(UInt32(truncatingIfNeeded: full[t])) }
+            if step.verify == .exact { shingleSets.append(parsed.shingles()) }
+            guard parsed.hasText else {   // empty texts are nobody's duplicate
                 bandKeys.append(contentsOf: repeatElement(0, count: step.bands))
                 return
             }
