@@ -54,6 +54,8 @@ struct Run: ParsableCommand {
         guard (stage != nil) != finish else { throw ValidationError("give --workdir either --stage S (run one task) or --finish (merge the finished tasks)") }
         guard !fresh, !continueSeries, !reclean else { throw ValidationError("--fresh, --continue and --reclean do not apply to stage tasks (a new --workdir starts a new run)") }
         let observer = TerminalProgress(quiet: quiet)
+        var options = options
+        options.progressInterval = observer.isTTY ? 0.5 : 10    // a task's log gets a progress line every 10 s
         let tasks = StageTasks(pipeline: pipeline, workdir: workdir, options: options, observer: observer)
         SignalStop.install { tasks.cancel() }
         do {

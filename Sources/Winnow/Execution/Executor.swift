@@ -102,7 +102,7 @@ public final class Executor: @unchecked Sendable {
                              dataset: start.dataset, reused: start.reused, done: start.doneTasks, counters: counters, cancelFlag: cancelFlag, observer: observer)
         let reused = start.reused, dataset = start.dataset
 
-        let progressThread = startProgressThread()
+        let progressThread = counters.report(to: observer, every: options.progressInterval)
         defer { progressThread.cancel() }
         do {
             let clock = ContinuousClock()
@@ -185,19 +185,6 @@ public final class Executor: @unchecked Sendable {
         try ReducePhase(run: context, barrier: barrier).execute()
     }
 
-    private func startProgressThread() -> Thread {
-        let t = Thread { [weak self] in
-            while !Thread.current.isCancelled {
-                guard let self else { return }
-                Thread.sleep(forTimeInterval: self.options.progressInterval)
-                if Thread.current.isCancelled { return }
-                self.observer?.progress(self.counters.snapshot())
-            }
-        }
-        t.name = "winnow-progress"
-        t.start()
-        return t
-    }
 }
 
 extension ISO8601DateFormatter {

@@ -41,3 +41,19 @@ final class ProgressCounters: @unchecked Sendable {
                                 totalBytes: totalBytes, elapsed: Date().timeIntervalSince(started))
     }
 }
+
+extension ProgressCounters {
+    /// A thread that hands `observer` a snapshot every `interval` seconds until it is cancelled.
+    func report(to observer: RunObserver?, every interval: Double) -> Thread {
+        let t = Thread { [weak self, weak observer] in
+            while !Thread.current.isCancelled {
+                Thread.sleep(forTimeInterval: interval)
+                guard let self, !Thread.current.isCancelled else { return }
+                observer?.progress(self.snapshot())
+            }
+        }
+        t.name = "winnow-progress"
+        t.start()
+        return t
+    }
+}

@@ -218,14 +218,16 @@ public final class StageTasks {
         return s
     }
 
-    /// The completion marks of a stage's tasks.
-    private func marks(_ s: TaskStage) -> [Mark] {
+    /// The completion marks of a stage's tasks, with their file names.
+    private func markFiles(_ s: TaskStage) -> [(file: String, mark: Mark)] {
         let dir = stageDir(s)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".done") }.sorted()
         return names.compactMap { n in
-            (try? readFileBytes((dir as NSString).appendingPathComponent(n))).flatMap { try? JSONDecoder().decode(Mark.self, from: Data($0)) }
+            (try? readFileBytes((dir as NSString).appendingPathComponent(n))).flatMap { try? JSONDecoder().decode(Mark.self, from: Data($0)) }.map { (n, $0) }
         }
     }
+
+    private func marks(_ s: TaskStage) -> [Mark] { markFiles(s).map(\.mark) }
 
     private func covered(_ s: TaskStage) -> Set<Int> { Set(marks(s).flatMap(\.items)) }
 
@@ -240,6 +242,22 @@ public final class StageTasks {
             guard done >= e.tasks else {
                 let what = stage.map { "stage \($0.index) (\($0.name)) cannot start" } ?? "the run cannot finish"
                 throw StageNotReady(message: "\(what): stage \(e.index) (\(e.name)) is not complete — \(done) of its \(e.tasks) unit(s) of work done. Run its tasks first: winnow run \(pipeline.specPath) --workdir \(workdir) --stage \(e.index) --task-index I --task-count N")
+            }
+        }
+    }
+
+    /// Every unit of work merged once: two marks covering one unit (tasks of two task counts run at the same time)
+    /// would add its lineage rows twice.
+    private func checkNoUnitTwice(_ plan: TaskPlan) throws {
+        for s in plan.stages {
+            var owner: [Int: String] = [:]
+            for (file, m) in markFiles(s) {
+                for u in m.items {
+                    if let other = owner[u] {
+                        throw StageNotReady(message: "stage \(s.index) (\(s.name)): unit \(u) was done by two tasks, \(other) and \(file) (tasks of two task counts ran at once); their outputs are the same, but merging both would record its documents twice. Remove one of the two marks in \(stageDir(s)) and finish again")
+                    }
+                    owner[u] = file
+                }
             }
         }
     }
@@ -275,6 +293,17 @@ public final class StageTasks {
         try RunSetup.createFolder(stageDir(stage), "the task folder")
         try RunSetup.provideGeneratedSalt(pipeline)
         let base = taskBase(stage, index, count)
+        // The same task started twice at once (a requeued array task while the first still runs) would write one
+        // lineage file from two processes: the second refuses.
+        let lockPath = base + ".lock"
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw FileError(lockPath, "cannot create (\(String(cString: strerror(errno))))") }
+        defer { close(lockFD) }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            throw StageNotReady(message: "stage \(stage.index) (\(stage.name)) task \(index) of \(count) is running in another process now (\(lockPath) is locked)")
+        }
+        // Another task may have finished these units while this one waited for the lock.
+        guard !share.filter({ !covered(stage).contains($0) }).isEmpty else { return .alreadyComplete }
         let dbPath = base + ".lineage.sqlite"
         let db = try TaskLineage.create(dbPath)
         let lineage = try LineageWriter(db: db, runID: st.runID)
@@ -285,7 +314,10 @@ public final class StageTasks {
         ledger.activate()
         defer { ledger.deactivate() }
         let t0 = ContinuousClock.now
-        counters.startPhase("stage \(stage.index) \(stage.name) task \(index)/\(count)", tasks: todo.count, totalBytes: 0)
+        counters.startPhase("stage \(stage.index) \(stage.name) task \(index)/\(count)", tasks: todo.count,
+                            totalBytes: stage.index == 1 ? todo.reduce(0) { $0 + st.partitions[$1].diskBytes } : 0)
+        let progress = counters.report(to: observer, every: options.progressInterval)
+        defer { progress.cancel() }
         do {
             try execute(stage, todo, ctx)
             try lineage.close()
@@ -349,6 +381,7 @@ public final class StageTasks {
         if FileManager.default.fileExists(atPath: finishedPath) { return nil }
         let plan = TaskPlan.make(pipeline, partitions: st.partitions)
         try checkDependencies(nil, plan)
+        try checkNoUnitTwice(plan)
         try checkErrorFraction(plan, runID: st.runID)
         let lock = try OutputLock(dir: pipeline.outputDir)
         defer { lock.release() }

@@ -181,6 +181,12 @@ final class StageTaskTests: XCTestCase {
         for s in try stages(spec).dropFirst() {
             try winnow(["run", spec, "--workdir", w, "--stage", String(s.index), "--task-index", "0", "--task-count", "1", "--quiet"])
         }
+        // Two marks for the same units (as tasks of two task counts running at once would leave): --finish refuses.
+        let twin = "\(w)/tasks/stage-01/task-1-of-2.done"
+        try FileManager.default.copyItem(atPath: mark, toPath: twin)
+        let refused = try winnow(["run", spec, "--workdir", w, "--finish"], expect: 1)
+        XCTAssertTrue(refused.stderr.contains("stage 1 (clean1): unit 0 was done by two tasks, task-0-of-1.done and task-1-of-2.done"), refused.stderr)
+        try FileManager.default.removeItem(atPath: twin)
         try winnow(["run", spec, "--workdir", w, "--finish", "--quiet"])
         XCTAssertEqual(try outputFiles(out), files)
         let got = try lineage("\(out)/lineage.db")
