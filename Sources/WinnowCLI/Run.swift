@@ -31,11 +31,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Clean the inputs again even when the last finished run in output.dir had the same inputs and a spec that differs at most in weights, max_epochs, mixture, curriculum, tokenizer or token output (default: keep its cleaned shards and redo only the token phase).") var reclean = false
 
     func run() throws {
-        let pipeline: Pipeline
-        do { pipeline = try PipelineLoader.load(spec) } catch let e as SpecValidationError {
-            warn(e.description)
-            throw ExitCode(2)
-        }
+        let pipeline = try loadSpecOrExit(spec)
         var options = try runOptions(workers: workers, noLineage: noLineage)
         if workdir != nil || stage != nil || finish || taskIndex != nil || taskCount != nil {
             options.force = force
@@ -112,13 +108,17 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print JSON: {\"stages\": [{\"index\": 1, \"name\": …, \"tasks\": K, …}, …]} (default: text).") var json = false
 
     func run() throws {
-        let pipeline: Pipeline
-        do { pipeline = try PipelineLoader.load(spec) } catch let e as SpecValidationError {
-            warn(e.description)
-            throw ExitCode(2)
-        }
+        let pipeline = try loadSpecOrExit(spec)
         let plan = try StageTasks.plan(pipeline)
         print(json ? plan.json() : plan.text(), terminator: json ? "\n" : "")
+    }
+}
+
+/// The spec at `path`, or its problems printed and exit code 2.
+func loadSpecOrExit(_ path: String) throws -> Pipeline {
+    do { return try PipelineLoader.load(path) } catch let e as SpecValidationError {
+        warn(e.description)
+        throw ExitCode(2)
     }
 }
 
