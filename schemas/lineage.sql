@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS runs (
                                            -- finished_with_errors: parts of inputs could not be read (source_stats.unreadable,
                                            -- errors.reason 'unreadable_input'); abandoned: never resumed (error says why)
   error         TEXT,                      -- why a failed run failed, an abandoned one was given up, or what a run with errors missed
-  trigger       TEXT NOT NULL DEFAULT 'manual', -- manual | schedule
+  trigger       TEXT NOT NULL DEFAULT 'manual', -- manual | schedule | tasks (winnow run --stage) | slurm
   scheduled_for TEXT,                      -- trigger schedule: the fire time it ran for, ISO 8601 with the schedule's UTC offset
   version       INTEGER,                   -- incremental pipelines: the dataset version this run writes (see dataset_versions)
   workers       INTEGER,
@@ -31,10 +31,12 @@ CREATE TABLE IF NOT EXISTS runs (
   cleaning_sha256 TEXT,                    -- SHA-256 of what decides the cleaned text shards: Winnow's version, the spec
                                            -- without the keys only the token phase reads, the files its steps read
                                            -- (path, size, mtime). Same value and same inputs: same text shards
-  cleaning_run_id TEXT                     -- the earlier run whose cleaned text shards this run kept (same inputs, same
+  cleaning_run_id TEXT,                    -- the earlier run whose cleaned text shards this run kept (same inputs, same
                                            -- spec but for weights, curriculum, tokenizer and token output: `winnow remix`,
                                            -- or a re-run); its documents, errors, step and source rows are copied here.
                                            -- NULL: this run cleaned its inputs itself
+  cluster_jobs  TEXT                       -- a run of stage tasks on a cluster: its job ids, e.g. slurm:41,42,43 (every
+                                           -- submission, resubmissions included); NULL otherwise
 );
 
 -- One row per input file and run.

@@ -392,10 +392,11 @@ public final class StageTasks {
         let db = try LineageStore.openForWriting(pipeline.lineagePath)
         let runLedger = RunLedger(db: db)
         try TaskLineage.discard(db, runID: st.runID)
+        let jobs = SlurmRun.jobIDs(workdir: workdir)
         let row = RunLedger.NewRun(runID: st.runID, pipeline: pipeline.spec.name, specPath: pipeline.specPath, specSHA256: pipeline.sha256,
-                                   specJSON: pipeline.canonicalJSON, startedAt: st.createdAt, status: "running", trigger: "tasks",
+                                   specJSON: pipeline.canonicalJSON, startedAt: st.createdAt, status: "running", trigger: jobs == nil ? "tasks" : "slurm",
                                    winnowVersion: Winnow.version, outputDir: pipeline.outputDir, cleaningSHA256: pipeline.cleaningHash,
-                                   scheduledFor: nil, version: nil, workers: options.workers)
+                                   scheduledFor: nil, version: nil, workers: options.workers, clusterJobs: jobs)
         try runLedger.start(row, inputs: st.inputs.map { f in
             RunLedger.InputRow(source: pipeline.sources[f.sourceIndex].spec.name, input: f.input, size: f.size, mtime: f.mtime,
                                partitions: st.partitions.filter { $0.path == f.path }.count, sha256: f.sha256, change: f.change)
@@ -437,6 +438,21 @@ public final class StageTasks {
         for f in files { unlink(f) }
         return summary
     }
+
+    /// Creates the work folder's run (or reads it) and returns its id and plan: what `winnow slurm` submits.
+    public func prepare() throws -> (runID: String, plan: TaskPlan) {
+        let st = try state()
+        return (st.runID, TaskPlan.make(pipeline, partitions: st.partitions))
+    }
+
+    /// Whether task `i` of `n` of `stage` has nothing left to do (every unit of its share is covered by a mark).
+    public func isComplete(_ stage: TaskStage, index i: Int, count n: Int) -> Bool {
+        let c = covered(stage)
+        return Self.slice(i, of: n, units: stage.tasks).allSatisfy(c.contains)
+    }
+
+    /// Whether `--finish` has completed for this work folder.
+    public var isFinished: Bool { FileManager.default.fileExists(atPath: finishedPath) }
 
     /// The run id the work folder holds, if any.
     public var runID: String? {

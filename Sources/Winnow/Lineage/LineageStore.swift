@@ -239,7 +239,7 @@ public enum LineageStore {
         try query(path, """
             SELECT run_id, pipeline, status, trigger, scheduled_for, version, started_at, finished_at,
                    CAST(round((julianday(coalesce(finished_at, started_at)) - julianday(started_at)) * 86400) AS INTEGER) AS seconds,
-                   docs_in, docs_kept, docs_dropped, docs_error, shards, substr(spec_sha256, 1, 12) AS spec, error
+                   docs_in, docs_kept, docs_dropped, docs_error, shards, substr(spec_sha256, 1, 12) AS spec, cluster_jobs, error
             FROM runs ORDER BY started_at DESC, rowid DESC
             """)
     }

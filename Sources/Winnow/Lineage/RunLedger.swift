@@ -12,6 +12,8 @@ struct RunLedger {
         var scheduledFor: String?
         var version: Int?
         var workers: Int
+        /// Stage tasks on a cluster: the job ids (`slurm:41,42`).
+        var clusterJobs: String? = nil
     }
 
     /// An `inputs` row.
@@ -30,12 +32,12 @@ struct RunLedger {
         try db.transaction {
             try db.run("""
                 INSERT INTO runs (run_id, pipeline, spec_path, spec_sha256, spec_json, started_at, finished_at, status, trigger, scheduled_for, version,
-                                  workers, winnow_version, output_dir, cleaning_sha256)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  workers, winnow_version, output_dir, cleaning_sha256, cluster_jobs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(run.runID), .text(run.pipeline), .text(run.specPath), .text(run.specSHA256), .text(run.specJSON),
                       .text(run.startedAt), running ? .null : .text(run.startedAt), .text(run.status), .text(run.trigger),
                       run.scheduledFor.map { .text($0) } ?? .null, run.version.map { .integer(Int64($0)) } ?? .null, .integer(Int64(run.workers)),
-                      .text(run.winnowVersion), .text(run.outputDir), .text(run.cleaningSHA256)])
+                      .text(run.winnowVersion), .text(run.outputDir), .text(run.cleaningSHA256), run.clusterJobs.map { .text($0) } ?? .null])
             for f in inputs {
                 try db.run("INSERT INTO inputs (run_id, source, input, size, mtime, partitions, sha256, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            [.text(run.runID), .text(f.source), .text(f.input), .integer(f.size), .real(f.mtime), .integer(Int64(f.partitions)),

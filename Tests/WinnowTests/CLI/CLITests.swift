@@ -45,6 +45,20 @@ struct CLI {
         }
     }
 
+    /// Runs another program (not winnow) to its end.
+    static func runTool(_ path: String, _ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
     static func start(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Running {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw XCTSkip("winnow is not built at \(binary): run `swift build` first (make test does)")

@@ -5,65 +5,9 @@ import XCTest
 /// A pipeline run task by task — each task a separate `winnow` process — produces what one `winnow run` produces:
 /// the same shard, token-shard and manifest bytes and the same lineage rows (run ids and times aside).
 final class StageTaskTests: XCTestCase {
-    /// Every file of the output folder but the lineage file and Winnow's bookkeeping, with its SHA-256.
-    private func outputFiles(_ dir: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        let e = FileManager.default.enumerator(atPath: dir)!
-        while let rel = e.nextObject() as? String {
-            let path = (dir as NSString).appendingPathComponent(rel)
-            var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-            if isDir.boolValue || rel.hasPrefix(".winnow") || rel.hasPrefix("lineage.db") { continue }
-            out[rel] = SHA256.hash(try readFileBytes(path)).hex
-        }
-        return out
-    }
-
-    /// The rows a run left in each lineage table, sorted, without run ids and times.
-    private func lineage(_ db: String) throws -> [String: [String]] {
-        let ignored: Set<String> = ["run_id", "finished_at", "started_at", "seconds", "workers", "trigger", "created_at"]
-        var out: [String: [String]] = [:]
-        for t in TaskLineage.appended + TaskLineage.summed.map(\.table) + ["inputs", "runs"] {
-            let cols = try lineageRows(db, "SELECT name FROM pragma_table_info('\(t)')").map { $0[0] }.filter { !ignored.contains($0) }
-            let rows = try lineageRows(db, "SELECT \(cols.map { "\"\($0)\"" }.joined(separator: ", ")) FROM \(t)")
-            out[t] = rows.map { $0.joined(separator: "\u{1F}") }.sorted()
-        }
-        return out
-    }
-
-    /// The spec of `pipelines/<name>` in `dir`, its inputs and models found from there, with token output added.
-    private func spec(_ name: String, in dir: String, edit: (inout JSONObject) -> Void = { _ in }) throws -> String {
-        var json = try JSONParser.parse(readFileBytes("\(repoRoot)/pipelines/\(name)")).objectValue!
-        json["$schema"] = nil
-        var sources: [JSONValue] = []
-        for s in json["sources"]!.arrayValue! {
-            var o = s.objectValue!
-            o["paths"] = .array(o["paths"]!.arrayValue!.map { .string("\(repoRoot)/pipelines/\($0.stringValue!)") })
-            sources.append(.object(o))
-        }
-        json["sources"] = .array(sources)
-        json["tokenizer"] = try JSONParser.parse(Array(#"{"train": {"vocab_size": 400, "special_tokens": ["<|endoftext|>"]}}"#.utf8))
-        json["output"] = try JSONParser.parse(Array("""
-            {"dir": "\(dir)/out", "compression": "zstd", "formats": ["jsonl", "llmc", "megatron"], "shard_docs": 25, "shard_tokens": 4000, "val_fraction": 0.1}
-            """.utf8))
-        edit(&json)
-        let path = "\(dir)/spec.json"
-        try writeFile(path, JSONWriter.pretty(.object(json)))
-        return path
-    }
-
-    /// Empties the output folder but for the generated PII salt, so the next run hashes as the first did.
-    private func clearOutput(_ out: String) throws {
-        for n in try FileManager.default.contentsOfDirectory(atPath: out) where !n.hasSuffix(".pii-salt") {
-            try FileManager.default.removeItem(atPath: (out as NSString).appendingPathComponent(n))
-        }
-    }
-
-    private var env: [String: String] { ["WINNOW_MODELS": "\(repoRoot)/models"] }
-
     @discardableResult
     private func winnow(_ args: [String], env extra: [String: String] = [:], expect status: Int32 = 0) throws -> CLI.Result {
-        let r = try CLI.run(args, env: env.merging(extra) { $1 })
+        let r = try CLI.run(args, env: RunComparison.env.merging(extra) { $1 })
         XCTAssertEqual(r.status, status, "winnow \(args.joined(separator: " ")):\n\(r.stdout)\n\(r.stderr)")
         return r
     }
@@ -94,19 +38,19 @@ final class StageTaskTests: XCTestCase {
             return XCTFail("\(repoRoot)/models/lid.176.ftz is missing: run `make setup`")
         }
         let dir = try makeTempDir(self, "\(name)-\(#function)")
-        let spec = try spec(name, in: dir, edit: edit)
+        let spec = try RunComparison.spec(name, in: dir, edit: edit)
         let out = "\(dir)/out"
         try winnow(["run", spec, "--quiet", "--workers", "2"])
-        let files = try outputFiles(out), rows = try lineage("\(out)/lineage.db")
+        let files = try RunComparison.outputFiles(out), rows = try RunComparison.lineage("\(out)/lineage.db")
         XCTAssertTrue(files.keys.contains("manifest.json") && files.keys.contains("tokenizer.json"), "\(files.keys.sorted())")
         XCTAssertTrue(files.keys.contains { $0.hasPrefix("llmc/") } && files.keys.contains { $0.hasPrefix("shard-") }, "\(files.keys.sorted())")
         XCTAssertGreaterThan(rows["documents"]!.count, 100)
         for n in [1, 3, 4] {
-            try clearOutput(out)
+            try RunComparison.clearOutput(out)
             let workdir = "\(dir)/work-\(n)"
             try runByTasks(spec, workdir: workdir, tasks: n)
-            XCTAssertEqual(try outputFiles(out), files, "\(n) task(s) per stage: output files differ")
-            let got = try lineage("\(out)/lineage.db")
+            XCTAssertEqual(try RunComparison.outputFiles(out), files, "\(n) task(s) per stage: output files differ")
+            let got = try RunComparison.lineage("\(out)/lineage.db")
             for (t, expected) in rows { XCTAssertEqual(got[t], expected, "\(n) task(s) per stage: table \(t) differs") }
             XCTAssertEqual(try lineageRows("\(out)/lineage.db", "SELECT status, trigger FROM runs").map { $0.joined(separator: " ") }, ["finished tasks"])
             // The work files and the tasks' lineage files are gone; the completion marks stay.
@@ -136,7 +80,7 @@ final class StageTaskTests: XCTestCase {
     /// A stage started before the stages it reads refuses, naming the missing stage; so does --finish.
     func testTaskBeforeItsInputsRefuses() throws {
         let dir = try makeTempDir(self)
-        let spec = try spec("fineweb-like.json", in: dir)
+        let spec = try RunComparison.spec("fineweb-like.json", in: dir)
         let w = "\(dir)/work"
         var r = try winnow(["run", spec, "--workdir", w, "--stage", "clean2", "--task-index", "0", "--task-count", "2"], expect: 1)
         XCTAssertTrue(r.stderr.contains("stage 3 (clean2) cannot start: stage 1 (clean1) is not complete"), r.stderr)
@@ -153,16 +97,16 @@ final class StageTaskTests: XCTestCase {
     /// task run a second time changes nothing.
     func testKilledTaskResumesAndRepeatedTaskChangesNothing() throws {
         let dir = try makeTempDir(self)
-        let spec = try spec("fineweb-like.json", in: dir)
+        let spec = try RunComparison.spec("fineweb-like.json", in: dir)
         let out = "\(dir)/out"
         try winnow(["run", spec, "--quiet"])
-        let files = try outputFiles(out), rows = try lineage("\(out)/lineage.db")
-        try clearOutput(out)
+        let files = try RunComparison.outputFiles(out), rows = try RunComparison.lineage("\(out)/lineage.db")
+        try RunComparison.clearOutput(out)
 
         let w = "\(dir)/work"
         // Stage 1 as one task over three partitions, killed once the first partition is done.
         let p = try CLI.start(["run", spec, "--workdir", w, "--stage", "1", "--task-index", "0", "--task-count", "1", "--workers", "1"],
-                              env: env.merging(["WINNOW_TEST_TASK_DELAY_MS": "3000"]) { $1 })
+                              env: RunComparison.env.merging(["WINNOW_TEST_TASK_DELAY_MS": "3000"]) { $1 })
         let seen = p.read(until: { $0.contains("task finished (test delay") }, thenSend: SIGKILL)
         XCTAssertTrue(seen.contains("task finished (test delay"), seen)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(w)/tasks/stage-01/task-0-of-1.done"))
@@ -188,8 +132,8 @@ final class StageTaskTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("stage 1 (clean1): unit 0 was done by two tasks, task-0-of-1.done and task-1-of-2.done"), refused.stderr)
         try FileManager.default.removeItem(atPath: twin)
         try winnow(["run", spec, "--workdir", w, "--finish", "--quiet"])
-        XCTAssertEqual(try outputFiles(out), files)
-        let got = try lineage("\(out)/lineage.db")
+        XCTAssertEqual(try RunComparison.outputFiles(out), files)
+        let got = try RunComparison.lineage("\(out)/lineage.db")
         for (t, expected) in rows { XCTAssertEqual(got[t], expected, "table \(t) differs after a killed task") }
     }
 }
