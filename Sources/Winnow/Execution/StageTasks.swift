@@ -314,6 +314,7 @@ public final class StageTasks {
         ledger.activate()
         defer { ledger.deactivate() }
         let t0 = ContinuousClock.now
+        observer?.log("stage \(stage.index) (\(stage.name)) task \(index) of \(count), run \(st.runID): unit(s) \(SlurmRun.compress(todo)) of \(stage.tasks)")
         counters.startPhase("stage \(stage.index) \(stage.name) task \(index)/\(count)", tasks: todo.count,
                             totalBytes: stage.index == 1 ? todo.reduce(0) { $0 + st.partitions[$1].diskBytes } : 0)
         let progress = counters.report(to: observer, every: options.progressInterval)
