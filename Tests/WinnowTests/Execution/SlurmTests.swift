@@ -58,11 +58,15 @@ final class SlurmTests: XCTestCase {
         return last
     }
 
-    /// Whether a status table still shows running or pending tasks.
+    /// Whether a status table still shows running or pending tasks (the table: the lines after its header, up to
+    /// the first empty line; the failed tasks' log lines below it are not read).
     private func stagesStillMoving(_ status: String) -> Bool {
-        for line in status.split(separator: "\n") {
+        let lines = status.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let header = lines.firstIndex(where: { $0.hasPrefix("stage  name") }) else { return true }
+        for line in lines[(header + 1)...] {
+            if line.isEmpty { break }
             let cells = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard cells.count >= 8, Int(cells[2]) != nil else { continue }
+            guard cells.count >= 8 else { continue }
             if Int(cells[4]) != 0 || Int(cells[5]) != 0 { return true }
         }
         return false
@@ -74,9 +78,7 @@ final class SlurmTests: XCTestCase {
         let dir = try makeTempDir(self)
         let spec = try RunComparison.spec("fineweb-like.json", in: dir)
         let out = "\(dir)/out"
-        try winnow(["run", spec, "--quiet"])
-        let files = try RunComparison.outputFiles(out), rows = try RunComparison.lineage("\(out)/lineage.db")
-        try RunComparison.clearOutput(out)
+        let (files, rows) = try RunComparison.oneProcessResult(spec, out: out)
 
         let w = weirdWorkdir(dir)
         let submitted = try winnow(["slurm", spec, "--workdir", w, "--tasks", "4", "--time", "10:00", "--sbatch-arg", "--comment=it's \"$(id)\""])
@@ -129,9 +131,7 @@ final class SlurmTests: XCTestCase {
              "output": {"dir": "out", "compression": "gzip"}}
             """)
         let spec = "\(dir)/spec.json", out = "\(dir)/out"
-        try winnow(["run", spec, "--quiet"])
-        let files = try RunComparison.outputFiles(out), rows = try RunComparison.lineage("\(out)/lineage.db", ignoring: ["mtime", "size"])
-        try RunComparison.clearOutput(out)
+        let (files, rows) = try RunComparison.oneProcessResult(spec, out: out, ignoring: ["mtime", "size"])
 
         let broken = "\(dir)/data/part-1.jsonl.gz"
         try writeFile(broken, texts[1] + "{\"id\": \"broken\", \"text\": \n")

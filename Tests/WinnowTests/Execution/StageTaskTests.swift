@@ -99,9 +99,7 @@ final class StageTaskTests: XCTestCase {
         let dir = try makeTempDir(self)
         let spec = try RunComparison.spec("fineweb-like.json", in: dir)
         let out = "\(dir)/out"
-        try winnow(["run", spec, "--quiet"])
-        let files = try RunComparison.outputFiles(out), rows = try RunComparison.lineage("\(out)/lineage.db")
-        try RunComparison.clearOutput(out)
+        let (files, rows) = try RunComparison.oneProcessResult(spec, out: out)
 
         let w = "\(dir)/work"
         // Stage 1 as one task over three partitions, killed once the first partition is done.

@@ -59,4 +59,14 @@ enum RunComparison {
     }
 
     static var env: [String: String] { ["WINNOW_MODELS": "\(repoRoot)/models"] }
+
+    /// What one `winnow run` of `spec` writes into `out` (files, lineage rows), then `out` emptied for the run to
+    /// compare with it.
+    static func oneProcessResult(_ spec: String, out: String, ignoring more: Set<String> = []) throws -> (files: [String: String], rows: [String: [String]]) {
+        let r = try CLI.run(["run", spec, "--quiet"], env: env)
+        guard r.status == 0 else { throw FileError(spec, "winnow run failed (\(r.status)):\n\(r.stderr)") }
+        let files = try outputFiles(out), rows = try lineage("\(out)/lineage.db", ignoring: more)
+        try clearOutput(out)
+        return (files, rows)
+    }
 }
