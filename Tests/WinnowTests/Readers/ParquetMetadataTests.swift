@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// Parquet footers written by pyarrow (`Fixtures/parquet/make_parquet.py`: four codecs, plain and dictionary,
+/// data pages v1 and v2, several row groups, string and integer ids) read as pyarrow reports them; malformed files
+/// refused with the reason.
+final class ParquetMetadataTests: XCTestCase {
+    let dir = "\(repoRoot)/Tests/WinnowTests/Fixtures/parquet"
+
+    func testFootersReadAsPyarrowReportsThem() throws {
+        let cases = ["plain_uncompressed_v1", "dict_zstd_v2", "dict_snappy_v1_intids", "plain_gzip_v2"]
+        for name in cases {
+            let expected = try JSONParser.parse(readFileBytes("\(dir)/\(name).expected.json"))
+            let m = try ParquetMetadata.read(path: "\(dir)/\(name).parquet")
+            XCTAssertEqual(Int(m.numRows), expected["num_rows"]?.intValue, name)
+            XCTAssertEqual(m.createdBy, expected["created_by"]?.stringValue, name)
+            XCTAssertEqual(m.schema.filter { $0.numChildren == nil }.map(\.name), expected["schema"]?.arrayValue?.compactMap(\.stringValue), name)
+            let groups = expected["row_groups"]?.arrayValue ?? []
+            XCTAssertEqual(m.rowGroups.count, groups.count, name)
+            XCTAssertGreaterThan(groups.count, 1, "\(name): the fixture should have several row groups")
+            for (g, eg) in zip(m.rowGroups, groups) {
+                XCTAssertEqual(Int(g.numRows), eg["num_rows"]?.intValue, name)
+                let cols = eg["columns"]?.arrayValue ?? []
+                XCTAssertEqual(g.columns.count, cols.count, name)
+                for (c, ec) in zip(g.columns, cols) {
+                    let what = "\(name) \(c.path)"
+                    XCTAssertEqual(c.path.joined(separator: "."), ec["path"]?.stringValue, what)
+                    XCTAssertEqual(c.type.description, ec["type"]?.stringValue, what)
+                    XCTAssertEqual(c.codec.description, ec["codec"]?.stringValue, what)
+                    XCTAssertEqual(Set(c.encodings.map(\.description)), Set(ec["encodings"]?.arrayValue?.compactMap(\.stringValue) ?? []), what)
+                    XCTAssertEqual(Int(c.numValues), ec["num_values"]?.intValue, what)
+                    XCTAssertEqual(Int(c.dataPageOffset), ec["data_page_offset"]?.intValue, what)
+                    XCTAssertEqual(c.dictionaryPageOffset.map(Int.init), ec["dictionary_page_offset"]?.intValue, what)
+                    XCTAssertEqual(Int(c.totalCompressedSize), ec["total_compressed_size"]?.intValue, what)
+                }
+            }
+        }
+    }
+
+    func testMalformedFilesAreRefusedWithTheReason() throws {
+        XCTAssertThrowsError(try ParquetMetadata.read(path: "\(dir)/not_parquet.parquet")) { e in
+            XCTAssertTrue("\(e)".contains("not_parquet.parquet") && "\(e)".contains("does not start with PAR1"), "\(e)")
+        }
+        XCTAssertThrowsError(try ParquetMetadata.read(path: "\(dir)/truncated_footer.parquet")) { e in
+            XCTAssertTrue("\(e)".contains("truncated_footer.parquet") && "\(e)".contains("does not end with PAR1"), "\(e)")
+        }
+        // A footer whose bytes are cut inside: the length is right, the Thrift struct is not.
+        let tmp = try makeTempDir(self)
+        var bytes = try readFileBytes("\(dir)/plain_uncompressed_v1.parquet")
+        let n = bytes.count
+        let footerLength = Int(bytes[n - 8]) | Int(bytes[n - 7]) << 8 | Int(bytes[n - 6]) << 16 | Int(bytes[n - 5]) << 24
+        let footerStart = n - 8 - footerLength
+        // Zero the footer's second half: a struct with no STOP, or a list running past the end.
+        for k in (footerStart + footerLength / 2)..<(n - 8) { bytes[k] = 0xFF }
+        try writeFile("\(tmp)/bad.parquet", bytes)
+        XCTAssertThrowsError(try ParquetMetadata.read(path: "\(tmp)/bad.parquet")) { e in
+            XCTAssertTrue("\(e)".contains("bad.parquet") && "\(e)".contains("Parquet footer"), "\(e)")
+        }
+    }
+}
