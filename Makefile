@@ -1,6 +1,6 @@
 # Winnow — `make run` then `make test` on a fresh Debian/Ubuntu machine with Swift.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev libopenblas-dev pkg-config python3 python3-numpy python3-jsonschema ca-certificates
+DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev libsnappy-dev libopenblas-dev pkg-config python3 python3-numpy python3-jsonschema ca-certificates
 BIN := .build/release/winnow
 # Debug builds (tests, schema) are optimised: the trainer's SIMD kernels and the text hot paths run ~50× slower
 # unoptimised, which made the suite minutes long. Checks (overflow, preconditions, @testable) stay on.

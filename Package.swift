@@ -23,10 +23,12 @@ let package = Package(
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
         .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal",
                        providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+                       providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto", "CIsal", "CLinux", "COpenBLAS"]),
+        .target(name: "Winnow", dependencies: ["CSQLite", "CZlib", "CZstd", "CCrypto", "CIsal", "CSnappy", "CLinux", "COpenBLAS"]),
         .executableTarget(name: "WinnowCLI", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -60,8 +60,8 @@ final class ParquetMetadataTests: XCTestCase {
     }
 }
 
-/// Flat columns of pyarrow-written files decoded to the rows pyarrow reads (UNCOMPRESSED, GZIP, ZSTD; plain and
-/// dictionary; pages v1 and v2; nulls), and SNAPPY refused by name while it is not read yet.
+/// Flat columns of pyarrow-written files decoded to the rows pyarrow reads (UNCOMPRESSED, SNAPPY, GZIP, ZSTD; plain
+/// and dictionary; pages v1 and v2; nulls; string and integer ids).
 final class ParquetColumnTests: XCTestCase {
     let dir = "\(repoRoot)/Tests/WinnowTests/Fixtures/parquet"
 
@@ -92,7 +92,7 @@ final class ParquetColumnTests: XCTestCase {
     }
 
     func testColumnsDecodeToPyarrowsRows() throws {
-        for name in ["plain_uncompressed_v1", "dict_zstd_v2", "plain_gzip_v2"] {
+        for name in ["plain_uncompressed_v1", "dict_zstd_v2", "dict_snappy_v1_intids", "plain_gzip_v2"] {
             let expected = try JSONParser.parse(readFileBytes("\(dir)/\(name).expected.json"))["rows"]?.arrayValue ?? []
             let cols = try columns(name)
             for key in ["id", "text", "language", "score", "count", "ok"] {
@@ -102,13 +102,23 @@ final class ParquetColumnTests: XCTestCase {
                     XCTAssertEqual(json(g), e[key] ?? .null, "\(name).\(key) row \(k)")
                 }
             }
-            XCTAssertTrue(expected.contains { $0["text"] == .null } == (name == "dict_zstd_v2"), "\(name): nulls where the fixture has them")
+            XCTAssertEqual(expected.contains { $0["text"] == .null }, name.hasPrefix("dict_"), "\(name): nulls where the fixture has them")
         }
     }
 
-    func testSnappyIsRefusedByName() throws {
-        XCTAssertThrowsError(try columns("dict_snappy_v1_intids")) { e in
-            XCTAssertTrue("\(e)".contains("dict_snappy_v1_intids.parquet") && "\(e)".contains("row group 0, column id") && "\(e)".contains("SNAPPY is not read yet"), "\(e)")
+    /// A corrupt page: the error names the file, the row group and the column.
+    func testCorruptPageNamesFileRowGroupAndColumn() throws {
+        let tmp = try makeTempDir(self)
+        var bytes = try readFileBytes("\(dir)/dict_zstd_v2.parquet")
+        let m = try ParquetMetadata.read(path: "\(dir)/dict_zstd_v2.parquet")
+        let text = try XCTUnwrap(m.rowGroups[1].columns.first { $0.path == ["text"] })
+        // Garble the compressed bytes of the text column's data page (past its page header).
+        let at = Int(text.dataPageOffset) + 24
+        for k in at..<(at + 16) { bytes[k] ^= 0x5A }
+        try writeFile("\(tmp)/corrupt.parquet", bytes)
+        XCTAssertThrowsError(try ParquetColumnReader(path: "\(tmp)/corrupt.parquet", meta: text, maxDefinitionLevel: 1, rowGroup: 1)
+            .read(from: XCTUnwrap(FileHandle(forReadingAtPath: "\(tmp)/corrupt.parquet")))) { e in
+            XCTAssertTrue("\(e)".contains("corrupt.parquet") && "\(e)".contains("row group 1, column text"), "\(e)")
         }
     }
 }
