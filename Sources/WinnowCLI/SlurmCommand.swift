@@ -35,15 +35,12 @@ struct SlurmCommand: ParsableCommand {
             var options = SlurmOptions(tasks: tasks)
             options.partition = partition; options.time = time; options.mem = mem; options.cpusPerTask = cpusPerTask
             options.extra = sbatchArgs
-            do {
+            try orExit {
                 let run = SlurmRun(workdir: absolute(workdir))
                 let done = try run.submit(pipeline, options: options, winnow: currentExecutable(), dryRun: dryRun)
                 print("run \(done.runID) (\(pipeline.spec.name))")
                 for l in done.lines { print("  \(l)") }
                 if !dryRun { print("watch: winnow slurm status \(shellWord(run.workdir))") }
-            } catch let e as SlurmError {
-                warn("error: \(e)")
-                throw ExitCode(1)
             }
         }
     }
@@ -53,10 +50,7 @@ struct SlurmCommand: ParsableCommand {
         @Argument(help: "The work folder of the submission.") var workdir: String
         @Option(help: "Lines of a failed task's log to show (default: 5).") var lines = 5
         func run() throws {
-            do { print(try SlurmRun(workdir: absolute(workdir)).status(lastLines: lines), terminator: "") } catch let e as SlurmError {
-                warn("error: \(e)")
-                throw ExitCode(1)
-            }
+            try orExit { print(try SlurmRun(workdir: absolute(workdir)).status(lastLines: lines), terminator: "") }
         }
     }
 
@@ -64,10 +58,7 @@ struct SlurmCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Resubmit only what did not complete (failed or lost tasks and what depends on them).")
         @Argument(help: "The work folder of the submission.") var workdir: String
         func run() throws {
-            do { for l in try SlurmRun(workdir: absolute(workdir)).resume() { print(l) } } catch let e as SlurmError {
-                warn("error: \(e)")
-                throw ExitCode(1)
-            }
+            try orExit { for l in try SlurmRun(workdir: absolute(workdir)).resume() { print(l) } }
         }
     }
 
@@ -75,11 +66,16 @@ struct SlurmCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel every job of the submission; finished tasks stay done.")
         @Argument(help: "The work folder of the submission.") var workdir: String
         func run() throws {
-            do { for l in try SlurmRun(workdir: absolute(workdir)).cancel() { print(l) } } catch let e as SlurmError {
-                warn("error: \(e)")
-                throw ExitCode(1)
-            }
+            try orExit { for l in try SlurmRun(workdir: absolute(workdir)).cancel() { print(l) } }
         }
+    }
+}
+
+/// Runs `body`; a `SlurmError` is printed and the command exits 1.
+private func orExit(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as SlurmError {
+        warn("error: \(e)")
+        throw ExitCode(1)
     }
 }
 

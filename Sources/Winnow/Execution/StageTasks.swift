@@ -307,9 +307,7 @@ public final class StageTasks {
         let dbPath = base + ".lineage.sqlite"
         let db = try TaskLineage.create(dbPath)
         let lineage = try LineageWriter(db: db, runID: st.runID)
-        let ctx = RunContext(pipeline: pipeline, runID: st.runID, workFiles: workFiles, datasetDir: pipeline.outputDir, partitions: st.partitions,
-                             plan: StagePlan(steps: pipeline.steps), workers: options.workers, recordDocuments: options.recordDocuments, db: db,
-                             lineage: lineage, dataset: nil, reused: nil, done: [], counters: counters, cancelFlag: cancelFlag, observer: observer)
+        let ctx = context(st, db: db, lineage: lineage)
         let ledger = try OutputLedger(root: pipeline.outputDir)
         ledger.activate()
         defer { ledger.deactivate() }
@@ -335,6 +333,13 @@ public final class StageTasks {
         encoder.outputFormatting = [.sortedKeys]
         try writeFileAtomically(base + ".done", Array(try encoder.encode(mark)))
         return .ran(items: todo.count)
+    }
+
+    /// The context a task (its own lineage file) or the finish (the pipeline's) runs the phases with.
+    private func context(_ st: State, db: SQLiteDatabase, lineage: LineageWriter) -> RunContext {
+        RunContext(pipeline: pipeline, runID: st.runID, workFiles: workFiles, datasetDir: pipeline.outputDir, partitions: st.partitions,
+                   plan: StagePlan(steps: pipeline.steps), workers: options.workers, recordDocuments: options.recordDocuments, db: db,
+                   lineage: lineage, dataset: nil, reused: nil, done: [], counters: counters, cancelFlag: cancelFlag, observer: observer)
     }
 
     private func execute(_ stage: TaskStage, _ items: [Int], _ ctx: RunContext) throws {
@@ -413,9 +418,7 @@ public final class StageTasks {
         }
         observer?.log(String(format: "merged %d task lineage file(s) into %@ in %.3f s", files.count, pipeline.lineagePath, (ContinuousClock.now - mergeStart).seconds))
         let lineage = try LineageWriter(db: db, runID: st.runID)
-        let ctx = RunContext(pipeline: pipeline, runID: st.runID, workFiles: workFiles, datasetDir: pipeline.outputDir, partitions: st.partitions,
-                             plan: StagePlan(steps: pipeline.steps), workers: options.workers, recordDocuments: options.recordDocuments, db: db,
-                             lineage: lineage, dataset: nil, reused: nil, done: [], counters: counters, cancelFlag: cancelFlag, observer: observer)
+        let ctx = context(st, db: db, lineage: lineage)
         let summary: RunSummary
         do {
             let shards = try CleaningRecords.shards(db, runID: st.runID)
