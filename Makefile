@@ -1,17 +1,27 @@
 # Winnow — `make run` then `make test` on a fresh Debian/Ubuntu machine with Swift.
 SWIFT ?= swift
-DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev libsnappy-dev libopenblas-dev pkg-config python3 python3-numpy python3-jsonschema ca-certificates
+DEB_PACKAGES := libsqlite3-dev zlib1g-dev libzstd-dev libssl-dev libisal-dev libsnappy-dev libopenblas-dev pkg-config python3 python3-numpy python3-jsonschema python3-venv ca-certificates
+# The Python tools `make test` reads Winnow's Parquet output with (scripts/check-parquet.sh), pinned, in .build/pyenv.
+PYENV := .build/pyenv
+PY_PACKAGES := pyarrow==26.0.1 datasets==5.2.0
 BIN := .build/release/winnow
 # Debug builds (tests, schema) are optimised: the trainer's SIMD kernels and the text hot paths run ~50× slower
 # unoptimised, which made the suite minutes long. Checks (overflow, preconditions, @testable) stay on.
 DEBUG_FLAGS := -Xswiftc -O
 
-.PHONY: setup packages build run test bench schema clean
+.PHONY: setup packages pyenv build run test bench schema clean
 
 ## setup: install the Debian packages Winnow links against (as root), or print the command to do it; then
-## place the pinned models in models/ (scripts/fetch-models.py checks their SHA-256)
-setup: packages
+## place the pinned models in models/ (scripts/fetch-models.py checks their SHA-256) and build .build/pyenv
+setup: packages pyenv
 	python3 scripts/fetch-models.py
+
+## pyenv: a virtual environment with pyarrow and datasets (from the Python package index) for scripts/check-parquet.sh
+pyenv:
+	@if ! $(PYENV)/bin/python -c "import pyarrow, datasets" 2>/dev/null; then \
+	  echo "building $(PYENV): $(PY_PACKAGES)"; \
+	  python3 -m venv $(PYENV) && $(PYENV)/bin/pip install -q --disable-pip-version-check $(PY_PACKAGES); \
+	fi
 
 packages:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | tr '\n' ' '); \
@@ -39,6 +49,7 @@ test: setup
 	$(SWIFT) build --build-tests $(DEBUG_FLAGS)
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/check-token-shards.sh
+	scripts/check-parquet.sh
 
 ## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
 bench: build

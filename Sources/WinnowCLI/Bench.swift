@@ -136,10 +136,10 @@ struct Bench: ParsableCommand {
 
         @Argument(help: "Input files.") var files: [String]
         @Option(help: "Worker threads (files are shared out) (default: 1).") var workers = 1
-        @Option(help: "The files' source format: jsonl, text, warc, wet or html (default: jsonl).") var format = "jsonl"
+        @Option(help: "The files' source format: jsonl, text, warc, wet, html or parquet (default: jsonl).") var format = "jsonl"
 
         func run() throws {
-            guard let f = SourceSpec.Format(rawValue: format) else { throw ValidationError("--format must be jsonl, text, warc, wet or html") }
+            guard let f = SourceSpec.Format(rawValue: format) else { throw ValidationError("--format must be jsonl, text, warc, wet, html or parquet") }
             let r = try ReadFloor.measure(paths: files, workers: workers, format: f)
             print(#"{"what": "read+parse floor", "format": "\#(format)", "workers": \#(workers), "documents": \#(r.documents), "bad_lines": \#(r.badLines), "bytes_on_disk": \#(r.bytesRead), "seconds": \#(String(format: "%.3f", r.seconds)), "docs_per_s": \#(String(format: "%.0f", Double(r.documents) / r.seconds))}"#)
         }

@@ -74,14 +74,16 @@ enum Planner {
     }
 
     /// Lists inputs and cuts them into partitions.
-    static func partitions(for pipeline: Pipeline) throws -> (inputs: [InputFile], partitions: [Partition]) {
+    static func partitions(for pipeline: Pipeline, log: ((String) -> Void)? = nil) throws -> (inputs: [InputFile], partitions: [Partition]) {
         let inputs = try inputFiles(for: pipeline)
-        return (inputs, try partitions(for: pipeline, inputs: inputs))
+        return (inputs, try partitions(for: pipeline, inputs: inputs, log: log))
     }
 
     /// Cuts `inputs` (in their order) into partitions: a file, or byte ranges of a large uncompressed JSONL file, or
     /// of a large WARC/WET file at record boundaries (gzip member boundaries for per-record `.warc.gz`).
-    static func partitions(for pipeline: Pipeline, inputs: [InputFile]) throws -> [Partition] {
+    /// Parquet files: runs of row groups (`offset` the first, `length` how many; a file whose footer cannot be read is
+    /// one partition, and its reader reports why). `log` hears which Parquet columns are not kept as metadata.
+    static func partitions(for pipeline: Pipeline, inputs: [InputFile], log: ((String) -> Void)? = nil) throws -> [Partition] {
         var parts: [Partition] = []
         let failing = ProcessInfo.processInfo.environment["WINNOW_TEST_UNPLANNABLE"]
         for f in inputs {
@@ -92,6 +94,22 @@ enum Planner {
             }
             let format = pipeline.sources[si].spec.format
             let chunk = Int64(pipeline.spec.partitionBytes)
+            if format == .parquet {
+                guard let file = try? ParquetFile(path: path) else {
+                    parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: f.input, offset: 0, length: nil, firstLine: 1, diskBytes: size))
+                    continue
+                }
+                let src = pipeline.sources[si].spec
+                let skipped = file.skippedColumns(except: [src.textField, src.idField])
+                if !skipped.isEmpty {
+                    log?("\(f.input): column(s) not kept as metadata: " + skipped.map { "\($0.name) (\($0.why))" }.joined(separator: ", "))
+                }
+                for r in ParquetSource.ranges(file, chunk: chunk) {
+                    parts.append(Partition(index: parts.count, sourceIndex: si, path: path, input: f.input, offset: Int64(r.first),
+                                           length: Int64(r.count), firstLine: r.firstRow, diskBytes: r.bytes))
+                }
+                continue
+            }
             if format == .warc || format == .wet {
                 // Record (or gzip member) boundaries; a record's `line` is its byte offset.
                 let cuts = try WARCSplit.cuts(path: path, size: size, chunk: chunk, compression: Compression(path: path))

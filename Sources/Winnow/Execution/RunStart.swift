@@ -40,7 +40,7 @@ final class RunStart {
     /// new to process (its run is recorded finished).
     func begin() throws -> Bool? {
         if pipeline.spec.incremental { return try startOrResumeIncremental() }
-        (inputs, partitions) = try Planner.partitions(for: pipeline)
+        (inputs, partitions) = try Planner.partitions(for: pipeline, log: { [observer] in observer?.log($0) })
         return try startOrResume()
     }
 
@@ -64,8 +64,10 @@ final class RunStart {
         try abandonOtherUnfinishedRuns()
         switch options.reclean ? .failure(NoReusableCleaning(reason: "--reclean")) : try findReusableCleaning() {
         case .success(let r):
-            // The kept shards stay; everything else earlier runs wrote (token shards, tokenizer, manifest) goes.
-            let removed = try ledger.removeRecorded(except: Set(r.shards.map(\.path)))
+            // The kept shards (and their Parquet twins) stay; everything else earlier runs wrote (token shards,
+            // tokenizer, manifest) goes. `output.formats` is part of the cleaning, so the twins exist when asked for.
+            let twins = pipeline.spec.output.formats.contains(.parquet) ? r.shards.map { ShardWriter.parquetName(of: $0.path) } : []
+            let removed = try ledger.removeRecorded(except: Set(r.shards.map(\.path) + twins))
             if !removed.isEmpty { observer?.log("removed \(removed.count) token-phase file(s) earlier runs wrote to \(pipeline.outputDir)") }
             reused = r
         case .failure(let why):
@@ -185,7 +187,7 @@ final class RunStart {
     /// Takes `d` as this run's plan. An input that cannot be cut into partitions is an error naming it: nothing is
     /// recorded yet, so the next run reads it again.
     private func useDataset(_ d: DatasetPlan) throws {
-        do { partitions = try Planner.partitions(for: pipeline, inputs: d.inputs) } catch let e as FileError {
+        do { partitions = try Planner.partitions(for: pipeline, inputs: d.inputs, log: { [observer] in observer?.log($0) }) } catch let e as FileError {
             throw FileError(e.path, "\(e.message); the run stopped before recording anything, so the next run reads this input again")
         }
         dataset = d

@@ -206,7 +206,7 @@ public final class StageTasks {
         let removed = try ledger.removeRecorded()
         if !removed.isEmpty { observer?.log("removed \(removed.count) file(s) earlier runs wrote to \(pipeline.outputDir)") }
         try RunSetup.provideGeneratedSalt(pipeline)
-        let (inputs, partitions) = try Planner.partitions(for: pipeline)
+        let (inputs, partitions) = try Planner.partitions(for: pipeline, log: { [observer] in observer?.log($0) })
         let stamp = ISO8601DateFormatter.compactUTC.string(from: Date())
         let s = State(runID: "\(stamp)-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))", pipeline: pipeline.spec.name,
                       specSHA256: pipeline.sha256, createdAt: isoNow(), inputs: inputs, partitions: partitions)

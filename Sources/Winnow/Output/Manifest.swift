@@ -1,3 +1,5 @@
+import Foundation
+
 /// `manifest.json`: what a run wrote, with checksums. It holds no times or run ids, so the same spec
 /// and inputs give a byte-identical manifest; lineage links it to runs through `spec_sha256`.
 struct Manifest {
@@ -5,8 +7,23 @@ struct Manifest {
     let shards: [ShardInfo]
     let tokens: TokenOutput?
     let sourceStats: [RunSummary.SourceLine]
+    /// With `parquet` among the formats: each Parquet shard (`parquetEntries`).
+    var parquet: [JSONValue]? = nil
     /// Keys added at the end (an incremental version's number, series and rewritten token shards).
     var extra: [(String, JSONValue)] = []
+
+    /// The Parquet twins of `shards` as the manifest lists them: path, documents, row groups, bytes, SHA-256.
+    static func parquetEntries(dir: String, shards: [ShardInfo]) throws -> [JSONValue] {
+        try shards.map { s in
+            let rel = ShardWriter.parquetName(of: s.path), path = (dir as NSString).appendingPathComponent(rel)
+            let meta = try ParquetMetadata.read(path: path)
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+            return .object(JSONObject([
+                ("shard", .number(Double(s.shard))), ("path", .string(rel)), ("documents", .number(Double(meta.numRows))),
+                ("row_groups", .number(Double(meta.rowGroups.count))), ("bytes", .number(Double(size))), ("sha256", .string(try DatasetPlan.fileSHA256(path))),
+            ]))
+        }
+    }
 
     func json() -> String {
         var root = JSONObject()
@@ -33,6 +50,9 @@ struct Manifest {
                 ("sources", .object(JSONObject(s.sources.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))),
             ]))
         })
+        if let parquet {
+            root["parquet"] = .object(JSONObject([("compression", .string(pipeline.spec.output.parquetCompression.rawValue)), ("shards", .array(parquet))]))
+        }
         if let t = tokens { root["tokens"] = t.json() }
         for (k, v) in extra { root[k] = v }
         return JSONWriter.pretty(.object(root))

@@ -54,6 +54,7 @@ final class OutputLedger: @unchecked Sendable {
               let m = try? JSONParser.parse(bytes) else { return [] }
         var out: Set<String> = ["manifest.json"]
         for s in m["shards"]?.arrayValue ?? [] { if let p = s["path"]?.stringValue { out.insert(p) } }
+        for s in m["parquet"]?["shards"]?.arrayValue ?? [] { if let p = s["path"]?.stringValue { out.insert(p) } }
         if let tokens = m["tokens"] {
             out.insert(tokens["tokenizer"]?["file"]?.stringValue ?? "tokenizer.json")
             for s in tokens["shards"]?.arrayValue ?? [] {

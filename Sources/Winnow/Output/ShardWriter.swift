@@ -18,6 +18,8 @@ final class ShardWriter {
     private let partition: Int
     private let output: OutputSpec
     private var current: AtomicCompressedWriter?
+    /// With `parquet` among the formats: the same documents as a Parquet shard beside each JSONL one.
+    private var currentParquet: ParquetShardWriter?
     private var currentDocs = 0
     private var currentBytes: Int64 = 0
     private(set) var written: [Written] = []
@@ -29,6 +31,15 @@ final class ShardWriter {
         self.dir = dir
         self.partition = partition
         self.output = output
+    }
+
+    /// The folder of Parquet shards, inside the output folder.
+    static let parquetFolder = "parquet"
+
+    /// A JSONL shard's Parquet twin: `shard-00003.jsonl.zst` → `parquet/shard-00003.parquet`.
+    static func parquetName(of jsonl: String) -> String {
+        let base = jsonl.range(of: ".jsonl").map { String(jsonl[..<$0.lowerBound]) } ?? jsonl
+        return parquetFolder + "/" + base + ".parquet"
     }
 
     static func name(partition: Int, shard: Int, compression: Compression) -> String {
@@ -46,21 +57,29 @@ final class ShardWriter {
             let name = Self.name(partition: partition, shard: written.count, compression: output.compression)
             current = try AtomicCompressedWriter(path: (dir as NSString).appendingPathComponent(name),
                                                  compression: output.compression, level: output.compressionLevel)
+            if output.formats.contains(.parquet) {
+                let path = (dir as NSString).appendingPathComponent(Self.parquetName(of: name))
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                currentParquet = try ParquetShardWriter(path: path, compression: output.parquetCompression, level: output.compressionLevel,
+                                                    rowGroupBytes: output.parquetRowGroupBytes)
+            }
             currentDocs = 0
             currentBytes = 0
         }
         return (written.count, currentDocs)
     }
 
-    /// Appends one JSONL line to the shard `place` chose.
-    func write(_ line: UnsafeRawBufferPointer) throws {
+    /// Appends one document, as its JSONL line, to the shard `place` chose (and to its Parquet twin).
+    func write(_ line: UnsafeRawBufferPointer, _ doc: Document) throws {
         try current!.write(line)
+        try currentParquet?.append(id: doc.id, text: doc.text, source: doc.source, metadata: doc.metadata)
         currentDocs += 1
         currentBytes += Int64(line.count)
     }
 
     private func close() throws {
         guard let w = current else { return }
+        if let p = currentParquet { _ = try p.commit(); currentParquet = nil }
         let (bytes, sha) = try w.commit()
         written.append(Written(name: (w.path as NSString).lastPathComponent, documents: currentDocs, bytes: bytes,
                                uncompressedBytes: w.uncompressedBytes, sha256: sha))
@@ -71,5 +90,5 @@ final class ShardWriter {
     func finish() throws { try close() }
 
     /// Drops the shard being written (the task failed; a rerun writes it again).
-    func abandon() { current?.abandon(); current = nil }
+    func abandon() { current?.abandon(); current = nil; currentParquet?.abandon(); currentParquet = nil }
 }

@@ -3,33 +3,36 @@ import CZlib
 import CZstd
 import Foundation
 
-/// One value of a flat (non-nested) column.
-public enum ParquetValue: Equatable, Sendable {
-    case bytes([UInt8])
+/// One value of a flat (non-nested) column. Byte arrays are slices of their decoded page (no copy per value).
+public enum ParquetValue: Hashable, Sendable {
+    case bytes(ArraySlice<UInt8>)
+    /// Integers; INT96 timestamps arrive as nanoseconds since 1970-01-01 UTC.
     case int(Int64)
     case double(Double)
     case bool(Bool)
 }
 
-/// Reads one flat column chunk of a row group: its pages (a dictionary page, data pages v1 and v2), decompressed
-/// (UNCOMPRESSED, SNAPPY, GZIP, ZSTD) and decoded (PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY with RLE/bit-packed indices,
-/// definition levels for nulls). Errors name the file, row group and column.
-/// Issue 21 in progress: the DELTA encodings, LZ4_RAW and page CRCs are not read yet and are refused by name.
+/// Reads one flat column chunk of a row group: its pages (a dictionary page, data pages v1 and v2), each page's CRC
+/// checked when the writer stored one, decompressed (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW) and decoded (PLAIN,
+/// PLAIN_DICTIONARY/RLE_DICTIONARY, RLE/bit-packed levels and indices, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
+/// DELTA_BYTE_ARRAY; definition levels for nulls). Memory is one column chunk and its decoded values. Errors name the
+/// file, row group and column.
 struct ParquetColumnReader {
     let path: String
     let meta: ParquetColumnMeta
-    /// 1 for an optional column (a null is definition level 0), 0 for a required one.
+    /// The column's maximum definition level: a value is present when its level reaches it (0: required).
     let maxDefinitionLevel: Int
     let rowGroup: Int
 
     private var where_: String { "\(path): row group \(rowGroup), column \(meta.path.joined(separator: "."))" }
-    private func fail(_ m: String) -> FileError { FileError(path, "row group \(rowGroup), column \(meta.path.joined(separator: ".")): \(m)") }
+    func fail(_ m: String) -> FileError { FileError(path, "row group \(rowGroup), column \(meta.path.joined(separator: ".")): \(m)") }
 
     /// Every value of the chunk in row order (nil for a null).
     func read(from file: FileHandle) throws -> [ParquetValue?] {
-        let start = meta.dictionaryPageOffset.map { min($0, meta.dataPageOffset) } ?? meta.dataPageOffset
+        let start = meta.dictionaryPageOffset.map { $0 > 0 ? min($0, meta.dataPageOffset) : meta.dataPageOffset } ?? meta.dataPageOffset
+        guard start >= 4, meta.totalCompressedSize >= 0 else { throw fail("the footer gives the column chunk an impossible offset (\(start))") }
         try file.seek(toOffset: UInt64(start))
-        let chunk = [UInt8](file.readData(ofLength: Int(meta.totalCompressedSize)))
+        let chunk = [UInt8](try file.read(upToCount: Int(meta.totalCompressedSize)) ?? Data())
         guard chunk.count == Int(meta.totalCompressedSize) else { throw fail("the file ends inside this column chunk (truncated)") }
         var dictionary: [ParquetValue] = []
         var values: [ParquetValue?] = []
@@ -40,37 +43,45 @@ struct ParquetColumnReader {
             let h: PageHeader
             do { h = try PageHeader.parse(&r) } catch let e as ThriftCompactReader.Malformed { throw FileError(path, e.message) }
             pos = r.position
-            guard h.compressedSize >= 0, pos + h.compressedSize <= chunk.count else { throw fail("a page runs past the end of its column chunk") }
-            let body = Array(chunk[pos..<pos + h.compressedSize])
+            guard h.compressedSize >= 0, h.uncompressedSize >= 0, pos + h.compressedSize <= chunk.count else {
+                throw fail("a page runs past the end of its column chunk")
+            }
+            let body = chunk[pos..<pos + h.compressedSize]
             pos += h.compressedSize
+            if let crc = h.crc {
+                let got = body.withUnsafeBytes { UInt32(truncatingIfNeeded: crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
+                guard got == UInt32(bitPattern: crc) else { throw fail("page at byte \(Int(start) + pos - h.compressedSize) fails its CRC check (corrupt)") }
+            }
             switch h.type {
             case 2:   // dictionary page
                 let plain = try decompress(body, size: h.uncompressedSize)
-                var d = plain[...]
-                dictionary = try (0..<h.dictionaryValues).map { _ in try plainValue(&d) }
-            case 0:   // data page v1: [definition levels with a 4-byte length] values, all compressed
+                dictionary = try plainValues(plain[...], count: h.dictionaryValues)
+            case 0:   // data page v1: [repetition levels][definition levels], each with a 4-byte length, then values; all compressed
                 let page = try decompress(body, size: h.uncompressedSize)
                 var rest = page[...]
-                var defined = [Bool](repeating: true, count: h.numValues)
+                var defined: [Bool]? = nil
                 if maxDefinitionLevel > 0 {
                     guard rest.count >= 4 else { throw fail("a data page too short for its definition levels") }
-                    let n = Int(UInt32(rest[rest.startIndex]) | UInt32(rest[rest.startIndex + 1]) << 8 | UInt32(rest[rest.startIndex + 2]) << 16 | UInt32(rest[rest.startIndex + 3]) << 24)
+                    let n = Int(littleEndian(rest.prefix(4)))
                     guard 4 + n <= rest.count else { throw fail("definition levels run past the page") }
-                    let levels = try hybrid(Array(rest[(rest.startIndex + 4)..<(rest.startIndex + 4 + n)]), bitWidth: 1, count: h.numValues)
+                    let levels = try hybrid(rest.dropFirst(4).prefix(n), bitWidth: bitWidth(maxDefinitionLevel), count: h.numValues)
                     defined = levels.map { $0 == maxDefinitionLevel }
-                    rest = rest[(rest.startIndex + 4 + n)...]
+                    rest = rest.dropFirst(4 + n)
                 }
-                try decodeValues(&values, rest, encoding: h.encoding, defined: defined, dictionary: dictionary)
+                try decodeValues(&values, rest, count: h.numValues, encoding: h.encoding, defined: defined, dictionary: dictionary)
             case 3:   // data page v2: levels uncompressed, then values (compressed if is_compressed)
-                guard h.definitionBytes + h.repetitionBytes <= body.count else { throw fail("levels run past the page") }
-                var defined = [Bool](repeating: true, count: h.numValues)
+                guard h.definitionBytes >= 0, h.repetitionBytes >= 0, h.definitionBytes + h.repetitionBytes <= body.count else {
+                    throw fail("levels run past the page")
+                }
+                var defined: [Bool]? = nil
+                let levelsStart = body.startIndex + h.repetitionBytes
                 if maxDefinitionLevel > 0 {
-                    let levels = try hybrid(Array(body[h.repetitionBytes..<(h.repetitionBytes + h.definitionBytes)]), bitWidth: 1, count: h.numValues)
+                    let levels = try hybrid(body[levelsStart..<levelsStart + h.definitionBytes], bitWidth: bitWidth(maxDefinitionLevel), count: h.numValues)
                     defined = levels.map { $0 == maxDefinitionLevel }
                 }
-                let valuesPart = Array(body[(h.repetitionBytes + h.definitionBytes)...])
-                let plain = h.isCompressed ? try decompress(valuesPart, size: h.uncompressedSize - h.repetitionBytes - h.definitionBytes) : valuesPart
-                try decodeValues(&values, plain[...], encoding: h.encoding, defined: defined, dictionary: dictionary)
+                let valuesPart = body[(levelsStart + h.definitionBytes)...]
+                let plain = h.isCompressed ? try decompress(valuesPart, size: h.uncompressedSize - h.repetitionBytes - h.definitionBytes)[...] : valuesPart
+                try decodeValues(&values, plain, count: h.numValues, encoding: h.encoding, defined: defined, dictionary: dictionary)
             default:
                 continue   // index pages and others carry no values
             }
@@ -79,65 +90,127 @@ struct ParquetColumnReader {
         return values
     }
 
-    private func decodeValues(_ out: inout [ParquetValue?], _ bytes: ArraySlice<UInt8>, encoding: Int32, defined: [Bool],
+    private func bitWidth(_ maxLevel: Int) -> Int { maxLevel == 0 ? 0 : Int.bitWidth - maxLevel.leadingZeroBitCount }
+
+    private func littleEndian(_ b: ArraySlice<UInt8>) -> UInt64 { b.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+
+    private func decodeValues(_ out: inout [ParquetValue?], _ bytes: ArraySlice<UInt8>, count: Int, encoding: Int32, defined: [Bool]?,
                               dictionary: [ParquetValue]) throws {
-        let present = defined.filter { $0 }.count
-        var decoded: [ParquetValue] = []
+        let present = defined.map { $0.reduce(0) { $0 + ($1 ? 1 : 0) } } ?? count
+        var decoded: [ParquetValue]
         switch encoding {
         case 0 where meta.type == .boolean:   // PLAIN booleans: one bit each, least significant first
             guard bytes.count * 8 >= present else { throw fail("booleans run past the end of their page") }
             decoded = (0..<present).map { k in .bool(bytes[bytes.startIndex + k / 8] & (1 << (k % 8)) != 0) }
         case 3 where meta.type == .boolean:   // RLE booleans: a 4-byte length, then the hybrid with bit width 1
             guard bytes.count >= 4 else { throw fail("an RLE boolean page without its length") }
-            decoded = try hybrid(Array(bytes.dropFirst(4)), bitWidth: 1, count: present).map { .bool($0 != 0) }
+            decoded = try hybrid(bytes.dropFirst(4), bitWidth: 1, count: present).map { .bool($0 != 0) }
         case 0:   // PLAIN
-            var d = bytes
-            decoded = try (0..<present).map { _ in try plainValue(&d) }
+            decoded = try plainValues(bytes, count: present)
         case 2, 8:   // PLAIN_DICTIONARY, RLE_DICTIONARY: bit width, then RLE/bit-packed indices
-            guard let width = bytes.first else { throw fail("an empty dictionary-encoded page") }
-            let indices = try hybrid(Array(bytes.dropFirst()), bitWidth: Int(width), count: present)
-            decoded = try indices.map { i in
+            guard let width = bytes.first else {
+                guard present == 0 else { throw fail("an empty dictionary-encoded page") }
+                decoded = []
+                break
+            }
+            guard width <= 32 else { throw fail("dictionary index bit width \(width) is over 32 (corrupt)") }
+            let indices = try hybrid(bytes.dropFirst(), bitWidth: Int(width), count: present)
+            decoded = []
+            decoded.reserveCapacity(present)
+            for i in indices {
                 guard i < dictionary.count else { throw fail("dictionary index \(i) beyond the dictionary's \(dictionary.count) entries") }
-                return dictionary[i]
+                decoded.append(dictionary[i])
+            }
+        case 5 where meta.type == .int32 || meta.type == .int64:   // DELTA_BINARY_PACKED
+            var d = DeltaReader(bytes: bytes, column: self)
+            decoded = try d.integers(present).map { .int(meta.type == .int32 ? Int64(Int32(truncatingIfNeeded: $0)) : $0) }
+        case 6 where meta.type == .byteArray:   // DELTA_LENGTH_BYTE_ARRAY: all lengths (delta-packed), then all bytes
+            var d = DeltaReader(bytes: bytes, column: self)
+            let lengths = try d.integers(present)
+            var at = d.position
+            decoded = []
+            decoded.reserveCapacity(present)
+            for n in lengths {
+                guard n >= 0, at + Int(n) <= bytes.endIndex else { throw fail("a DELTA_LENGTH_BYTE_ARRAY value runs past the end of its page") }
+                decoded.append(.bytes(bytes[at..<at + Int(n)]))
+                at += Int(n)
+            }
+        case 7 where meta.type == .byteArray:   // DELTA_BYTE_ARRAY: prefix lengths, suffix lengths, suffixes
+            var d = DeltaReader(bytes: bytes, column: self)
+            let prefixes = try d.integers(present)
+            let suffixes = try d.integers(present)
+            var at = d.position
+            var previous: [UInt8] = []
+            decoded = []
+            decoded.reserveCapacity(present)
+            for (p, s) in zip(prefixes, suffixes) {
+                guard p >= 0, Int(p) <= previous.count else { throw fail("a DELTA_BYTE_ARRAY prefix of \(p) bytes is longer than the value before it") }
+                guard s >= 0, at + Int(s) <= bytes.endIndex else { throw fail("a DELTA_BYTE_ARRAY suffix runs past the end of its page") }
+                var v = Array(previous[0..<Int(p)])
+                v += bytes[at..<at + Int(s)]
+                at += Int(s)
+                decoded.append(.bytes(v[...]))
+                previous = v
             }
         default:
-            throw fail("encoding \(ParquetEncoding(rawValue: encoding)) is not read yet")
+            throw fail("encoding \(ParquetEncoding(rawValue: encoding)) is not supported for \(meta.type) values")
         }
+        guard decoded.count == present else { throw fail("\(decoded.count) values decoded where the page has \(present)") }
+        guard let defined else { out += decoded.lazy.map { Optional($0) }; return }
         var k = 0
         for d in defined {
             if d { out.append(decoded[k]); k += 1 } else { out.append(nil) }
         }
     }
 
-    /// One PLAIN value of the column's type.
-    private func plainValue(_ d: inout ArraySlice<UInt8>) throws -> ParquetValue {
-        func take(_ n: Int) throws -> ArraySlice<UInt8> {
-            guard d.count >= n else { throw fail("a value runs past the end of its page") }
-            defer { d = d.dropFirst(n) }
-            return d.prefix(n)
+    /// `count` PLAIN values of the column's type.
+    private func plainValues(_ bytes: ArraySlice<UInt8>, count: Int) throws -> [ParquetValue] {
+        var out: [ParquetValue] = []
+        out.reserveCapacity(count)
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        func fixed(_ n: Int) throws -> UInt64 {
+            guard end - i >= n else { throw fail("a value runs past the end of its page") }
+            var v: UInt64 = 0
+            for k in stride(from: n - 1, through: 0, by: -1) { v = v << 8 | UInt64(bytes[i + k]) }
+            i += n
+            return v
         }
-        func le(_ b: ArraySlice<UInt8>) -> UInt64 { b.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
         switch meta.type {
         case .byteArray:
-            let n = Int(le(try take(4)))
-            return .bytes(Array(try take(n)))
-        case .int32: return .int(Int64(Int32(bitPattern: UInt32(le(try take(4))))))
-        case .int64: return .int(Int64(bitPattern: le(try take(8))))
-        case .double: return .double(Double(bitPattern: le(try take(8))))
-        case .float: return .double(Double(Float(bitPattern: UInt32(le(try take(4))))))
-        default: throw fail("type \(meta.type) is not read yet")
+            for _ in 0..<count {
+                let n = Int(try fixed(4))
+                guard end - i >= n else { throw fail("a value of \(n) bytes runs past the end of its page") }
+                out.append(.bytes(bytes[i..<i + n]))
+                i += n
+            }
+        case .int32: for _ in 0..<count { out.append(.int(Int64(Int32(bitPattern: UInt32(try fixed(4)))))) }
+        case .int64: for _ in 0..<count { out.append(.int(Int64(bitPattern: try fixed(8)))) }
+        case .double: for _ in 0..<count { out.append(.double(Double(bitPattern: try fixed(8)))) }
+        case .float: for _ in 0..<count { out.append(.double(Double(Float(bitPattern: UInt32(try fixed(4)))))) }
+        case .boolean: for _ in 0..<count { out.append(.bool(try fixed(1) != 0)) }   // dictionary pages only
+        case .int96:
+            // Nanoseconds of the day (8 bytes), then the Julian day (4 bytes); day 2440588 is 1970-01-01.
+            for _ in 0..<count {
+                let nanos = Int64(bitPattern: try fixed(8)), day = Int64(try fixed(4))
+                out.append(.int((day - 2_440_588) &* 86_400_000_000_000 &+ nanos))
+            }
+        case .fixedLenByteArray:
+            throw fail("FIXED_LEN_BYTE_ARRAY values are not read (Winnow keeps strings, integers, floats, booleans and timestamps)")
         }
+        return out
     }
 
     /// The RLE / bit-packed hybrid (levels and dictionary indices): `count` values of `bitWidth` bits.
-    func hybrid(_ bytes: [UInt8], bitWidth: Int, count: Int) throws -> [Int] {
+    func hybrid(_ bytes: ArraySlice<UInt8>, bitWidth: Int, count: Int) throws -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(count)
-        var i = 0
+        var i = bytes.startIndex
+        let end = bytes.endIndex
         func varint() throws -> Int {
             var v = 0, shift = 0
             while true {
-                guard i < bytes.count, shift < 63 else { throw fail("a truncated run header") }
+                guard i < end, shift < 63 else { throw fail("a truncated run header") }
                 let b = bytes[i]; i += 1
                 v |= Int(b & 0x7F) << shift
                 if b & 0x80 == 0 { return v }
@@ -149,24 +222,31 @@ struct ParquetColumnReader {
             let header = try varint()
             if header & 1 == 0 {   // RLE run
                 let n = header >> 1
-                guard i + byteWidth <= bytes.count else { throw fail("a truncated RLE run") }
+                guard n > 0 else { throw fail("an empty RLE run (corrupt levels or indices)") }
+                guard i + byteWidth <= end else { throw fail("a truncated RLE run") }
                 var v = 0
                 for k in 0..<byteWidth { v |= Int(bytes[i + k]) << (8 * k) }
                 i += byteWidth
                 out += repeatElement(v, count: min(n, count - out.count))
             } else {               // bit-packed groups of 8
                 let groups = header >> 1
+                guard groups > 0 else { throw fail("an empty bit-packed run (corrupt levels or indices)") }
                 let nbytes = groups * bitWidth
-                guard i + nbytes <= bytes.count || out.count + groups * 8 >= count else { throw fail("a truncated bit-packed run") }
-                var bit = 0
-                for _ in 0..<(groups * 8) {
-                    var v = 0
-                    for b in 0..<bitWidth {
-                        let at = i + (bit + b) / 8
-                        if at < bytes.count, bytes[at] & (1 << ((bit + b) % 8)) != 0 { v |= 1 << b }
+                guard i + nbytes <= end || out.count + groups * 8 >= count else { throw fail("a truncated bit-packed run") }
+                let values = min(groups * 8, count - out.count)
+                if bitWidth == 0 {
+                    out += repeatElement(0, count: values)
+                } else {
+                    var acc: UInt64 = 0, bits = 0, at = i
+                    let mask: UInt64 = (1 << UInt64(bitWidth)) - 1
+                    for _ in 0..<values {
+                        while bits < bitWidth {
+                            acc |= UInt64(at < end ? bytes[at] : 0) << UInt64(bits)
+                            at += 1; bits += 8
+                        }
+                        out.append(Int(acc & mask))
+                        acc >>= UInt64(bitWidth); bits -= bitWidth
                     }
-                    bit += bitWidth
-                    if out.count < count { out.append(v) }
                 }
                 i += nbytes
             }
@@ -174,9 +254,12 @@ struct ParquetColumnReader {
         return out
     }
 
-    private func decompress(_ body: [UInt8], size: Int) throws -> [UInt8] {
+    private func decompress(_ body: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
+        guard size >= 0 else { throw fail("a page with a negative size (corrupt)") }
         switch meta.codec.rawValue {
-        case 0: return body
+        case 0:
+            guard body.count == size else { throw fail("an uncompressed page of \(body.count) bytes where the header says \(size)") }
+            return Array(body)
         case 2:   // GZIP (zlib's inflate with gzip or zlib headers)
             var out = [UInt8](repeating: 0, count: size)
             var s = z_stream()
@@ -206,8 +289,11 @@ struct ParquetColumnReader {
             let n = body.withUnsafeBytes { i in out.withUnsafeMutableBytes { o in ZSTD_decompress(o.baseAddress, o.count, i.baseAddress, i.count) } }
             guard ZSTD_isError(n) == 0, n == size else { throw fail("a ZSTD page does not decompress to its \(size) bytes (corrupt)") }
             return out
+        case 7:   // LZ4_RAW: one LZ4 block, no frame
+            guard let out = LZ4Block.decompress(body, size: size) else { throw fail("an LZ4_RAW page does not decompress to its \(size) bytes (corrupt)") }
+            return out
         default:
-            throw fail("compression \(meta.codec) is not read yet")
+            throw fail("compression \(meta.codec) is not supported (Winnow reads UNCOMPRESSED, SNAPPY, GZIP, ZSTD and LZ4_RAW)")
         }
     }
 
@@ -215,6 +301,7 @@ struct ParquetColumnReader {
     struct PageHeader {
         var type: Int32 = -1
         var uncompressedSize = 0, compressedSize = 0
+        var crc: Int32?
         var numValues = 0, encoding: Int32 = 0
         var dictionaryValues = 0
         var definitionBytes = 0, repetitionBytes = 0
@@ -227,6 +314,7 @@ struct ParquetColumnReader {
                 case (1, .i32): h.type = try r.i32()
                 case (2, .i32): h.uncompressedSize = Int(try r.i32())
                 case (3, .i32): h.compressedSize = Int(try r.i32())
+                case (4, .i32): h.crc = try r.i32()
                 case (5, .structure):   // DataPageHeader
                     try r.structure { r, id, type in
                         switch (id, type) {
@@ -253,7 +341,119 @@ struct ParquetColumnReader {
                 default: try r.skip(type)
                 }
             }
+            guard h.numValues >= 0, h.dictionaryValues >= 0 else { throw ThriftCompactReader.Malformed(message: "a page header with a negative value count") }
             return h
         }
+    }
+}
+
+/// DELTA_BINARY_PACKED integers: a header (block size, miniblocks per block, value count, first value), then blocks
+/// of a minimum delta and bit-packed miniblocks. `position` is where the packed integers end (DELTA_LENGTH_BYTE_ARRAY's
+/// bytes follow them).
+struct DeltaReader {
+    let bytes: ArraySlice<UInt8>
+    let column: ParquetColumnReader
+    private(set) var position: Int
+
+    init(bytes: ArraySlice<UInt8>, column: ParquetColumnReader) {
+        self.bytes = bytes
+        self.column = column
+        position = bytes.startIndex
+    }
+
+    private mutating func uleb() throws -> UInt64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            guard position < bytes.endIndex, shift < 64 else { throw column.fail("a truncated DELTA_BINARY_PACKED header") }
+            let b = bytes[position]; position += 1
+            v |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return v }
+            shift += 7
+        }
+    }
+
+    private mutating func zigzag() throws -> Int64 {
+        let v = try uleb()
+        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
+    }
+
+    /// The next `expected` integers (the header's count must match).
+    mutating func integers(_ expected: Int) throws -> [Int64] {
+        let blockSize = Int(try uleb()), miniblocks = Int(try uleb()), total = Int(try uleb())
+        var last = try zigzag()
+        guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
+            throw column.fail("a DELTA_BINARY_PACKED header with block size \(blockSize) and \(miniblocks) miniblocks (corrupt)")
+        }
+        guard total == expected else { throw column.fail("DELTA_BINARY_PACKED holds \(total) values where the page has \(expected)") }
+        var out: [Int64] = []
+        out.reserveCapacity(total)
+        if total > 0 { out.append(last) }
+        let perMiniblock = blockSize / miniblocks
+        while out.count < total {
+            let minDelta = try zigzag()
+            guard position + miniblocks <= bytes.endIndex else { throw column.fail("a truncated DELTA_BINARY_PACKED block") }
+            let widths = Array(bytes[position..<position + miniblocks])
+            position += miniblocks
+            for w in widths where out.count < total {
+                let width = Int(w)
+                guard width <= 64 else { throw column.fail("a DELTA_BINARY_PACKED miniblock of bit width \(width) (corrupt)") }
+                let size = perMiniblock * width / 8
+                guard position + size <= bytes.endIndex else { throw column.fail("a truncated DELTA_BINARY_PACKED miniblock") }
+                var acc: UInt64 = 0, bits = 0, at = position
+                for _ in 0..<min(perMiniblock, total - out.count) {
+                    var v: UInt64 = 0
+                    if width > 0 {
+                        // Up to 64 bits: gather them byte by byte, least significant first.
+                        var got = 0
+                        while got < width {
+                            if bits == 0 { acc = UInt64(bytes[at]); at += 1; bits = 8 }
+                            let take = min(bits, width - got)
+                            v |= (acc & ((1 << UInt64(take)) - 1)) << UInt64(got)
+                            acc >>= UInt64(take); bits -= take; got += take
+                        }
+                    }
+                    last = last &+ minDelta &+ Int64(bitPattern: v)
+                    out.append(last)
+                }
+                position += size
+            }
+        }
+        return out
+    }
+}
+
+/// LZ4's block format (Parquet's LZ4_RAW): sequences of literals and back-references.
+enum LZ4Block {
+    static func decompress(_ src: ArraySlice<UInt8>, size: Int) -> [UInt8]? {
+        var out = [UInt8]()
+        out.reserveCapacity(size)
+        var i = src.startIndex
+        let end = src.endIndex
+        func length(_ base: Int) -> Int? {
+            var n = base
+            guard base == 15 else { return n }
+            while true {
+                guard i < end else { return nil }
+                let b = src[i]; i += 1
+                n += Int(b)
+                if b != 255 { return n }
+            }
+        }
+        while i < end {
+            let token = src[i]; i += 1
+            guard let literals = length(Int(token >> 4)), i + literals <= end, out.count + literals <= size else { return nil }
+            out += src[i..<i + literals]
+            i += literals
+            if i == end { break }   // the last sequence has literals only
+            guard i + 2 <= end else { return nil }
+            let offset = Int(src[i]) | Int(src[i + 1]) << 8
+            i += 2
+            guard offset > 0, offset <= out.count, let m = length(Int(token & 0x0F)) else { return nil }
+            let match = m + 4
+            guard out.count + match <= size else { return nil }
+            let from = out.count - offset
+            for k in 0..<match { out.append(out[from + k]) }
+        }
+        return out.count == size ? out : nil
     }
 }

@@ -35,8 +35,37 @@ public struct ParquetSchemaElement: Sendable {
     public var numChildren: Int32?
     /// The legacy annotation (0 UTF8, 5 MAP, 3 LIST, 9 TIMESTAMP_MILLIS, …), if any.
     public var convertedType: Int32?
-    /// Whether a logical type annotation is present (its details are not needed to read text).
-    public var hasLogicalType = false
+    /// The logical type annotation's kind (parquet.thrift `LogicalType` union field: 1 STRING, 3 LIST, 6 DATE,
+    /// 8 TIMESTAMP, 12 JSON, …), if any.
+    public var logicalType: Int16?
+    /// A TIMESTAMP logical type's unit: 1 millis, 2 micros, 3 nanos.
+    public var timeUnit: Int16?
+}
+
+/// How a leaf column's values become metadata values.
+public enum ParquetValueKind: Sendable, Equatable {
+    case string, binary, integer, float, boolean
+    /// Integers counting this many units per second since 1970-01-01 UTC.
+    case timestamp(perSecond: Int64)
+    /// INT96 timestamps (nanoseconds of the day, Julian day), as older Spark and Hive wrote them.
+    case int96Timestamp
+    /// Days since 1970-01-01.
+    case date
+    /// Types Winnow does not turn into metadata (decimals, fixed-length binaries, intervals).
+    case unsupported(String)
+}
+
+/// A leaf column of the schema: its path, levels and how its values are read.
+public struct ParquetLeaf: Sendable {
+    public let path: [String]
+    public let type: ParquetType
+    public let maxDefinitionLevel: Int
+    public let maxRepetitionLevel: Int
+    public let kind: ParquetValueKind
+    /// The column's name: its path joined with dots.
+    public var name: String { path.joined(separator: ".") }
+    /// A top-level, non-repeated column: one value (or null) per row.
+    public var isFlat: Bool { path.count == 1 && maxRepetitionLevel == 0 }
 }
 
 /// A column's metadata within a row group.
@@ -100,6 +129,51 @@ public struct ParquetMetadata: Sendable {
         }
     }
 
+    /// The schema's leaf columns in column-chunk order, with their definition and repetition levels.
+    public func leaves() throws -> [ParquetLeaf] {
+        var out: [ParquetLeaf] = []
+        var i = 1   // schema[0] is the root
+        func walk(_ parents: [String], def: Int, rep: Int) throws {
+            guard i < schema.count else { throw ParquetError("the schema ends inside a group") }
+            let e = schema[i]
+            i += 1
+            let d = def + (e.repetition == .required ? 0 : 1), r = rep + (e.repetition == .repeated ? 1 : 0)
+            let path = parents + [e.name]
+            if let n = e.numChildren, n > 0 {
+                for _ in 0..<n { try walk(path, def: d, rep: r) }
+                return
+            }
+            guard let type = e.type else { throw ParquetError("schema leaf \(path.joined(separator: ".")) has no physical type") }
+            out.append(ParquetLeaf(path: path, type: type, maxDefinitionLevel: d, maxRepetitionLevel: r, kind: Self.kind(of: e, type: type)))
+        }
+        let top = schema.first?.numChildren ?? 0
+        for _ in 0..<top { try walk([], def: 0, rep: 0) }
+        return out
+    }
+
+    static func kind(of e: ParquetSchemaElement, type: ParquetType) -> ParquetValueKind {
+        let c = e.convertedType
+        switch type {
+        case .boolean: return .boolean
+        case .float, .double: return .float
+        case .int96: return .int96Timestamp
+        case .byteArray:
+            if e.logicalType == 1 || e.logicalType == 4 || e.logicalType == 12 || c == 0 || c == 4 || c == 19 { return .string }
+            if e.logicalType == 5 || c == 5 { return .unsupported("DECIMAL") }
+            return .binary
+        case .fixedLenByteArray: return .unsupported(e.logicalType == 14 ? "UUID" : "FIXED_LEN_BYTE_ARRAY")
+        case .int32, .int64:
+            if e.logicalType == 5 || c == 5 { return .unsupported("DECIMAL") }
+            if e.logicalType == 6 || c == 6 { return .date }
+            if e.logicalType == 8 {
+                switch e.timeUnit { case 1: return .timestamp(perSecond: 1000); case 3: return .timestamp(perSecond: 1_000_000_000); default: return .timestamp(perSecond: 1_000_000) }
+            }
+            if c == 9 { return .timestamp(perSecond: 1000) }
+            if c == 10 { return .timestamp(perSecond: 1_000_000) }
+            return .integer
+        }
+    }
+
     static func parse(_ r: inout ThriftCompactReader) throws -> ParquetMetadata {
         var m = ParquetMetadata()
         try r.structure { r, id, type in
@@ -137,7 +211,15 @@ public struct ParquetMetadata: Sendable {
             case (4, .binary): e.name = try r.string()
             case (5, .i32): e.numChildren = try r.i32()
             case (6, .i32): e.convertedType = try r.i32()
-            case (10, .structure): e.hasLogicalType = true; try r.skip(type)
+            case (10, .structure):
+                try r.structure { r, kind, type in
+                    e.logicalType = kind
+                    guard kind == 8, type == .structure else { try r.skip(type); return }
+                    try r.structure { r, id, type in
+                        guard id == 2, type == .structure else { try r.skip(type); return }   // TimestampType.unit
+                        try r.structure { r, unit, type in e.timeUnit = unit; try r.skip(type) }
+                    }
+                }
             default: try r.skip(type)
             }
         }
@@ -187,4 +269,11 @@ public struct ParquetMetadata: Sendable {
         }
         return c
     }
+}
+
+/// A problem with a Parquet file's structure, before the file's name is attached.
+struct ParquetError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
 }

@@ -25,6 +25,7 @@ struct InputReader {
         case .text where source.textMode == .chunks: try readChunks(body)
         case .text: try readBlocks(body)
         case .html: try readHTMLFile(body)
+        case .parquet: try ParquetSource.read(partition: partition, source: source, displayPath: displayPath, onBytes: onBytes, body)
         case .warc, .wet:
             try WARCReader(partition: partition, source: source, displayPath: displayPath, maxBytes: maxLineBytes, onBytes: onBytes).read(body)
         }

@@ -123,12 +123,30 @@ public enum PipelineLoader {
         var resolved: [Pipeline.ResolvedSource] = []
         for (i, src) in spec.sources.enumerated() {
             var files: [String] = []
+            if src.format != .parquet, src.config != nil || src.split != nil {
+                issues.append(SpecIssue("/sources/\(i)", "\"config\" and \"split\" choose files in a Hugging Face dataset folder; they apply to \"format\": \"parquet\" only"))
+            }
             for (k, pattern) in src.paths.enumerated() {
                 if let scheme = remoteScheme(pattern) {
                     issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\": \(scheme):// paths are not supported yet; copy or mount them (e.g. `aws s3 sync`, gcsfuse, `huggingface-cli download`) and give the local path"))
                     continue
                 }
-                var e = expand(pattern)
+                var e: Glob.Expansion
+                let folder = pattern.hasPrefix("/") ? pattern : (baseDir as NSString).appendingPathComponent(pattern)
+                var isDir: ObjCBool = false
+                if src.format == .parquet, !Glob.hasMagic(pattern), FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue {
+                    // A Hugging Face dataset folder: the files of its config and split.
+                    e = Glob.Expansion()
+                    switch HFDataset.files(dir: folder.standardizedPath, config: src.config, split: src.split) {
+                    case .success(let files): e.files = files
+                    case .failure(let f): issues.append(SpecIssue("/sources/\(i)/paths/\(k)", f.description))
+                    }
+                } else {
+                    e = expand(pattern)
+                    if src.format == .parquet, src.config != nil || src.split != nil {
+                        issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(pattern)\" is not a dataset folder: \"config\" and \"split\" choose files in a Hugging Face dataset folder; give the folder, or drop them"))
+                    }
+                }
                 // An `html` page's URL sidecar (`page.html.url`) is read with the page, not as a page of its own.
                 if src.format == .html { e.files.removeAll { $0.hasSuffix(InputReader.urlSidecarSuffix) } }
                 let unreadable = e.files.compactMap { f in unsupportedFormat(f, reader: src.format).map { (f, $0) } }
@@ -176,7 +194,8 @@ public enum PipelineLoader {
                                            (".html", "HTML"), (".htm", "HTML"), (".csv", "CSV"), (".tsv", "TSV"), (".pdf", "PDF"),
                                            (".zip", "zip"), (".tar", "tar"), (".7z", "7z")]
         guard let found = formats.first(where: { name.hasSuffix($0.0) })?.1 else { return nil }
-        return (found == "WARC" && reader == .warc) || (found == "WET" && reader == .wet) || (found == "HTML" && reader == .html) ? nil : found
+        return (found == "WARC" && reader == .warc) || (found == "WET" && reader == .wet) || (found == "HTML" && reader == .html)
+            || (found == "Parquet" && reader == .parquet) ? nil : found
     }
 
     /// The user's home folder as the environment and the password database name it.
@@ -279,7 +298,7 @@ public enum PipelineLoader {
                 issues.append(SpecIssue("/sources/\(i)/paths/\(k)", "\"\(p)\" matches no file (resolved against \(baseDir))"))
             }
         }
-        let tokenFormats = (json["output"]?["formats"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0 != "jsonl" }
+        let tokenFormats = (json["output"]?["formats"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0 != "jsonl" && $0 != "parquet" }
         let tok = json["tokenizer"]
         if !tokenFormats.isEmpty && tok == nil {
             issues.append(SpecIssue("/output/formats", "\(tokenFormats.joined(separator: " and ")) shards need a \"tokenizer\": {\"file\": …} or {\"train\": {…}}"))

@@ -94,8 +94,11 @@ public struct SourceSpec: Codable, Sendable {
     public var weightGiven = false
     public var maxEpochs: Double
     public var skipSteps: [String]
+    /// `parquet` sources given a Hugging Face dataset folder: the config and split to read.
+    public var config: String?
+    public var split: String?
 
-    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text, warc, wet, html }
+    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, text, warc, wet, html, parquet }
     /// For `text` sources: the whole file is one document, each blank-line-separated block is, or consecutive
     /// blocks are gathered into documents of about `chunk_words` words (a book into chapter-sized pieces).
     public enum TextMode: String, Codable, Sendable, CaseIterable { case file, blocks, chunks }
@@ -114,6 +117,7 @@ public struct SourceSpec: Codable, Sendable {
         case name, paths, format, textField = "text_field", idField = "id_field", textMode = "text_mode", chunkWords = "chunk_words", weight
         case maxEpochs = "max_epochs"
         case skipSteps = "skip_steps"
+        case config, split
     }
 
     public init(from decoder: Decoder) throws {
@@ -129,6 +133,8 @@ public struct SourceSpec: Codable, Sendable {
         weightGiven = c.contains(.weight)
         maxEpochs = try c.decodeIfPresent(Double.self, forKey: .maxEpochs) ?? 1
         skipSteps = try c.decodeIfPresent([String].self, forKey: .skipSteps) ?? []
+        config = try c.decodeIfPresent(String.self, forKey: .config)
+        split = try c.decodeIfPresent(String.self, forKey: .split)
     }
 }
 
@@ -172,7 +178,12 @@ public struct OutputSpec: Codable, Sendable {
     public var dir: String
     public var formats: [Format]
     public var compression: Compression
+    /// The codec of Parquet shards: `compression`'s, or SNAPPY (`"compression": "snappy"`, which leaves the
+    /// JSONL text shards zstd).
+    public var parquetCompression: ParquetCompression
     public var compressionLevel: Int?
+    /// Parquet shards: a row group closes at this many bytes of text.
+    public var parquetRowGroupBytes: Int
     public var shardBytes: Int
     public var shardDocs: Int?
     public var shardTokens: Int
@@ -181,13 +192,15 @@ public struct OutputSpec: Codable, Sendable {
 
     /// `jsonl`: text shards (always written: lineage and `winnow explain` point into them); `llmc`, `megatron`:
     /// token shards (need a `tokenizer`).
-    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, llmc, megatron }
+    public enum Format: String, Codable, Sendable, CaseIterable { case jsonl, parquet, llmc, megatron }
 
     public enum Defaults {
         public static let formats: [Format] = [.jsonl]
         public static let compression = Compression.zstd
         /// 256 MiB of uncompressed JSONL per shard.
         public static let shardBytes = 256 << 20
+        /// 64 MiB of text per Parquet row group: a few thousand web pages, small enough for the Hub's viewer.
+        public static let parquetRowGroupBytes = 64 << 20
         /// 100 M tokens per token shard, as llm.c's own data scripts write.
         public static let shardTokens = 100_000_000
         public static let valFraction = 0.0
@@ -198,6 +211,7 @@ public struct OutputSpec: Codable, Sendable {
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case dir, formats, compression, compressionLevel = "compression_level", shardBytes = "shard_bytes", shardDocs = "shard_docs"
+        case parquetRowGroupBytes = "parquet_row_group_bytes"
         case shardTokens = "shard_tokens", valFraction = "val_fraction", totalTokens = "total_tokens"
     }
 
@@ -205,9 +219,16 @@ public struct OutputSpec: Codable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dir = try c.decode(String.self, forKey: .dir)
         formats = try c.decodeIfPresent([Format].self, forKey: .formats) ?? Defaults.formats
-        compression = try c.decodeIfPresent(Compression.self, forKey: .compression) ?? Defaults.compression
+        if try c.decodeIfPresent(String.self, forKey: .compression) == "snappy" {
+            compression = .zstd
+            parquetCompression = .snappy
+        } else {
+            compression = try c.decodeIfPresent(Compression.self, forKey: .compression) ?? Defaults.compression
+            parquetCompression = ParquetCompression(rawValue: compression.rawValue) ?? .zstd
+        }
         compressionLevel = try c.decodeIfPresent(Int.self, forKey: .compressionLevel)
         shardBytes = try c.decodeIfPresent(Int.self, forKey: .shardBytes) ?? Defaults.shardBytes
+        parquetRowGroupBytes = try c.decodeIfPresent(Int.self, forKey: .parquetRowGroupBytes) ?? Defaults.parquetRowGroupBytes
         shardDocs = try c.decodeIfPresent(Int.self, forKey: .shardDocs)
         shardTokens = try c.decodeIfPresent(Int.self, forKey: .shardTokens) ?? Defaults.shardTokens
         valFraction = try c.decodeIfPresent(Double.self, forKey: .valFraction) ?? Defaults.valFraction

@@ -17,12 +17,18 @@ final class SlurmTests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [Self.script, "start"]
-        let out = Pipe()
+        // Output to a file, not a pipe: the daemons the script starts inherit the descriptor and keep a pipe open
+        // forever (reading it to its end would never return).
+        let log = NSTemporaryDirectory() + "slurm-start-\(getpid()).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = out
         p.standardError = out
         try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        try out.close()
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         guard p.terminationStatus == 0 else {
             print("SlurmTests: Slurm could not start:\n\(text)")
             throw XCTSkip("Slurm could not start: \(text.suffix(300))")

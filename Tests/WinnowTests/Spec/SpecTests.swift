@@ -117,7 +117,7 @@ final class SpecTests: XCTestCase {
             XCTAssertEqual(byPointer["/sources/0"], "missing required key \"paths\"")
             XCTAssertTrue(byPointer["/sources/0/pahts"]!.contains("did you mean \"paths\"?"))
             XCTAssertEqual(byPointer["/sources/0/weight"], "0 must be greater than 0")
-            XCTAssertEqual(byPointer["/sources/1/format"], "\"csv\" is not one of \"jsonl\", \"text\", \"warc\", \"wet\", \"html\"")
+            XCTAssertEqual(byPointer["/sources/1/format"], "\"csv\" is not one of \"jsonl\", \"text\", \"warc\", \"wet\", \"html\", \"parquet\"")
             XCTAssertTrue(byPointer["/sources/1/name"]!.contains("already the name of /sources/0"))
             XCTAssertTrue(byPointer["/sources/1/paths/0"]!.contains("matches no file"))
             XCTAssertTrue(byPointer["/sources/1/skip_steps/0"]!.contains("not a step of this spec"))

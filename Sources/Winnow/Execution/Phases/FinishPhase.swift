@@ -8,6 +8,7 @@ struct FinishPhase {
 
     func execute(shards: [ShardInfo], tokens: TokenOutput?, resumed: Bool, elapsed: Double) throws -> RunSummary {
         var manifest = Manifest(pipeline: run.pipeline, shards: shards, tokens: tokens, sourceStats: try sourceStats())
+        if run.pipeline.spec.output.formats.contains(.parquet) { manifest.parquet = try Manifest.parquetEntries(dir: run.datasetDir, shards: shards) }
         // Incremental: earlier versions' token shards holding documents this version supersedes are written again.
         var superseded = Set<String>()
         if let d = run.dataset {

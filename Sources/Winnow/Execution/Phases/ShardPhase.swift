@@ -86,7 +86,8 @@ struct ShardPhase {
     /// The whole phase in one process: every shard renamed, the `shards` rows replaced.
     func execute() throws -> [ShardInfo] {
         let all = try planned()
-        for s in all { try rename(s.local, to: s.info.path) }
+        for s in all { try renameShard(s.local, to: s.info.path) }
+        try unifyParquetSchemas(all, mine: nil)
         let infos = all.map(\.info)
         for e in ShardRecords.replace(run.runID, with: infos) { run.lineage.send(e) }
         try run.lineage.sync()
@@ -98,7 +99,8 @@ struct ShardPhase {
     func execute(partitions parts: [Int]) throws {
         let all = try planned()
         let mine = Set(parts)
-        for s in all where mine.contains(s.info.partition) { try rename(s.local, to: s.info.path) }
+        for s in all where mine.contains(s.info.partition) { try renameShard(s.local, to: s.info.path) }
+        try unifyParquetSchemas(all, mine: mine)
         for e in ShardRecords.insert(run.runID, all.map(\.info).filter { mine.contains($0.partition) }) { run.lineage.send(e) }
         if run.recordDocuments {
             // Shards are numbered in partition order: a partition's first is the count of all earlier partitions'.
@@ -111,6 +113,34 @@ struct ShardPhase {
             }
         }
         try run.lineage.sync()
+    }
+
+    /// With `parquet` among the formats: gives every Parquet shard the run's one schema (`MetadataColumns.union` of
+    /// theirs), so that the folder loads as one dataset — a shard whose metadata columns differ is rewritten. Only
+    /// the shards of partitions `mine` (all when nil) are rewritten; the others' footers are read under whichever
+    /// name they have (another task may be renaming them).
+    private func unifyParquetSchemas(_ all: [(info: ShardInfo, local: String)], mine: Set<Int>?) throws {
+        let output = run.pipeline.spec.output
+        guard output.formats.contains(.parquet) else { return }
+        let dir = run.datasetDir as NSString
+        func footer(_ s: (info: ShardInfo, local: String)) throws -> ParquetFile {
+            let global = dir.appendingPathComponent(ShardWriter.parquetName(of: s.info.path)), local = dir.appendingPathComponent(ShardWriter.parquetName(of: s.local))
+            if let f = try? ParquetFile(path: global) { return f }
+            if let f = try? ParquetFile(path: local) { return f }
+            return try ParquetFile(path: global)
+        }
+        let schemas = try all.map { ParquetShardWriter.metadataColumns(of: try footer($0)) }
+        let union = MetadataColumns.union(schemas)
+        for (s, schema) in zip(all, schemas) where schema != union && (mine?.contains(s.info.partition) ?? true) {
+            try ParquetShardWriter.rewrite(dir.appendingPathComponent(ShardWriter.parquetName(of: s.info.path)), to: union,
+                                           compression: output.parquetCompression, level: output.compressionLevel)
+        }
+    }
+
+    /// Renames a JSONL shard and, with `parquet` among the formats, its Parquet twin.
+    private func renameShard(_ local: String, to name: String) throws {
+        try rename(local, to: name)
+        if run.pipeline.spec.output.formats.contains(.parquet) { try rename(ShardWriter.parquetName(of: local), to: ShardWriter.parquetName(of: name)) }
     }
 
     /// Renames a shard in the dataset folder (recorded in the ledger first). A run resumed after a kill finds some

@@ -246,7 +246,7 @@ final class StageWorker {
         outLine.removeAll(keepingCapacity: true)
         OutputLine.append(doc, to: &outLine)
         let (shard, position) = try shards!.place(bytes: outLine.count)
-        try outLine.withUnsafeBytes { try shards!.write($0) }
+        try outLine.withUnsafeBytes { try shards!.write($0, doc) }
         if record {
             annotationBytes.removeAll(keepingCapacity: true)
             doc.annotations.appendJSON(to: &annotationBytes)

@@ -8,7 +8,7 @@ chunk its physical type, codec, encodings, value count and offsets) and the rows
 The texts are short sentences in several scripts (Portuguese, Japanese without spaces, Russian, Arabic, emoji), some
 null; ids are strings or integers. Small on purpose: the files are committed.
 """
-import json, os
+import datetime, json, os
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -42,14 +42,17 @@ def table(n, int_ids, with_nulls):
     })
 
 
-CASES = [
-    # name, rows, codec, dictionary, data page version, int ids, nulls, row group size
-    ("plain_uncompressed_v1", 20, "NONE", False, "1.0", False, False, 8),
-    ("dict_zstd_v2", 40, "ZSTD", True, "2.0", False, True, 16),
-    ("dict_snappy_v1_intids", 30, "SNAPPY", True, "1.0", True, True, 12),
-    ("plain_gzip_v2", 25, "GZIP", False, "2.0", True, False, 10),
-]
-
+# The matrix: every codec × dictionary or plain × data page v1 or v2; nulls in the text of every other file, string
+# or integer ids alternating, several row groups each.
+CODECS = ["NONE", "SNAPPY", "GZIP", "ZSTD", "LZ4"]
+CASES = []
+for ci, codec in enumerate(CODECS):
+    for dictionary in (True, False):
+        for version in ("1.0", "2.0"):
+            k = len(CASES)
+            name = f"{codec.lower()}_{'dict' if dictionary else 'plain'}_v{version[0]}"
+            # name, rows, codec, dictionary, data page version, int ids, nulls, row group size
+            CASES.append((name, 12 + k, codec, dictionary, version, k % 2 == 1, k % 2 == 0, 5 + k % 3))
 
 def describe(path):
     md = pq.ParquetFile(path).metadata
@@ -69,21 +72,101 @@ def describe(path):
             "schema": [md.schema.column(i).name for i in range(len(md.schema))]}
 
 
+def iso(v, digits):
+    """A timestamp as Winnow writes it: UTC, with the unit's fractional digits when the fraction is not zero."""
+    if v.tzinfo is not None:
+        v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    s = v.strftime("%Y-%m-%dT%H:%M:%S")
+    frac = v.microsecond * 1000 + getattr(v, "nanosecond", 0)
+    if frac:
+        s += "." + f"{frac:09d}"[:digits]
+    return s + "Z"
+
+
+def winnow_value(v, field):
+    """A value as Winnow keeps it in a document's metadata."""
+    if v is None:
+        return None
+    t = field.type
+    if pa.types.is_timestamp(t):
+        digits = {"ms": 3, "us": 6, "ns": 9}[t.unit]
+        return iso(v, digits)
+    if pa.types.is_date(t):
+        return v.isoformat()
+    if pa.types.is_binary(t):
+        return v.decode("utf-8", "replace")
+    return v
+
+
+def save(name, path):
+    expected = describe(path)
+    table = pq.read_table(path)
+    kept = [f for f in table.schema if not (pa.types.is_nested(f.type) or pa.types.is_decimal(f.type))]
+    expected["rows"] = [{f.name: winnow_value(row[f.name], f) for f in kept} for row in table.to_pylist()]
+    for f in table.schema:
+        if pa.types.is_timestamp(f.type) and f.type.unit == "ns":
+            # Nanoseconds from the integers (datetimes stop at microseconds).
+            for r, ns in zip(expected["rows"], table.column(f.name).cast(pa.int64()).to_pylist()):
+                r[f.name] = None if ns is None else iso_ns(ns)
+    expected["skipped"] = sorted(f.name for f in table.schema if f not in kept)
+    with open(os.path.join(HERE, name + ".expected.json"), "w") as f:
+        json.dump(expected, f, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        f.write("\n")
+
+
+def iso_ns(ns):
+    secs, frac = divmod(ns, 10**9)
+    s = (datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=secs)).strftime("%Y-%m-%dT%H:%M:%S")
+    return s + (f".{frac:09d}" if frac else "") + "Z"
+
+
 def main():
     for name, n, codec, dictionary, version, int_ids, nulls, group in CASES:
         t = table(n, int_ids, nulls)
         path = os.path.join(HERE, name + ".parquet")
         pq.write_table(t, path, compression=codec, use_dictionary=dictionary, data_page_version=version,
                        row_group_size=group, write_statistics=True)
-        expected = describe(path)
-        expected["rows"] = pq.read_table(path).to_pylist()
-        with open(os.path.join(HERE, name + ".expected.json"), "w") as f:
-            json.dump(expected, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.write("\n")
+        save(name, path)
+    # The DELTA encodings (pyarrow writes them only without a dictionary), pages v1 and v2.
+    for version in ("1.0", "2.0"):
+        name = f"delta_v{version[0]}"
+        t = table(60, True, True)
+        path = os.path.join(HERE, name + ".parquet")
+        pq.write_table(t, path, compression="ZSTD", use_dictionary=False, data_page_version=version, row_group_size=25,
+                       column_encoding={"id": "DELTA_BINARY_PACKED", "text": "DELTA_LENGTH_BYTE_ARRAY",
+                                        "language": "DELTA_BYTE_ARRAY", "count": "DELTA_BINARY_PACKED"})
+        save(name, path)
+    # Page checksums (CRC-32 in every page header).
+    path = os.path.join(HERE, "checksums.parquet")
+    pq.write_table(table(30, False, True), path, compression="SNAPPY", row_group_size=10, write_page_checksum=True)
+    save("checksums", path)
+    # Metadata types: timestamps (ms, µs, ns, and INT96), dates, binary, and columns Winnow does not keep
+    # (a list, a struct, a decimal).
+    import datetime, decimal
+    n = 12
+    base = datetime.datetime(2024, 2, 28, 23, 59, 58, 123456)
+    t = pa.table({
+        "id": pa.array([f"t{i}" for i in range(n)]),
+        "text": pa.array([TEXTS[i % 5] for i in range(n)]),
+        "ts_ms": pa.array([base + datetime.timedelta(seconds=i, milliseconds=i) for i in range(n)], type=pa.timestamp("ms", tz="UTC")),
+        "ts_us": pa.array([base + datetime.timedelta(days=i, microseconds=i) for i in range(n)], type=pa.timestamp("us")),
+        "ts_ns": pa.array([base - datetime.timedelta(days=2000 * i, microseconds=7 * i) for i in range(n)], type=pa.timestamp("ns")),
+        "day": pa.array([datetime.date(1969, 12, 25) + datetime.timedelta(days=400 * i) for i in range(n)], type=pa.date32()),
+        "raw": pa.array([f"bytes {i}".encode() for i in range(n)], type=pa.binary()),
+        "tags": pa.array([["a", "b"][: i % 3] for i in range(n)], type=pa.list_(pa.string())),
+        "info": pa.array([{"x": i, "y": str(i)} for i in range(n)]),
+        "price": pa.array([decimal.Decimal(f"{i}.25") for i in range(n)], type=pa.decimal128(6, 2)),
+    })
+    path = os.path.join(HERE, "types.parquet")
+    pq.write_table(t, path, row_group_size=5)
+    save("types", path)
+    path = os.path.join(HERE, "int96.parquet")
+    pq.write_table(t.select(["id", "text", "ts_us"]), path, use_deprecated_int96_timestamps=True)
+    save("int96", path)
     # Malformed: not Parquet, a footer cut short.
     with open(os.path.join(HERE, "not_parquet.parquet"), "wb") as f:
         f.write(b'{"id": "a", "text": "this is JSON, not Parquet"}\n')
-    whole = open(os.path.join(HERE, "plain_uncompressed_v1.parquet"), "rb").read()
+    whole = open(os.path.join(HERE, "none_plain_v1.parquet"), "rb").read()
     with open(os.path.join(HERE, "truncated_footer.parquet"), "wb") as f:
         f.write(whole[:-20])
 
