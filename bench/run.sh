@@ -16,5 +16,6 @@ bench/pii.sh /tmp/c1000
 "${ANCHORS_PY:-/tmp/anchors-venv/bin/python}" bench/email_boundaries.py .build/release/winnow --json bench/results/email_boundaries.jsonl
 bench/tokenizer.sh
 bench/mixture.sh /tmp/c220
+CORPUS=/tmp/c1000 bench/parquet.sh
 if [ -x "${TORCH_PY:-/tmp/torch-venv/bin/python}" ]; then bench/trainer.sh; else echo "bench/trainer.sh skipped: no torch venv (TORCH_PY)"; fi
 bench/ablate.sh

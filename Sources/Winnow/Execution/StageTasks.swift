@@ -35,6 +35,7 @@ public struct TaskPlan: Sendable {
     static func make(_ pipeline: Pipeline, partitions: [Partition]) -> TaskPlan {
         let plan = StagePlan(steps: pipeline.steps)
         let p = partitions.count
+        let parquet = pipeline.spec.output.formats.contains(.parquet)
         var stages: [TaskStage] = []
         func add(_ name: String, _ kind: TaskStage.Kind, _ tasks: Int, _ does: String, _ reads: [String], _ writes: [String]) {
             stages.append(TaskStage(index: stages.count + 1, name: name, kind: kind, tasks: tasks, does: does, reads: reads,
@@ -45,10 +46,11 @@ public struct TaskPlan: Sendable {
             let isFinal = j == plan.stageCount
             let reads = j == 1 ? ["the sources' input files (\(p) partition\(p == 1 ? "" : "s"))"]
                                : ["work/stage\(j - 1)-p*.docs", "work/reduce\(j - 1)-p*.decisions"]
-            let stepsText = steps.isEmpty ? "no document steps" : steps.joined(separator: ", ")
+        let stepsText = steps.isEmpty ? "no document steps" : steps.joined(separator: ", ")
             if isFinal {
                 add("clean\(j)", .clean(j), p, "\(stepsText); writes the kept documents into shards named by partition", reads,
-                    ["output.dir/shard-<partition>-<k>.jsonl*", "work/final-p*.meta", "work/final-p*.shards"])
+                    ["output.dir/shard-<partition>-<k>.jsonl*"] + (parquet ? ["output.dir/parquet/shard-<partition>-<k>.parquet"] : [])
+                        + ["work/final-p*.meta", "work/final-p*.shards"])
             } else {
                 let b = plan.barriers[j - 1].step.name
                 add("clean\(j)", .clean(j), p, "\(stepsText); the keys of \(b)", reads, ["work/stage\(j)-p*.docs", "work/stage\(j)-p*.keys"])
@@ -62,8 +64,10 @@ public struct TaskPlan: Sendable {
                 }
             }
         }
-        add("shards", .shards, p, "numbers the shards in partition order; shard and kept-document lineage rows",
-            ["work/final-p*.shards", "work/final-p*.meta"], ["output.dir/shard-<n>.jsonl* (renamed)"])
+        add("shards", .shards, p, "numbers the shards in partition order; shard and kept-document lineage rows"
+                + (parquet ? "; Parquet shards rewritten to the run's one schema where theirs differs" : ""),
+            ["work/final-p*.shards", "work/final-p*.meta"],
+            ["output.dir/shard-<n>.jsonl* (renamed)"] + (parquet ? ["output.dir/parquet/shard-<n>.parquet (renamed)"] : []))
         if !pipeline.spec.output.tokenFormats.isEmpty, pipeline.spec.tokenizer != nil {
             add("tokenizer", .tokenizer, 1, pipeline.spec.tokenizer?.file == nil ? "trains the tokenizer on the kept text" : "loads the spec's tokenizer",
                 ["output.dir/shard-*.jsonl*"], ["output.dir/tokenizer.json"])

@@ -44,6 +44,9 @@ final class StageTaskTests: XCTestCase {
         let files = try RunComparison.outputFiles(out), rows = try RunComparison.lineage("\(out)/lineage.db")
         XCTAssertTrue(files.keys.contains("manifest.json") && files.keys.contains("tokenizer.json"), "\(files.keys.sorted())")
         XCTAssertTrue(files.keys.contains { $0.hasPrefix("llmc/") } && files.keys.contains { $0.hasPrefix("shard-") }, "\(files.keys.sorted())")
+        if try String(decoding: readFileBytes(spec), as: UTF8.self).contains("\"parquet\"") {
+            XCTAssertEqual(files.keys.filter { $0.hasPrefix("parquet/shard-") }.count, files.keys.filter { $0.hasPrefix("shard-") }.count)
+        }
         XCTAssertGreaterThan(rows["documents"]!.count, 100)
         for n in [1, 3, 4] {
             try RunComparison.clearOutput(out)
@@ -74,6 +77,10 @@ final class StageTaskTests: XCTestCase {
             steps.append(try! JSONParser.parse(Array(#"{"type": "minhash_dedup", "mode": "staged", "band_tasks": 4}"#.utf8)))
             steps.append(try! JSONParser.parse(Array(#"{"type": "pii", "kinds": ["email", "ip"]}"#.utf8)))
             json["steps"] = .array(steps)
+            // Parquet shards too: three sources with different metadata, so shards are rewritten to the run's schema.
+            var output = json["output"]!.objectValue!
+            output["formats"] = try! JSONParser.parse(Array(#"["jsonl", "parquet", "llmc", "megatron"]"#.utf8))
+            json["output"] = .object(output)
         }
     }
 
