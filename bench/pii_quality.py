@@ -30,13 +30,14 @@ import argparse, collections, glob, json, os, subprocess, sys, tempfile, time
 TRUTH_KINDS = {"email": "email", "phone_us": "phone", "phone_br": "phone", "ipv4": "ip", "credit_card": "credit_card",
                "cpf": "cpf"}
 
-KINDS = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret"]
+KINDS = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret", "address"]
 MAPS = {
     "datatrove": {"email": "email", "ip": "ip"},
     "scrubadub": {"email": "email", "phone": "phone", "credit_card": "credit_card",
                   "social_security_number": "us_ssn", "credential": "url_credentials"},
     "presidio": {"EMAIL_ADDRESS": "email", "IP_ADDRESS": "ip", "PHONE_NUMBER": "phone", "CREDIT_CARD": "credit_card",
                  "IBAN_CODE": "iban", "US_SSN": "us_ssn"},
+    # scrubadub's "address" detector needs a statistical model it does not ship; Presidio has no address recognizer.
 }
 
 
@@ -91,6 +92,9 @@ def score(rows, spans_of, mapping):
     scrubbed = 0
     negatives = kept = 0
     other, other_on_negatives = collections.Counter(), collections.Counter()
+    chars, chars_covered = collections.Counter(), collections.Counter()
+    by_group = collections.defaultdict(lambda: [0, 0])
+    negatives_hit = collections.Counter()
     for r in rows:
         dets = spans_of(r)
         gold = [(s["start"], s["end"], s["kind"]) for s in r["spans"]]
@@ -104,9 +108,17 @@ def score(rows, spans_of, mapping):
                 if not gold:
                     other_on_negatives[t] += 1
         overlaps = lambda a, c: a[0] < c[1] and a[1] > c[0]
-        for g in gold:
+        for g, meta in zip(gold, r["spans"]):
             labelled[g[2]] += 1
-            tp_recall[g[2]] += any(overlaps(g, d) and g[2] == d[2] for d in mapped)
+            hit = any(overlaps(g, d) and g[2] == d[2] for d in mapped)
+            tp_recall[g[2]] += hit
+            # Characters of the value the same-kind detections cover (a span cut short leaves the rest readable).
+            covered = sum(1 for c in range(g[0], g[1]) if any(d[0] <= c < d[1] and d[2] == g[2] for d in mapped))
+            chars[g[2]] += g[1] - g[0]; chars_covered[g[2]] += covered
+            group = meta.get("form") or meta.get("issuer") or meta.get("locale")
+            if group:
+                by_group[(g[2], group)][0] += 1
+                by_group[(g[2], group)][1] += hit
             scrubbed += any(overlaps(g, d) for d in dets)
         for d in mapped:
             detected[d[2]] += 1
@@ -114,16 +126,22 @@ def score(rows, spans_of, mapping):
         if not gold:
             negatives += 1
             kept += not mapped
+            for k in {d[2] for d in mapped}:
+                negatives_hit[k] += 1
     supported = set(mapping.values()) if mapping is not None else set(KINDS)
     per_kind = {}
     for k in KINDS:
         if k not in supported:
             per_kind[k] = None
             continue
-        per_kind[k] = {"labelled": labelled[k], "caught": tp_recall[k], "recall": tp_recall[k] / labelled[k] if labelled[k] else None,
-                       "detections": detected[k], "correct": tp_prec[k],
-                       "precision": tp_prec[k] / detected[k] if detected[k] else None}
-    return {"kinds": per_kind, "labelled": sum(labelled.values()), "scrubbed": scrubbed, "negatives": negatives, "negatives_kept": kept,
+        rec = tp_recall[k] / labelled[k] if labelled[k] else None
+        prec = tp_prec[k] / detected[k] if detected[k] else None
+        per_kind[k] = {"labelled": labelled[k], "caught": tp_recall[k], "recall": rec,
+                       "detections": detected[k], "correct": tp_prec[k], "precision": prec,
+                       "f1": 2 * rec * prec / (rec + prec) if rec and prec else (0.0 if labelled[k] else None),
+                       "char_coverage": chars_covered[k] / chars[k] if chars[k] else None,
+                       "negatives_hit": negatives_hit[k]}
+    return {"kinds": per_kind, "groups": {f"{k}/{g}": v for (k, g), v in sorted(by_group.items())}, "labelled": sum(labelled.values()), "scrubbed": scrubbed, "negatives": negatives, "negatives_kept": kept,
             "other": dict(other), "other_on_negatives": dict(other_on_negatives)}
 
 
@@ -139,6 +157,7 @@ def main():
     ap.add_argument("--json", help="append one JSON line per tool here")
     ap.add_argument("--corpus", help="score on a make_corpus.py folder's injected values instead of the set")
     ap.add_argument("--mb", type=float, default=20, help="with --corpus: the first MB of documents")
+    ap.add_argument("--groups", action="store_true", help="recall per value form, issuer or locale (the independent set labels them)")
     ap.add_argument("--samples", type=int, default=0, help="print this many detections outside labelled spans per tool")
     a = ap.parse_args()
     if a.corpus:
@@ -201,6 +220,33 @@ def main():
         + (json.dumps(results[t]['other_on_negatives']) if results[t]['other_on_negatives'] else "")
         for t in tools) + " |")
     print(f"| wall s ({len(rows)} texts, incl. start-up) | " + " | ".join(str(results[t]["wall_s"]) for t in tools) + " |")
+    # Span F1 (overlap), characters covered, and the false-positive rate on hard negatives, per kind.
+    print()
+    print("| kind | " + " | ".join(f"{t} span F1 / chars covered / FP rate on negatives" for t in tools) + " |")
+    print("|---|" + "---|" * len(tools))
+    for k in KINDS:
+        if not any(results[t]["kinds"][k] and results[t]["kinds"][k]["labelled"] for t in tools):
+            continue
+        cells = []
+        for t in tools:
+            c = results[t]["kinds"][k]
+            cells.append("—" if c is None else f"{fmt(c['f1'])} / {fmt(c['char_coverage'])} / {c['negatives_hit'] / max(1, results[t]['negatives']):.3f}")
+        print(f"| {k} | " + " | ".join(cells) + " |")
+    allf = {}
+    for t in tools:
+        tp_r = sum(c["caught"] for c in results[t]["kinds"].values() if c); lab = sum(c["labelled"] for c in results[t]["kinds"].values() if c)
+        tp_p = sum(c["correct"] for c in results[t]["kinds"].values() if c); det = sum(c["detections"] for c in results[t]["kinds"].values() if c)
+        rr, pp = (tp_r / lab if lab else 0), (tp_p / det if det else 0)
+        allf[t] = 2 * rr * pp / (rr + pp) if rr and pp else 0
+    print("| all kinds (micro) | " + " | ".join(f"{allf[t]:.3f}" for t in tools) + " |")
+    if a.groups:
+        print()
+        groups = sorted({g for t in tools for g in results[t]["groups"]})
+        print("| value form / issuer / locale | " + " | ".join(f"{t} recall" for t in tools) + " |")
+        print("|---|" + "---|" * len(tools))
+        for g in groups:
+            print(f"| {g} | " + " | ".join(
+                (lambda v: f"{v[1]}/{v[0]}" if v else "—")(results[t]["groups"].get(g)) for t in tools) + " |")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,13 @@ enum PIIBytes {
         return i
     }
 
+    /// The offset of the next digit at or after `from`, backed up over a `+` or `(` (or both) just before it.
+    @inline(__always) static func nextDigitOrSign(in t: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var k = nextDigit(in: t, from: from)
+        while k > from && (t[k - 1] == 0x2B || t[k - 1] == 0x28) { k -= 1 }
+        return k
+    }
+
     /// The scalar whose UTF-8 sequence starts at `i`, and its length; nil for an invalid sequence.
     static func scalar(startingAt i: Int, in t: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, Int)? {
         let b = t[i]

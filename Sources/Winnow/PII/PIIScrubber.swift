@@ -105,12 +105,21 @@ public final class PIIScrubber: DocumentStep {
     /// The kinds the step knows.
     public static var kindNames: [String] { allKinds }
 
-    /// Findings in the text, sorted, without overlaps (the earlier, then the longer, wins).
+    /// Kinds found by shape and context alone: a finding of a checksummed or structurally exact kind (a CPF, an
+    /// SSN, a card) that overlaps one of these wins, whatever its length.
+    static let weakKinds: Set<String> = ["phone", "address"]
+
+    /// Findings in the text, sorted, without overlaps (a validated kind over a weak one; then the earlier, then the
+    /// longer, wins).
     func spans(_ text: String) -> [PIISpan] {
         var t = text
         var found: [PIISpan] = []
         t.withUTF8 { buf in for d in detectors { d.find(buf, into: &found) } }
         found = found.filter { kinds.contains($0.kind) }
+        let strong = found.filter { !Self.weakKinds.contains($0.kind) }
+        if strong.count < found.count && !strong.isEmpty {
+            found = strong + found.filter { w in Self.weakKinds.contains(w.kind) && !strong.contains { $0.start < w.end && w.start < $0.end } }
+        }
         found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
         var out: [PIISpan] = []
         for s in found where out.last.map({ s.start >= $0.end }) ?? true { out.append(s) }
