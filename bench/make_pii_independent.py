@@ -17,14 +17,19 @@ in sentences of five languages, plus hard negatives. Kept apart from the unit te
   without a phone word, street-type words without an address.
 
     /tmp/anchors-venv/bin/python bench/make_pii_independent.py   # pip install phonenumbers==9.0.28 faker==37.12.0
+    /tmp/anchors-venv/bin/python bench/make_pii_independent.py --seed 9001 --out bench/data/pii_independent_heldout.jsonl
+
+The first (seed 2222) is the development half the detectors were tuned on; the second (seed 9001: other numbers,
+streets, cities and tokens, made once after tuning) is the held-out half the figures are quoted from.
 """
-import json, os, random
+import argparse, json, os, random
 
 import faker
 import phonenumbers as pn
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "pii_independent.jsonl")
 R = random.Random(2222)
+SEED = 2222
 REGIONS = ["BR", "PT", "US", "CA", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "MX", "AR", "JP"]
 LANG = {"BR": "pt", "PT": "pt", "US": "en", "CA": "en", "GB": "en", "DE": "de", "FR": "fr", "ES": "es", "IT": "en",
         "NL": "en", "IN": "en", "MX": "es", "AR": "es", "JP": "en"}
@@ -123,7 +128,7 @@ def main():
     # Addresses.
     for loc in ADDR_CTX:
         f = faker.Faker(loc)
-        f.seed_instance(1000 + len(loc))
+        f.seed_instance(SEED * 7 + len(loc))
         made = 0
         while made < 40:
             street = f.street_address().replace("\n", ", ")
@@ -190,7 +195,7 @@ def main():
         s = text.index(key)
         row(rows, text, [{"start": s, "end": s + len(key), "kind": "secret", "issuer": "azure_storage"}])
     # Hard negatives.
-    fk = faker.Faker("en_US"); fk.seed_instance(77)
+    fk = faker.Faker("en_US"); fk.seed_instance(SEED + 77)
     negatives = []
     for _ in range(30):
         d = fk.date_object()
@@ -205,7 +210,7 @@ def main():
                   "The password must have 8 characters.", "hf_hub_download is a function.", "Set key-value pairs in the config."]
     for t in negatives:
         row(rows, t, [])
-    with open(OUT, "w", encoding="utf-8") as f:
+    with open(ARGS.out, "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     kinds = {}
@@ -216,4 +221,10 @@ def main():
 
 
 if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=2222)
+    ap.add_argument("--out", default=OUT)
+    ARGS = ap.parse_args()
+    SEED = ARGS.seed
+    R.seed(SEED)
     main()

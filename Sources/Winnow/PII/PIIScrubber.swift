@@ -9,7 +9,7 @@ import Foundation
 /// written anywhere. `drop_document_over`: more findings than this drop the document (reason too_much_pii).
 public final class PIIScrubber: DocumentStep {
     public enum Policy: String, Codable, Sendable, CaseIterable { case tag, mask, hash, remove }
-    static let allKinds = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret"]
+    static let allKinds = ["email", "url_credentials", "phone", "ip", "credit_card", "iban", "us_ssn", "cpf", "cnpj", "secret", "address"]
 
     struct Parameters: StepParameters {
         @Param("kinds", Schema.array("Kinds to look for.", items: Schema.string("A kind.", enumeration: allKinds), uniqueItems: true))
@@ -80,6 +80,7 @@ public final class PIIScrubber: DocumentStep {
         if kinds.contains("email") { d.append(EmailDetector()) }
         if kinds.contains("ip") { d.append(IPDetector(keepPrivate: keepPrivateIPs)) }
         if kinds.contains("phone") { d.append(PhoneDetector()) }
+        if kinds.contains("address") { d.append(AddressDetector()) }
         if kinds.contains("credit_card") { d.append(CreditCardDetector()) }
         if kinds.contains("iban") { d.append(IBANDetector()) }
         if kinds.contains("us_ssn") { d.append(SSNDetector()) }

@@ -204,7 +204,7 @@ struct PhoneDetector: PIIDetector {
         if g == [2, 5, 4] && d[2] == 9 && d[0] != 0 && d[1] != 0 { return true }
         if g == [2, 4, 4] && d[0] != 0 && d[1] != 0 && !c.dots { return true }           // BR landline, MX "55 1234 5678"
         // Trunk 0 and an area group: UK, DE, FR, IT, NL, IN, AR, JP, BR "0xx".
-        if d[0] == 0 && d[1] != 0 && (8...13).contains(d.count) && (2...6).contains(g[0]) && g.dropFirst().allSatisfy({ $0 >= 2 }) {
+        if d[0] == 0 && d[1] != 0 && (9...13).contains(d.count) && (2...6).contains(g[0]) && g.dropFirst().allSatisfy({ $0 >= 2 }) {
             if c.dots && g.count >= 3 && g.dropFirst().allSatisfy({ $0 == 3 }) { return false }   // 0.000.000: thousands
             return true
         }

@@ -9,13 +9,109 @@ import Foundation
 /// string is not).
 struct SecretDetector: PIIDetector {
     let kind = "secret"
+
+    /// A token shape an issuer documents: a fixed prefix, then a body of `alphabet` whose length is in `lengths`;
+    /// `marker` must occur in the body when given (OpenAI's `T3BlbkFJ`).
+    struct TokenShape {
+        let issuer: String
+        let prefix: [UInt8]
+        let alphabet: (UInt8) -> Bool
+        let lengths: ClosedRange<Int>
+        var marker: [UInt8]? = nil
+        /// The body ends at a byte outside the alphabet that is not a token character either (no partial matches).
+        init(_ issuer: String, _ prefix: String, _ alphabet: @escaping (UInt8) -> Bool, _ lengths: ClosedRange<Int>, marker: String? = nil) {
+            self.issuer = issuer; self.prefix = Array(prefix.utf8); self.alphabet = alphabet; self.lengths = lengths; self.marker = marker.map { Array($0.utf8) }
+        }
+    }
+
+    static let alnum: (UInt8) -> Bool = PIIBytes.isAlnum
+    static let letters: (UInt8) -> Bool = PIIBytes.isAlpha
+    static let urlsafe: (UInt8) -> Bool = { PIIBytes.isAlnum($0) || $0 == 0x5F || $0 == 0x2D }
+    static let hex: (UInt8) -> Bool = PIIBytes.isHex
+    static let lowerHex: (UInt8) -> Bool = { PIIBytes.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) }
+
+    /// Token shapes as their issuers document them.
+    static let shapes: [TokenShape] = [
+        TokenShape("gitlab", "glpat-", urlsafe, 20...64), TokenShape("gitlab", "gldt-", urlsafe, 20...64), TokenShape("gitlab", "glrt-", urlsafe, 20...64),
+        TokenShape("stripe", "sk_live_", alnum, 24...247), TokenShape("stripe", "rk_live_", alnum, 24...247), TokenShape("stripe", "pk_live_", alnum, 24...247),
+        TokenShape("openai", "sk-proj-", urlsafe, 40...300), TokenShape("openai", "sk-svcacct-", urlsafe, 40...300), TokenShape("openai", "sk-admin-", urlsafe, 40...300),
+        TokenShape("openai", "sk-", urlsafe, 40...200, marker: "T3BlbkFJ"),
+        TokenShape("huggingface", "hf_", letters, 34...34),
+        TokenShape("npm", "npm_", alnum, 36...36),
+        TokenShape("pypi", "pypi-AgEIcHlwaS5vcmc", urlsafe, 50...400),
+        TokenShape("twilio", "SK", lowerHex, 32...32),
+        TokenShape("mailgun", "key-", lowerHex, 32...32),
+        TokenShape("digitalocean", "dop_v1_", lowerHex, 64...64), TokenShape("digitalocean", "doo_v1_", lowerHex, 64...64), TokenShape("digitalocean", "dor_v1_", lowerHex, 64...64),
+        TokenShape("shopify", "shpat_", hex, 32...32), TokenShape("shopify", "shpca_", hex, 32...32), TokenShape("shopify", "shppa_", hex, 32...32), TokenShape("shopify", "shpss_", hex, 32...32),
+        TokenShape("square", "EAAA", urlsafe, 60...60), TokenShape("square", "sq0atp-", urlsafe, 22...22), TokenShape("square", "sq0csp-", urlsafe, 43...43),
+    ]
+    /// Shapes by their prefix's first byte.
+    static let shapesByByte: [[TokenShape]] = (0..<256).map { b in shapes.filter { $0.prefix[0] == UInt8(b) } }
+
+    /// The end of a token of `shape` at `i`, if one is there.
+    static func match(_ shape: TokenShape, _ t: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        let p = shape.prefix
+        guard i + p.count < t.count else { return nil }
+        for k in 0..<p.count where t[i + k] != p[k] { return nil }
+        var e = i + p.count
+        while e < t.count && shape.alphabet(t[e]) && e - i - p.count <= shape.lengths.upperBound { e += 1 }
+        guard shape.lengths.contains(e - i - p.count), e == t.count || !tokenChar(t[e]) else { return nil }
+        if let m = shape.marker {
+            guard e - i >= m.count, (i + p.count...(e - m.count)).contains(where: { s in (0..<m.count).allSatisfy { t[s + $0] == m[$0] } }) else { return nil }
+        }
+        return e
+    }
+
+    /// SendGrid `SG.<22>.<43>`, Telegram bot `<8–10 digits>:AA<33>`, Discord `<[MNO] 23–25>.<6>.<27–38>`.
+    static func dotted(_ t: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        func run(_ from: Int, _ ok: (UInt8) -> Bool) -> Int { var j = from; while j < t.count && ok(t[j]) { j += 1 }; return j }
+        let b = t[i]
+        if b == 0x53, i + 3 < t.count, t[i + 1] == 0x47, t[i + 2] == 0x2E {
+            let a = run(i + 3, urlsafe)
+            if a - i - 3 == 22, a < t.count, t[a] == 0x2E { let c = run(a + 1, urlsafe); if c - a - 1 == 43 { return c } }
+        }
+        if PIIBytes.isDigit(b) {
+            let a = run(i, PIIBytes.isDigit)
+            if (8...10).contains(a - i), a + 3 < t.count, t[a] == 0x3A, t[a + 1] == 0x41, t[a + 2] == 0x41 {
+                let c = run(a + 3, urlsafe); if c - a - 3 == 33 { return c }
+            }
+        }
+        if b == 0x4D || b == 0x4E || b == 0x4F {
+            let a = run(i, alnum)
+            if (24...26).contains(a - i), a < t.count, t[a] == 0x2E {
+                let c = run(a + 1, urlsafe)
+                if c - a - 1 == 6, c < t.count, t[c] == 0x2E { let d = run(c + 1, urlsafe); if (27...38).contains(d - c - 1) { return d } }
+            }
+        }
+        return nil
+    }
+
+    /// An AWS secret access key: 40 characters of base64 (no `=`), bounded, within 120 bytes after an access key id.
+    static func awsSecret(_ t: UnsafeBufferPointer<UInt8>, after idEnd: Int) -> (Int, Int)? {
+        var i = idEnd
+        let limit = min(t.count, idEnd + 120)
+        func b64(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x2B || b == 0x2F }
+        while i < limit {
+            if b64(t[i]) && (i == 0 || !b64(t[i - 1])) {
+                var e = i
+                while e < t.count && b64(t[e]) { e += 1 }
+                if e - i == 40 && (e == t.count || !(tokenChar(t[e]) || t[e] == 0x3D)) {
+                    let s = Array(t[i..<e])
+                    // Mixed case and digits, as random keys are (not a 40-letter word or path).
+                    if s.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) && s.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) && entropy(s[...]) >= 4.0 { return (i, e) }
+                }
+                i = e
+            } else { i += 1 }
+        }
+        return nil
+    }
     static let names = ["password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "token", "access_token", "auth_token",
                         "client_secret", "secret_key", "private_key", "aws_secret_access_key", "secret_access_key"]
     static let minEntropy = 3.0
     static let nameBytes = names.map { Array($0.utf8) }
     /// The bytes a finding can start at (A: AKIA/ASIA/AIza, g: gh…, x: xox…, e: eyJ…, -: -----BEGIN) or that
     /// separate a name from its value (=, :); every other byte is passed over.
-    static let triggers: [Bool] = (0..<256).map { "Agxe-=:".utf8.contains(UInt8($0)) }
+    static let triggers: [Bool] = (0..<256).map { b in "Agxe-=:SMNO0123456789".utf8.contains(UInt8(b)) || !shapesByByte[b].isEmpty }
 
     /// Whether bytes[s..<n] is a credential name, or ends in "_name" / ".name" (ASCII case ignored).
     static func isCredentialName(_ t: UnsafeBufferPointer<UInt8>, _ s: Int, _ n: Int) -> Bool {
@@ -81,6 +177,23 @@ struct SecretDetector: PIIDetector {
             if b == 0x41 && boundary(i) && (at(i, "AKIA") || at(i, "ASIA")) {
                 let e = runEnd(i, { ($0 >= 0x41 && $0 <= 0x5A) || PIIBytes.isDigit($0) })
                 if e - i == 20 && (e == bytes.count || !Self.tokenChar(bytes[e])) { span = (i, e) }
+            }
+            if let s = span, s.1 - s.0 == 20, let secret = Self.awsSecret(bytes, after: s.1) {
+                // The key id, then its secret beside it.
+                out.append(PIISpan(start: s.0, end: s.1, kind: kind))
+                span = secret
+            }
+            if span == nil && boundary(i) {
+                for shape in Self.shapesByByte[Int(b)] {
+                    if let e = Self.match(shape, bytes, at: i) { span = (i, e); break }
+                }
+                if span == nil, let e = Self.dotted(bytes, at: i) { span = (i, e) }
+            }
+            if span == nil && b == 0x41 && at(i, "AccountKey=") {
+                // Azure storage: an 88-character base64 key (86 and "==") in a connection string.
+                let v = i + 11
+                let e = runEnd(v, { PIIBytes.isAlnum($0) || $0 == 0x2B || $0 == 0x2F })
+                if e - v == 86, e + 2 <= bytes.count, bytes[e] == 0x3D, bytes[e + 1] == 0x3D { span = (v, e + 2) }
             }
             if span == nil && b == 0x41 && boundary(i) && at(i, "AIza") {
                 let e = runEnd(i, Self.base64url)

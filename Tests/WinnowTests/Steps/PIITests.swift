@@ -58,6 +58,70 @@ final class PIITests: XCTestCase {
         }
     }
 
+    /// Phones as people write them (issue 22): international prefixes and trunks, extensions, slashes, full-width
+    /// digits, national formats of more countries, and bare digits only after a phone word.
+    func testPhonesAsPeopleWriteThem() {
+        let cases: [(String, String)] = [
+            ("Tel.: +49 (0) 30 1234567", "+49 (0) 30 1234567"), ("Tel. +49(0)89 123456", "+49(0)89 123456"),
+            ("call 001-212-555-0147 today", "001-212-555-0147"), ("ligue 00 351 912 345 678", "00 351 912 345 678"),
+            ("Office: (212) 555-0147 x204", "(212) 555-0147 x204"), ("Fax 0301234567 ext. 12", "0301234567 ext. 12"),
+            ("Contato: (11) 3456-7890 ramal 3", "(11) 3456-7890 ramal 3"), ("Telefon: 030/1234567", "030/1234567"),
+            ("Mobile 090-1234-5678", "090-1234-5678"), ("電話 ０９０-１２３４-５６７８ まで", "０９０-１２３４-５６７８"),
+            ("Chiamate 02 1234 5678", "02 1234 5678"), ("bel +31 20 123 4567", "+31 20 123 4567"), ("Reservas 55 1234 5678", "55 1234 5678"),
+            ("Llame al 011 4321-5678", "011 4321-5678"), ("Phone: 2125550147", "2125550147"), ("Sie erreichen mich unter 0301234567.", "0301234567"),
+            ("Teléfono: 915551234", "915551234"), ("Appelez le 0123456789", "0123456789"), ("Ligue para 11987654321!", "11987654321"),
+        ]
+        for (text, value) in cases { XCTAssertEqual(found(text), ["phone:\(value)"], text) }
+        // Bare digits without a phone word, and what only looks like a phone.
+        for n in ["Order 2125550147 shipped", "Invoice 0301234567 is due", "Tracking number 123456789012", "published 15/01/2024",
+                  "ISBN 978-0-306-40615-7", "Total: $1,234,567.89", "version 10.2.3.4567", "Population 12 345 678",
+                  "CEP 01310-100", "SSN 078-05-1120", "CPF 019.278.510-93"] {
+            XCTAssertEqual(found(n).filter { $0.hasPrefix("phone") }, [], n)
+        }
+    }
+
+    /// Street addresses in five languages, the whole span; street words alone are not addresses.
+    func testStreetAddresses() {
+        let cases: [(String, String)] = [
+            ("Ship it to 1600 Pennsylvania Avenue NW, Washington, DC 20500.", "1600 Pennsylvania Avenue NW, Washington, DC 20500"),
+            ("at 221B Baker Street, London NW1 6XE now", "221B Baker Street, London NW1 6XE"),
+            ("Endereço: Avenida Paulista, 1578 - Bela Vista, São Paulo - SP, 01310-200", "Avenida Paulista, 1578 - Bela Vista, São Paulo - SP, 01310-200"),
+            ("Moro na rua Augusta, 1508, apto 12 desde 2019.", "rua Augusta, 1508, apto 12"),
+            ("Morada: Rua Garrett, 120, 1200-205 Lisboa", "Rua Garrett, 120, 1200-205 Lisboa"),
+            ("Dirección: Calle Mayor 5, 28013 Madrid", "Calle Mayor 5, 28013 Madrid"),
+            ("Adresse : 12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
+            ("Anschrift: Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin"),
+            ("Bitte an Berliner Allee 12 schicken.", "Berliner Allee 12"),
+        ]
+        for (text, value) in cases { XCTAssertEqual(found(text).filter { $0.hasPrefix("address") }, ["address:\(value)"], text) }
+        for n in ["Take the avenue to the park, then the street by the river.", "A rua estava vazia e a avenida também.",
+                  "He scored 3 goals on Main Street Stadium night.", "Chapter 12 Street Fighting Men", "The 10 Best Ways to Measure",
+                  "Spring 2014 collection", "1933 High Court ruling", "Platz 15 der Tabelle"] {
+            XCTAssertEqual(found(n).filter { $0.hasPrefix("address") }, [], n)
+        }
+    }
+
+    /// Tokens in the shapes their issuers document, and AWS secret keys beside their key id.
+    func testIssuerTokenShapes() {
+        func r(_ alphabet: String, _ n: Int, _ seed: Int) -> String {
+            let a = Array(alphabet); return String((0..<n).map { a[($0 * 7 + seed * 13 + $0 * $0) % a.count] })
+        }
+        let an = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", hex = "0123456789abcdef"
+        let tokens = ["glpat-" + r(an, 20, 1), "sk_live_" + r(an, 24, 2), "rk_live_" + r(an, 24, 3), "pk_live_" + r(an, 24, 4),
+                      "sk-proj-" + r(an, 48, 5), "sk-" + r(an, 20, 6) + "T3BlbkFJ" + r(an, 20, 7), "hf_" + r("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", 34, 8),
+                      "npm_" + r(an, 36, 9), "pypi-AgEIcHlwaS5vcmc" + r(an, 60, 10), "SK" + r(hex, 32, 11), "key-" + r(hex, 32, 12),
+                      "dop_v1_" + r(hex, 64, 13), "shpat_" + r(hex, 32, 14), "EAAA" + r(an, 60, 15), "sq0atp-" + r(an, 22, 16),
+                      "SG." + r(an, 22, 17) + "." + r(an, 43, 18), "123456789:AA" + r(an, 33, 19), "M" + r(an, 23, 20) + "." + r(an, 6, 21) + "." + r(an, 38, 22)]
+        for t in tokens { XCTAssertEqual(found("token \(t) here"), ["secret:\(t)"], t) }
+        let key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKE"
+        XCTAssertEqual(found("AWS creds: AKIAIOSFODNN7EXAMPLE / \(key)"), ["secret:AKIAIOSFODNN7EXAMPLE", "secret:\(key)"])
+        let azure = r(an, 86, 23) + "=="
+        XCTAssertEqual(found("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=\(azure);EndpointSuffix=core.windows.net"), ["secret:\(azure)"])
+        for n in ["hf_hub_download(repo)", "sk-learn is a library", "key-value pairs", "SK-8 park", "npm_config_cache", "glpat-short"] {
+            XCTAssertEqual(found(n).filter { $0.hasPrefix("secret") }, [], n)
+        }
+    }
+
     func testSecretsAndURLCredentials() {
         let gh = "ghp_" + String(repeating: "aB3dE5fG7h", count: 4).prefix(36)
         let google = "AIza" + String(repeating: "Sy_9-AbCdE", count: 4).prefix(35)

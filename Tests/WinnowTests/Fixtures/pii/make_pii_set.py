@@ -123,6 +123,20 @@ def url_credentials():
     user, pw = rng.choice(["admin", "deploy", "root", "svc"]), "".join(rng.choice(string.ascii_letters + D) for _ in range(10))
     return f"{user}:{pw}", f"https://", f"@{rng.choice(['git.example.com', 'db.example.org'])}/repo"
 
+NAMES = ["Oak", "Maple", "Washington", "Liberdade", "Augusta", "Mayor", "Paix", "Linden", "Goethe", "Flores", "Camões", "Victor Hugo"]
+CITIES = ["Springfield", "Campinas", "Porto", "Madrid", "Lyon", "Berlin", "Belo Horizonte", "Coimbra", "Sevilla", "Nantes", "Köln"]
+
+def address():
+    n, name, city = rng.randint(1, 2999), rng.choice(NAMES), rng.choice(CITIES)
+    return rng.choice([
+        lambda: f"{n} {name} {rng.choice(['Street', 'Avenue', 'Road', 'Lane', 'Drive'])}, {city}, {rng.choice(['IL', 'CA', 'NY'])} {digits(5)}",
+        lambda: f"Rua {name}, {n}, {city} - {rng.choice(['SP', 'MG', 'RJ'])}, {digits(5)}-{digits(3)}",
+        lambda: f"Avenida da {name}, {n}, {digits(4, first='1')}-{digits(3)} {city}",
+        lambda: f"Calle {name} {n}, {digits(5)} {city}",
+        lambda: f"{n} rue de la {name}, {digits(5)} {city}",
+        lambda: f"{name.replace(' ', '-')}straße {n}, {digits(5)} {city}",
+    ])()
+
 TEMPLATES = {
     "email": ["Contact me at {}.", "Escreva para {} hoje.", "Schreiben Sie an {} bitte.", "Écrivez à {} merci.", "Mi correo es {}"],
     "phone": ["Call {} now.", "Ligue para {} amanhã.", "Rufen Sie {} an.", "Appelez le {} svp.", "Llame al {} hoy."],
@@ -134,6 +148,7 @@ TEMPLATES = {
     "cnpj": ["CNPJ da empresa: {}.", "Fornecedor CNPJ {} ativo."],
     "secret": ["config: {}", "export {}", "Use {} to authenticate."],
     "url_credentials": ["Clone {} now.", "DATABASE_URL={}"],
+    "address": ["Send it to {}.", "Endereço: {}", "Dirección: {}", "Adresse : {}", "Anschrift: {}"],
 }
 NEGATIVES = [
     lambda: f"Changelog: version {rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}.{rng.randint(0, 99)} fixes a crash.",
@@ -171,7 +186,7 @@ def main():
                 value = cred
             else:
                 value = {"email": email, "phone": phone, "ip": ip, "credit_card": card, "iban": iban, "us_ssn": ssn,
-                         "cpf": cpf, "cnpj": cnpj}[kind]()
+                         "cpf": cpf, "cnpj": cnpj, "address": address}[kind]()
                 text = template.format(value)
                 start = len(template.split("{}")[0])
             rows.append({"text": text, "spans": [{"start": start, "end": start + len(value), "kind": kind}]})
