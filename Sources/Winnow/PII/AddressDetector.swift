@@ -150,10 +150,21 @@ struct AddressDetector: PIIDetector {
                 i = PIIBytes.nextDigit(in: t, from: j); continue
             }
             var street: (Int, Int)? = nil
+            // Cheap tests first (no allocation): a capitalised word just before the number, or a space and a letter
+            // after it (most numbers in prose have neither a name before nor a street type after).
+            var b = i
+            while b > lastEnd && (t[b - 1] == 0x20 || t[b - 1] == 0x2C) && i - b < 3 { b -= 1 }
+            var w = b
+            while w > lastEnd && (Self.isLetter(t[w - 1]) || t[w - 1] == 0x2E || t[w - 1] == 0x2D) && b - w < 64 { w -= 1 }
+            let nameBefore = w < b && b < i && Self.capitalised(t, w)
+            var a = numEnd
+            if a < t.count && t[a] == 0x2C { a += 1 }
+            let wordAfter = a + 1 < t.count && t[a] == 0x20 && Self.isLetter(t[a + 1])
+            guard nameBefore || wordAfter else { i = PIIBytes.nextDigit(in: t, from: numEnd); continue }
             // A year ("Talstraße 2016", "1933 High Court") is a house number only with a postal code after the street.
             let yearLike = numEnd - i == 4 && !(i >= 2 && t[i - 2] == 0x2C) && (t[i] == 0x31 && (t[i + 1] == 0x38 || t[i + 1] == 0x39) || t[i] == 0x32 && t[i + 1] == 0x30)
-            if let s = streetBefore(t, number: i, lowerBound: lastEnd), !yearLike || postalCodeFollows(t, after: numEnd) { street = (s, numEnd) }
-            else if let e = streetAfter(t, number: i, numberEnd: numEnd), !yearLike || postalCodeFollows(t, after: e) { street = (i, e) }
+            if nameBefore, let s = streetBefore(t, number: i, lowerBound: lastEnd), !yearLike || postalCodeFollows(t, after: numEnd) { street = (s, numEnd) }
+            else if wordAfter, let e = streetAfter(t, number: i, numberEnd: numEnd), !yearLike || postalCodeFollows(t, after: e) { street = (i, e) }
             if var (s, e) = street {
                 // A unit written first: "Flat 83, Pratt greens".
                 if s == i, s >= 2, t[s - 1] == 0x20, let u = Self.word(t, endingAt: s - 1), u >= lastEnd, Self.unitsBefore.contains(Self.lower(t, u, s - 1)) { s = u }

@@ -61,7 +61,7 @@ public final class PIIScrubber: DocumentStep {
 
     static let descriptor = StepDescriptor(
         type: "pii", kind: .document,
-        summary: "Replaces validated personal data and secrets (email, url_credentials, phone, ip, credit_card, iban, us_ssn, cpf, cnpj, secret) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
+        summary: "Replaces validated personal data and secrets (email, url_credentials, phone, ip, credit_card, iban, us_ssn, cpf, cnpj, secret, address) by a policy; counts per kind as annotations, never the values (reason too_much_pii with drop_document_over).",
         parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)

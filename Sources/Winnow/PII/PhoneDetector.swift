@@ -75,6 +75,9 @@ struct PhoneDetector: PIIDetector {
 
     private func scan(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
         var i = 0
+        // Reused across candidates: most digit runs are too short to be a phone, and need no allocation.
+        var digits: [Int] = [], groups: [Int] = []
+        digits.reserveCapacity(24); groups.reserveCapacity(12)
         while i < t.count {
             let b = t[i]
             guard b == 0x2B || b == 0x28 || PIIBytes.isDigit(b) else { i = PIIBytes.nextDigitOrSign(in: t, from: i + 1); continue }
@@ -84,7 +87,8 @@ struct PhoneDetector: PIIDetector {
                     i += 1; continue
                 }
             }
-            var j = i, digits: [Int] = [], groups: [Int] = [], current = 0, paren = false, dots = false, slash = false
+            digits.removeAll(keepingCapacity: true); groups.removeAll(keepingCapacity: true)
+            var j = i, current = 0, paren = false, dots = false, slash = false
             var parenStart: Int? = nil, parenZero: Int? = nil
             var lastSep: UInt8? = 0x20                 // the previous byte when it was a separator
             while j < t.count {

@@ -47,6 +47,13 @@ struct SecretDetector: PIIDetector {
     ]
     /// Shapes by their prefix's first byte.
     static let shapesByByte: [[TokenShape]] = (0..<256).map { b in shapes.filter { $0.prefix[0] == UInt8(b) } }
+    /// The first two bytes of every shape's prefix (and `SG`): most word starts are ruled out by one lookup.
+    static let prefixPairs: [Bool] = {
+        var t = [Bool](repeating: false, count: 65536)
+        for s in shapes { t[Int(s.prefix[0]) << 8 | Int(s.prefix[1])] = true }
+        t[Int(UInt8(ascii: "S")) << 8 | Int(UInt8(ascii: "G"))] = true
+        return t
+    }()
 
     /// The end of a token of `shape` at `i`, if one is there.
     static func match(_ shape: TokenShape, _ t: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
@@ -124,6 +131,7 @@ struct SecretDetector: PIIDetector {
     }
 
     @inline(__always) static func tokenChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
+    static let tokenTable: [Bool] = (0..<256).map { tokenChar(UInt8($0)) }
     @inline(__always) static func base64url(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
 
     /// Bytes that end an assigned value: quotes, separators and brackets (and a backtick: reST's
@@ -157,7 +165,21 @@ struct SecretDetector: PIIDetector {
         return counts.reduce(0.0) { c, k in k == 0 ? c : c - Double(k) / n * log2(Double(k) / n) }
     }
 
+    /// Byte classes for the scan: 0 nothing, 1 a token byte that starts no shape, 2 one that may, 3 `=` or `:`
+    /// (a name before, a value after), 4 `-` (PEM).
+    static let classes: [UInt8] = (0..<256).map { b in
+        let c = UInt8(b)
+        if c == 0x3D || c == 0x3A { return 3 }
+        if c == 0x2D { return 4 }
+        if tokenChar(c) { return triggers[b] ? 2 : 1 }
+        return 0
+    }
+
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+        Self.classes.withUnsafeBufferPointer { classes in find(t, classes: classes, into: &out) }
+    }
+
+    private func find(_ t: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
         let bytes = t
         func at(_ i: Int, _ s: StaticString) -> Bool {
             let n = s.utf8CodeUnitCount
@@ -168,11 +190,22 @@ struct SecretDetector: PIIDetector {
         }
         func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
         func boundary(_ i: Int) -> Bool { i == 0 || !Self.tokenChar(bytes[i - 1]) }
+        // Tables in locals: a static's accessor (and its retain) per byte would cost more than the test itself.
         let triggers = Self.triggers
+        let tokenTable = Self.tokenTable
+        let prefixPairs = Self.prefixPairs
+        let shapesByByte = Self.shapesByByte
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
-            guard triggers[Int(b)] else { i += 1; continue }
+            let c = classes[Int(b)]
+            if c == 0 { i += 1; continue }
+            // Every shape starts a token: inside one (letters, digits, `_`), go to its end in one step.
+            if c == 1 || (c == 2 && i > 0 && classes[Int(bytes[i - 1])] != 0 && classes[Int(bytes[i - 1])] != 3) {
+                i += 1
+                while i < bytes.count && classes[Int(bytes[i])] & 3 != 0 && classes[Int(bytes[i])] != 3 { i += 1 }
+                continue
+            }
             var span: (Int, Int)? = nil
             if b == 0x41 && boundary(i) && (at(i, "AKIA") || at(i, "ASIA")) {
                 let e = runEnd(i, { ($0 >= 0x41 && $0 <= 0x5A) || PIIBytes.isDigit($0) })
@@ -183,11 +216,14 @@ struct SecretDetector: PIIDetector {
                 out.append(PIISpan(start: s.0, end: s.1, kind: kind))
                 span = secret
             }
-            if span == nil && boundary(i) {
-                for shape in Self.shapesByByte[Int(b)] {
-                    if let e = Self.match(shape, bytes, at: i) { span = (i, e); break }
+            if span == nil && i + 1 < bytes.count && boundary(i) {
+                if prefixPairs[Int(b) << 8 | Int(bytes[i + 1])] {
+                    for shape in shapesByByte[Int(b)] {
+                        if let e = Self.match(shape, bytes, at: i) { span = (i, e); break }
+                    }
                 }
-                if span == nil, let e = Self.dotted(bytes, at: i) { span = (i, e) }
+                // SendGrid, Telegram (digits), Discord (M, N, O).
+                if span == nil, b == 0x53 || b == 0x4D || b == 0x4E || b == 0x4F || PIIBytes.isDigit(b), let e = Self.dotted(bytes, at: i) { span = (i, e) }
             }
             if span == nil && b == 0x41 && at(i, "AccountKey=") {
                 // Azure storage: an 88-character base64 key (86 and "==") in a connection string.
@@ -251,7 +287,11 @@ struct SecretDetector: PIIDetector {
                     }
                 }
             }
-            if let (a, e) = span { out.append(PIISpan(start: a, end: e, kind: kind)); i = e } else { i += 1 }
+            if let (a, e) = span { out.append(PIISpan(start: a, end: e, kind: kind)); i = e }
+            else {
+                i += 1
+                if b != 0x2D && Self.tokenChar(b) { while i < bytes.count && tokenTable[Int(bytes[i])] { i += 1 } }
+            }
         }
     }
 }
