@@ -255,15 +255,23 @@ struct SecretDetector: PIIDetector {
                 }
             }
             if span == nil && b == 0x2D && at(i, "-----BEGIN ") {
-                let lineEnd = bytes[i...].firstIndex(of: 0x0A) ?? bytes.count
-                let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<lineEnd]), as: UTF8.self)
-                if header.hasSuffix("PRIVATE KEY-----"), Self.hasKeyBody(bytes, lineEnd) {
-                    var k = lineEnd
+                // The header ends at its closing dashes (the block may sit in a JSON string with escaped newlines, as a
+                // GCP service-account key does), or at the line's end.
+                var headerEnd = i + 11
+                while headerEnd + 5 <= bytes.count && headerEnd - i < 80 && bytes[headerEnd] != 0x0A && !at(headerEnd, "-----") { headerEnd += 1 }
+                if headerEnd + 5 <= bytes.count && at(headerEnd, "-----") { headerEnd += 5 }
+                let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<headerEnd]), as: UTF8.self)
+                if header.hasSuffix("PRIVATE KEY-----"), Self.hasKeyBody(bytes, headerEnd) {
+                    var k = headerEnd
                     while k + 9 <= bytes.count && !at(k, "-----END ") { k += 1 }
                     if k + 9 <= bytes.count {
-                        let close = bytes[k...].firstIndex(of: 0x0A) ?? bytes.count
-                        var e = close
-                        while e > k && (bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20) { e -= 1 }
+                        // Through the footer's closing dashes; else to the end of its line.
+                        var e = k + 9
+                        while e + 5 <= bytes.count && e - k < 80 && bytes[e] != 0x0A && !at(e, "-----") { e += 1 }
+                        if e + 5 <= bytes.count && at(e, "-----") { e += 5 } else {
+                            e = bytes[k...].firstIndex(of: 0x0A) ?? bytes.count
+                            while e > k && (bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20) { e -= 1 }
+                        }
                         span = (i, e)
                     }
                 }

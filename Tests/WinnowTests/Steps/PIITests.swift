@@ -115,6 +115,9 @@ final class PIITests: XCTestCase {
         for t in tokens { XCTAssertEqual(found("token \(t) here"), ["secret:\(t)"], t) }
         let key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKE"
         XCTAssertEqual(found("AWS creds: AKIAIOSFODNN7EXAMPLE / \(key)"), ["secret:AKIAIOSFODNN7EXAMPLE", "secret:\(key)"])
+        // A GCP service-account key: a PEM block inside a JSON string, its newlines escaped.
+        let gcpKey = #"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"# + r(an, 64, 24) + #"\n-----END PRIVATE KEY-----"#
+        XCTAssertEqual(found(#"{"type": "service_account", "private_key": ""# + gcpKey + #"\n", "client_id": "1"}"#), ["secret:\(gcpKey)"])
         let azure = r(an, 86, 23) + "=="
         XCTAssertEqual(found("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=\(azure);EndpointSuffix=core.windows.net"), ["secret:\(azure)"])
         for n in ["hf_hub_download(repo)", "sk-learn is a library", "key-value pairs", "SK-8 park", "npm_config_cache", "glpat-short"] {
