@@ -173,17 +173,8 @@ enum ParquetSource {
         if fraction < 0 { fraction += perSecond; seconds -= 1 }
         var days = seconds / 86_400, rem = seconds % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        var s = String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+        let (y, m, d) = CronSchedule.civilFromDays(Int(days))
+        var s = String(format: "%04ld-%02ld-%02ldT%02lld:%02lld:%02lld", y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
         if fraction != 0 {
             let digits = String(perSecond).count - 1
             s += "." + String(String(fraction).reversed()).padding(toLength: digits, withPad: "0", startingAt: 0).reversed()
