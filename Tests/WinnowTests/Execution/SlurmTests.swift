@@ -20,7 +20,7 @@ final class SlurmTests: XCTestCase {
         // Output to a file, not a pipe: the daemons the script starts inherit the descriptor and keep a pipe open
         // forever (reading it to its end would never return).
         let log = NSTemporaryDirectory() + "slurm-start-\(getpid()).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = out
