@@ -1,3 +1,5 @@
+import Foundation
+
 /// `address`: street addresses in English, Portuguese, Spanish, French and German — a house number and a street
 /// type word around a street name, with what follows it on the line when it belongs to the address (a unit, a
 /// postal code, a city, a state). The street types are the postal services' lists (USPS Publication 28's suffixes,
@@ -14,7 +16,7 @@
 struct AddressDetector: PIIDetector {
     let kind = "address"
 
-    static func set(_ words: [String]) -> Set<[UInt8]> { Set(words.map { Array($0.lowercased().utf8) }) }
+    static func set(_ words: [String]) -> Set<LowerWord> { Set(words.map { LowerWord($0.lowercased()) }) }
     /// English suffixes after the name (USPS Publication 28, the common ones and their abbreviations).
     static let englishTypes = set([
         "street", "st", "st.", "avenue", "ave", "ave.", "av.", "road", "rd", "rd.", "lane", "ln", "ln.", "drive", "dr", "dr.", "boulevard", "blvd", "blvd.",
@@ -73,27 +75,16 @@ struct AddressDetector: PIIDetector {
     static let unitsBefore = set(["flat", "studio", "apartment", "apt", "apt.", "unit", "suite"])
 
     /// An English suffix, or its plural ("Courts", "greens").
-    static func englishType(_ w: [UInt8]) -> Bool {
-        englishTypes.contains(w) || (w.count > 3 && w.last == 0x73 && englishTypes.contains(Array(w.dropLast())))
+    static func englishType(_ w: LowerWord) -> Bool {
+        englishTypes.contains(w) || (w.count > 3 && w.last == 0x73 && englishTypes.contains(w.droppingLast()))
     }
+    static let germanArticles = set(["am", "an", "im", "auf", "zum", "zur"])
     static let directions = set(["n", "s", "e", "w", "ne", "nw", "se", "sw", "n.", "s.", "e.", "w.", "north", "south", "east", "west"])
 
     /// A word: letters (ASCII or any non-ASCII byte), with inner `-`, `'` and a final `.` (abbreviations).
     static func isLetter(_ b: UInt8) -> Bool { PIIBytes.isAlpha(b) || b >= 0x80 }
 
-    static func lower(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> [UInt8] {
-        var w: [UInt8] = []
-        w.reserveCapacity(b - a)
-        var k = a
-        while k < b {
-            let c = t[k]
-            if c >= 0x41 && c <= 0x5A { w.append(c | 0x20) }
-            else if c == 0xC3, k + 1 < b, t[k + 1] >= 0x80, t[k + 1] <= 0x9E { w.append(c); w.append(t[k + 1] | 0x20); k += 1 }
-            else { w.append(c) }
-            k += 1
-        }
-        return w
-    }
+    static func lower(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> LowerWord { LowerWord(t, a, b) }
 
     static func capitalised(_ t: UnsafeBufferPointer<UInt8>, _ a: Int) -> Bool {
         let c = t[a]
@@ -198,13 +189,13 @@ struct AddressDetector: PIIDetector {
                 if let prev = previousWord(t, before: first, lowerBound: lowerBound), Self.capitalised(t, prev), t[first - 2] != 0x2E { return prev }
                 return nil
             }
-            let strong = Self.germanEndings.contains(where: { w.count > $0.count && w.suffix($0.count).elementsEqual($0) })
-            let weak = !strong && Self.weakGermanEndings.contains(where: { w.count > $0.count + 2 && w.suffix($0.count).elementsEqual($0) })
+            let strong = Self.germanEndings.contains(where: { w.count > $0.count && w.hasSuffix($0) })
+            let weak = !strong && Self.weakGermanEndings.contains(where: { w.count > $0.count + 2 && w.hasSuffix($0) })
                 && postalCodeFollows(t, after: Self.houseNumber(t, at: number) ?? number)
             if w.count > 4, strong || weak, t[number - 1] == 0x20, k == number - 1 {
                 // "Am Lindenweg 3": an article before it belongs to the name.
                 if let prev = previousWord(t, before: first, lowerBound: lowerBound), Self.capitalised(t, prev),
-                   ["am", "an", "im", "auf", "zum", "zur"].contains(String(decoding: Self.lower(t, prev, first - 1), as: UTF8.self)) {
+                   Self.germanArticles.contains(Self.lower(t, prev, first - 1)) {
                     return prev
                 }
                 return first
@@ -273,7 +264,7 @@ struct AddressDetector: PIIDetector {
             while at < t.count && t[at] == 0x20, let we = Self.word(t, from: at + 1) {
                 let w = Self.lower(t, at + 1, we)
                 if Self.capitalised(t, at + 1) { named = true; e = we }
-                else if Self.connectors.contains(w) || w.starts(with: Array("d'".utf8)) || w.starts(with: Array("l'".utf8)) { if w.count > 2 { named = true; e = we } }
+                else if Self.connectors.contains(w) || w.hasPrefix("d'") || w.hasPrefix("l'") { if w.count > 2 { named = true; e = we } }
                 else { break }
                 at = we
             }
@@ -380,5 +371,72 @@ struct AddressDetector: PIIDetector {
               e < t.count, t[e] == 0x20, e + 3 <= t.count, PIIBytes.isDigit(t[e + 1]), t[e + 2] >= 0x41 && t[e + 2] <= 0x5A, t[e + 3] >= 0x41 && t[e + 3] <= 0x5A,
               e + 4 == t.count || !PIIBytes.isAlnum(t[e + 4]) else { return nil }
         return e + 4
+    }
+}
+
+/// A word lower-cased (ASCII capitals, and Latin-1 capitals after 0xC3) into inline storage: the address word lists
+/// are looked up once per candidate word, and an allocation per lookup would cost more than the lookup. Words of
+/// more than 64 bytes keep their first 64 and equal no listed word.
+struct LowerWord: Hashable {
+    static let capacity = 64
+    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// The word's length in bytes (more than `capacity` for a longer word).
+    private(set) var count = 0
+
+    init(_ s: String) {
+        var s = s
+        self = s.withUTF8 { LowerWord($0, 0, $0.count) }
+    }
+
+    init(_ t: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) {
+        var n = 0
+        withUnsafeMutableBytes(of: &storage) { out in
+            var k = a
+            while k < b {
+                var c = t[k]
+                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                if n < Self.capacity { out[n] = c }
+                n += 1
+                if c == 0xC3, k + 1 < b, t[k + 1] >= 0x80, t[k + 1] <= 0x9E {
+                    if n < Self.capacity { out[n] = t[k + 1] | 0x20 }
+                    n += 1; k += 1
+                }
+                k += 1
+            }
+        }
+        count = n
+    }
+
+    subscript(i: Int) -> UInt8 { withUnsafeBytes(of: storage) { $0[i] } }
+    var last: UInt8? { count == 0 || count > Self.capacity ? nil : self[count - 1] }
+
+    func hasSuffix(_ s: [UInt8]) -> Bool {
+        guard count >= s.count, count <= Self.capacity else { return false }
+        for k in 0..<s.count where self[count - s.count + k] != s[k] { return false }
+        return true
+    }
+
+    func hasPrefix(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard count >= n else { return false }
+        for k in 0..<n where self[k] != s.utf8Start[k] { return false }
+        return true
+    }
+
+    /// The word without its last byte.
+    func droppingLast() -> LowerWord {
+        guard count > 0 else { return self }
+        var w = self
+        if count <= Self.capacity { withUnsafeMutableBytes(of: &w.storage) { $0[count - 1] = 0 } }
+        w.count -= 1
+        return w
+    }
+
+    static func == (l: LowerWord, r: LowerWord) -> Bool {
+        l.count == r.count && l.count <= capacity && withUnsafeBytes(of: l.storage) { a in withUnsafeBytes(of: r.storage) { b in memcmp(a.baseAddress!, b.baseAddress!, l.count) == 0 } }
+    }
+
+    func hash(into h: inout Hasher) {
+        withUnsafeBytes(of: storage) { h.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[..<min(count, Self.capacity)])) }
     }
 }

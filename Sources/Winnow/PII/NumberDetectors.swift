@@ -1,25 +1,38 @@
 /// Candidate runs of digits with the separators a kind allows (single spaces, dashes, dots, slashes between
 /// digits), not glued to other letters or digits.
 enum DigitRuns {
-    /// Each maximal run of digits joined by single `separators`: (start, end) byte offsets.
-    static func runs(_ t: UnsafeBufferPointer<UInt8>, separators: Set<UInt8>) -> [(Int, Int)] {
-        var out: [(Int, Int)] = []
+    /// A set of separators (bytes below 0x40) as a bit mask.
+    static func mask(_ separators: StaticString) -> UInt64 {
+        var m: UInt64 = 0
+        for k in 0..<separators.utf8CodeUnitCount { m |= 1 << UInt64(separators.utf8Start[k]) }
+        return m
+    }
+    static let spaceDash = mask(" -"), dotDashSlash = mask(".-/")
+
+    /// Calls `body` with each maximal run of digits joined by single `separators` (a `mask`) that is at least
+    /// `minLength` bytes long: (start, end) byte offsets. Nothing is allocated; shorter runs (years, prices) cost a
+    /// few comparisons.
+    @inline(__always) static func forEach(_ t: UnsafeBufferPointer<UInt8>, separators: UInt64, minLength: Int, _ body: (Int, Int) -> Void) {
         var i = 0
         while true {
             i = PIIBytes.nextDigit(in: t, from: i)
             guard i < t.count else { break }
-            guard i == 0 || !PIIBytes.isAlnum(t[i - 1]) else { i += 1; continue }
+            guard i == 0 || !PIIBytes.isAlnum(t[i - 1]) else {
+                i += 1
+                while i < t.count && PIIBytes.isDigit(t[i]) { i += 1 }
+                continue
+            }
             var j = i
             while j < t.count {
-                if PIIBytes.isDigit(t[j]) { j += 1; continue }
-                if separators.contains(t[j]), j + 1 < t.count, PIIBytes.isDigit(t[j + 1]) { j += 1; continue }
+                let c = t[j]
+                if PIIBytes.isDigit(c) { j += 1; continue }
+                if c < 0x40, (separators >> UInt64(c)) & 1 != 0, j + 1 < t.count, PIIBytes.isDigit(t[j + 1]) { j += 1; continue }
                 break
             }
             // Not glued to letters after, and not a URL path segment ("/web/20060524042422/").
-            if (j == t.count || !PIIBytes.isAlpha(t[j])) && (i == 0 || t[i - 1] != 0x2F) { out.append((i, j)) }
+            if j - i >= minLength && (j == t.count || !PIIBytes.isAlpha(t[j])) && (i == 0 || t[i - 1] != 0x2F) { body(i, j) }
             i = j
         }
-        return out
     }
 }
 
@@ -49,9 +62,9 @@ struct CreditCardDetector: PIIDetector {
     }
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        for (a, b) in DigitRuns.runs(t, separators: [0x20, 0x2D]) {
+        DigitRuns.forEach(t, separators: DigitRuns.spaceDash, minLength: 13) { a, b in
             let d = PIIBytes.digits(t, a, b)
-            guard (13...19).contains(d.count), Self.issuerAccepts(d), PIIBytes.luhn(d) else { continue }
+            guard (13...19).contains(d.count), Self.issuerAccepts(d), PIIBytes.luhn(d) else { return }
             out.append(PIISpan(start: a, end: b, kind: kind))
         }
     }
@@ -63,13 +76,12 @@ struct SSNDetector: PIIDetector {
     let kind = "us_ssn"
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        for (a, b) in DigitRuns.runs(t, separators: [0x20, 0x2D]) where b - a == 11 {
-            let s = Array(t[a..<b])
-            guard s[3] == s[6], s[3] == 0x2D || s[3] == 0x20 else { continue }
+        DigitRuns.forEach(t, separators: DigitRuns.spaceDash, minLength: 11) { a, b in
+            guard b - a == 11, t[a + 3] == t[a + 6], t[a + 3] == 0x2D || t[a + 3] == 0x20 else { return }
             let d = PIIBytes.digits(t, a, b)
-            guard d.count == 9 else { continue }
+            guard d.count == 9 else { return }
             let area = d[0] * 100 + d[1] * 10 + d[2], group = d[3] * 10 + d[4], serial = d[5...].reduce(0) { $0 * 10 + $1 }
-            guard area != 0, area != 666, area < 900, group != 0, serial != 0 else { continue }
+            guard area != 0, area != 666, area < 900, group != 0, serial != 0 else { return }
             out.append(PIISpan(start: a, end: b, kind: kind))
         }
     }
@@ -101,15 +113,17 @@ struct CPFCNPJDetector: PIIDetector {
     }
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        for (a, b) in DigitRuns.runs(t, separators: [0x2E, 0x2D, 0x2F]) {
+        DigitRuns.forEach(t, separators: DigitRuns.dotDashSlash, minLength: 11) { a, b in
+            // 11 or 14 digits bare, or 14 / 18 bytes punctuated: anything else is no CPF or CNPJ.
+            guard b - a == 11 || b - a == 14 || b - a == 18 else { return }
             let d = PIIBytes.digits(t, a, b)
             let text = Array(t[a..<b])
             let punct = text.filter { !PIIBytes.isDigit($0) }
             if d.count == 11, punct.isEmpty || punct == [0x2E, 0x2E, 0x2D], Self.cpfValid(d) {
-                if !punct.isEmpty, !(text[3] == 0x2E && text[7] == 0x2E && text[11] == 0x2D) { continue }
+                if !punct.isEmpty, !(text[3] == 0x2E && text[7] == 0x2E && text[11] == 0x2D) { return }
                 out.append(PIISpan(start: a, end: b, kind: "cpf"))
             } else if d.count == 14, punct.isEmpty || punct == [0x2E, 0x2E, 0x2F, 0x2D], Self.cnpjValid(d) {
-                if !punct.isEmpty, !(text[2] == 0x2E && text[6] == 0x2E && text[10] == 0x2F && text[15] == 0x2D) { continue }
+                if !punct.isEmpty, !(text[2] == 0x2E && text[6] == 0x2E && text[10] == 0x2F && text[15] == 0x2D) { return }
                 out.append(PIISpan(start: a, end: b, kind: "cnpj"))
             }
         }

@@ -40,7 +40,7 @@ struct PhoneDetector: PIIDetector {
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
         // Full-width digits and signs (U+FF10–FF19, ＋ － （ ）, the ideographic space): read on an ASCII copy whose
         // offsets map back.
-        if t.contains(0xEF) || t.contains(0xE3) {
+        if PIIBytes.next(0xEF, in: t, from: 0) < t.count || PIIBytes.next(0xE3, in: t, from: 0) < t.count {
             var ascii: [UInt8] = [], origin: [Int] = []
             ascii.reserveCapacity(t.count); origin.reserveCapacity(t.count + 1)
             var i = 0
@@ -76,8 +76,8 @@ struct PhoneDetector: PIIDetector {
     private func scan(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
         var i = 0
         // Reused across candidates: most digit runs are too short to be a phone, and need no allocation.
-        var digits: [Int] = [], groups: [Int] = []
-        digits.reserveCapacity(24); groups.reserveCapacity(12)
+        var digits: [Int] = [], groups: [Int] = [], word: [UInt8] = []
+        digits.reserveCapacity(24); groups.reserveCapacity(12); word.reserveCapacity(40)
         while i < t.count {
             let b = t[i]
             guard b == 0x2B || b == 0x28 || PIIBytes.isDigit(b) else { i = PIIBytes.nextDigitOrSign(in: t, from: i + 1); continue }
@@ -127,16 +127,21 @@ struct PhoneDetector: PIIDetector {
             if t[i] == 0x28, !(i + 1 < t.count && PIIBytes.isDigit(t[i + 1])) { start += 1 }
             var cand = Candidate(start: start, end: end, plus: t[i] == 0x2B, digits: digits, groups: groups, paren: paren, dots: dots,
                                  slash: slash, parenZero: parenZero)
-            cand.context = Self.hasContext(t, before: i)
-            if valid(cand) {
+            // The phone words are read only when the shape alone does not decide.
+            var ok = valid(cand)
+            if !ok && digits.count >= 8 && digits.count <= 17 {
+                cand.context = Self.hasContext(t, before: i, word: &word)
+                ok = cand.context && valid(cand)
+            }
+            if ok {
                 out.append(PIISpan(start: start, end: Self.extensionEnd(t, after: end), kind: kind))
             }
             i = max(i + 1, j)
         }
     }
 
-    /// A phone word among the last 40 bytes before `i` (on the same line).
-    static func hasContext(_ t: UnsafeBufferPointer<UInt8>, before i: Int) -> Bool {
+    /// A phone word among the last 40 bytes before `i` (on the same line); `word` is scratch space.
+    static func hasContext(_ t: UnsafeBufferPointer<UInt8>, before i: Int, word: inout [UInt8]) -> Bool {
         var k = i - 1
         let stop = max(0, i - 40)
         while k >= stop {
@@ -145,7 +150,8 @@ struct PhoneDetector: PIIDetector {
             if t[k] >= 0x80 || PIIBytes.isAlpha(t[k]) {
                 var s = k
                 while s > stop && (t[s - 1] >= 0x80 || PIIBytes.isAlpha(t[s - 1])) { s -= 1 }
-                var word = (s...k).map { t[$0] >= 0x41 && t[$0] <= 0x5A ? t[$0] | 0x20 : t[$0] }
+                word.removeAll(keepingCapacity: true)
+                for q in s...k { word.append(t[q] >= 0x41 && t[q] <= 0x5A ? t[q] | 0x20 : t[q]) }
                 if contextSet.contains(word) { return true }
                 // Capitalised UTF-8 words ("Téléphone", "Teléfono"): lower-case the ASCII, compare again with the accent's
                 // capital (É → é).

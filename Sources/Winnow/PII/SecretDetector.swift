@@ -47,11 +47,10 @@ struct SecretDetector: PIIDetector {
     ]
     /// Shapes by their prefix's first byte.
     static let shapesByByte: [[TokenShape]] = (0..<256).map { b in shapes.filter { $0.prefix[0] == UInt8(b) } }
-    /// The first two bytes of every shape's prefix (and `SG`): most word starts are ruled out by one lookup.
+    /// The first two bytes of every shape's prefix: most token starts are ruled out by one lookup.
     static let prefixPairs: [Bool] = {
         var t = [Bool](repeating: false, count: 65536)
         for s in shapes { t[Int(s.prefix[0]) << 8 | Int(s.prefix[1])] = true }
-        t[Int(UInt8(ascii: "S")) << 8 | Int(UInt8(ascii: "G"))] = true
         return t
     }()
 
@@ -116,9 +115,6 @@ struct SecretDetector: PIIDetector {
                         "client_secret", "secret_key", "private_key", "aws_secret_access_key", "secret_access_key"]
     static let minEntropy = 3.0
     static let nameBytes = names.map { Array($0.utf8) }
-    /// The bytes a finding can start at (A: AKIA/ASIA/AIza, g: gh…, x: xox…, e: eyJ…, -: -----BEGIN) or that
-    /// separate a name from its value (=, :); every other byte is passed over.
-    static let triggers: [Bool] = (0..<256).map { b in "Agxe-=:SMNO0123456789".utf8.contains(UInt8(b)) || !shapesByByte[b].isEmpty }
 
     /// Whether bytes[s..<n] is a credential name, or ends in "_name" / ".name" (ASCII case ignored).
     static func isCredentialName(_ t: UnsafeBufferPointer<UInt8>, _ s: Int, _ n: Int) -> Bool {
@@ -131,7 +127,6 @@ struct SecretDetector: PIIDetector {
     }
 
     @inline(__always) static func tokenChar(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
-    static let tokenTable: [Bool] = (0..<256).map { tokenChar(UInt8($0)) }
     @inline(__always) static func base64url(_ b: UInt8) -> Bool { PIIBytes.isAlnum(b) || b == 0x5F || b == 0x2D }
 
     /// Bytes that end an assigned value: quotes, separators and brackets (and a backtick: reST's
@@ -165,22 +160,110 @@ struct SecretDetector: PIIDetector {
         return counts.reduce(0.0) { c, k in k == 0 ? c : c - Double(k) / n * log2(Double(k) / n) }
     }
 
-    /// Byte classes for the scan: 0 nothing, 1 a token byte that starts no shape, 2 one that may, 3 `=` or `:`
-    /// (a name before, a value after), 4 `-` (PEM).
+    /// Byte classes: bit 0 a token byte (letters, digits, `_`, `-`), bit 1 a byte of a long run (a token byte, `.` or
+    /// `:`: JWTs, SendGrid, Discord and Telegram tokens are dotted or coloned).
     static let classes: [UInt8] = (0..<256).map { b in
         let c = UInt8(b)
-        if c == 0x3D || c == 0x3A { return 3 }
-        if c == 0x2D { return 4 }
-        if tokenChar(c) { return triggers[b] ? 2 : 1 }
-        return 0
+        return (tokenChar(c) ? 1 : 0) | (tokenChar(c) || c == 0x2E || c == 0x3A ? 2 : 0)
     }
+    /// Every token shape lies in a run of at least this many run bytes (the shortest: a Slack token, 15).
+    static let minRun = 15
 
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        Self.classes.withUnsafeBufferPointer { classes in find(t, classes: classes, into: &out) }
+        let base = out.count
+        Self.classes.withUnsafeBufferPointer { classes in findTokens(t, classes: classes, into: &out) }
+        findAssignments(t, into: &out)
+        findPrivateKeys(t, into: &out)
+        // The three passes may find one secret twice (`token = "ghp_…"`): sorted, the earlier and then longer wins.
+        if out.count - base > 1 {
+            var found = Array(out[base...])
+            found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+            out.removeSubrange(base...)
+            for s in found where out.count == base || s.start >= out[out.count - 1].end { out.append(s) }
+        }
     }
 
-    private func find(_ t: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        let bytes = t
+    /// Token shapes. Every token lies in a run of at least `minRun` run bytes, and prose has few such runs: 64 bytes
+    /// at a time, a bit mask of run bytes (eight bytes per word operation) is ANDed with itself shifted until a bit
+    /// stands only where 15 run bytes end; a block without one is passed over whole. The last bytes, and texts
+    /// shorter than a block, go in strides: the byte `minRun - 1` ahead is read, and when it ends no long run,
+    /// everything before it is skipped unread.
+    private func findTokens(_ bytes: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+        let n = bytes.count, minRun = Self.minRun
+        @inline(__always) func isRun(_ k: Int) -> Bool { classes[Int(bytes[k])] & 2 != 0 }
+        var floor = 0                       // bytes before this were read (or are inside a finding)
+        var i = 0
+        if let base = bytes.baseAddress, n >= 64 {
+            let raw = UnsafeRawPointer(base)
+            // The masks of the previous block at each doubling (runs of 1, 2, 4 and 8 bytes ending at each bit).
+            var p0: UInt64 = 0, p1: UInt64 = 0, p2: UInt64 = 0, p3: UInt64 = 0
+            while i + 64 <= n {
+                var m: UInt64 = 0
+                for k in 0..<8 { m |= Self.runBits(raw.loadUnaligned(fromByteOffset: i + 8 * k, as: UInt64.self)) << UInt64(8 * k) }
+                let a1 = m & (m << 1 | p0 >> 63)
+                let a2 = a1 & (a1 << 2 | p1 >> 62)
+                let a3 = a2 & (a2 << 4 | p2 >> 60)
+                let a4 = a3 & (a3 << 7 | p3 >> 57)
+                if a4 == 0 { p0 = m; p1 = a1; p2 = a2; p3 = a3; i += 64; continue }
+                // A run of 15 ends at this bit: read the run whole, then go on after it with no history.
+                let p = i + a4.trailingZeroBitCount
+                var s = p
+                while s > floor && isRun(s - 1) { s -= 1 }
+                var e = p + 1
+                while e < n && isRun(e) { e += 1 }
+                floor = tokens(bytes, classes: classes, run: s, e, into: &out) + 1
+                i = floor
+                p0 = 0; p1 = 0; p2 = 0; p3 = 0
+            }
+            // The strides below need the start of the run `i` is in.
+            while i > floor && isRun(i - 1) { i -= 1 }
+        }
+        // Strides: no run starting before i is unread; bytes[i - 1] ends a run (or i is the floor).
+        while i + minRun <= n {
+            let p = i + minRun - 1
+            guard isRun(p) else { i = p + 1; continue }
+            var s = p
+            while s > i && isRun(s - 1) { s -= 1 }
+            var e = p + 1
+            while e < n && isRun(e) { e += 1 }
+            i = (e - s >= minRun ? tokens(bytes, classes: classes, run: s, e, into: &out) : e) + 1
+        }
+    }
+
+    /// Eight bytes' run-byte flags (letters, digits, `_`, `-`, `.`, `:`) as the low eight bits, byte k at bit k.
+    @inline(__always) static func runBits(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high = ones &* 0x80, low7 = ones &* 0x7F
+        // The high bit of each byte b with lo < b < hi (exact per byte for ASCII; bytes ≥ 0x80 never count).
+        @inline(__always) func between(_ w: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            let x = w & low7
+            return ((ones &* (127 + hi)) &- x) & ~w & (x &+ ones &* (127 - lo)) & high
+        }
+        let u = w ^ (ones &* 0x5F)
+        let underscore = ~(((u & low7) &+ low7) | u) & high
+        let flags = between(w, 0x2F, 0x3B) | between(w | (ones &* 0x20), 0x60, 0x7B) | between(w, 0x2C, 0x2F) | underscore
+        // One bit per byte, gathered into the top byte by a multiply, then moved down.
+        return ((flags >> 7) &* 0x0102_0408_1020_4080) >> 56
+    }
+
+    /// Every token start in the long run bytes[s..<e] (its start, and after each `.` or `:`); returns where the
+    /// scan goes on from (the run's end, or past the last finding when that lies beyond).
+    private func tokens(_ bytes: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, run s: Int, _ e: Int, into out: inout [PIISpan]) -> Int {
+        var j = s, furthest = e
+        while j < e {
+            guard classes[Int(bytes[j])] & 1 != 0, j == 0 || classes[Int(bytes[j - 1])] & 1 == 0 else { j += 1; continue }
+            if let spans = token(bytes, at: j) {
+                out.append(contentsOf: spans)
+                j = spans[spans.count - 1].end
+                furthest = max(furthest, j)
+                continue
+            }
+            while j < e && classes[Int(bytes[j])] & 1 != 0 { j += 1 }
+        }
+        return furthest
+    }
+
+    /// The token starting at `i` (the start of a token), with an AWS secret key after an access key id.
+    private func token(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> [PIISpan]? {
         func at(_ i: Int, _ s: StaticString) -> Bool {
             let n = s.utf8CodeUnitCount
             guard i + n <= bytes.count else { return false }
@@ -189,117 +272,144 @@ struct SecretDetector: PIIDetector {
             return true
         }
         func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
-        func boundary(_ i: Int) -> Bool { i == 0 || !Self.tokenChar(bytes[i - 1]) }
-        // Tables in locals: a static's accessor (and its retain) per byte would cost more than the test itself.
-        let triggers = Self.triggers
-        let tokenTable = Self.tokenTable
-        let prefixPairs = Self.prefixPairs
-        let shapesByByte = Self.shapesByByte
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            let c = classes[Int(b)]
-            if c == 0 { i += 1; continue }
-            // Every shape starts a token: inside one (letters, digits, `_`), go to its end in one step.
-            if c == 1 || (c == 2 && i > 0 && classes[Int(bytes[i - 1])] != 0 && classes[Int(bytes[i - 1])] != 3) {
-                i += 1
-                while i < bytes.count && classes[Int(bytes[i])] & 3 != 0 && classes[Int(bytes[i])] != 3 { i += 1 }
-                continue
-            }
-            var span: (Int, Int)? = nil
-            if b == 0x41 && boundary(i) && (at(i, "AKIA") || at(i, "ASIA")) {
-                let e = runEnd(i, { ($0 >= 0x41 && $0 <= 0x5A) || PIIBytes.isDigit($0) })
-                if e - i == 20 && (e == bytes.count || !Self.tokenChar(bytes[e])) { span = (i, e) }
-            }
-            if let s = span, s.1 - s.0 == 20, let secret = Self.awsSecret(bytes, after: s.1) {
+        func one(_ a: Int, _ e: Int) -> [PIISpan] { [PIISpan(start: a, end: e, kind: kind)] }
+        let b = bytes[i]
+        guard i + 1 < bytes.count else { return nil }
+        if b == 0x41 && (at(i, "AKIA") || at(i, "ASIA")) {
+            let e = runEnd(i, { ($0 >= 0x41 && $0 <= 0x5A) || PIIBytes.isDigit($0) })
+            if e - i == 20 && (e == bytes.count || !Self.tokenChar(bytes[e])) {
                 // The key id, then its secret beside it.
-                out.append(PIISpan(start: s.0, end: s.1, kind: kind))
-                span = secret
+                if let secret = Self.awsSecret(bytes, after: e) { return [PIISpan(start: i, end: e, kind: kind), PIISpan(start: secret.0, end: secret.1, kind: kind)] }
+                return one(i, e)
             }
-            if span == nil && i + 1 < bytes.count && boundary(i) {
-                if prefixPairs[Int(b) << 8 | Int(bytes[i + 1])] {
-                    for shape in shapesByByte[Int(b)] {
-                        if let e = Self.match(shape, bytes, at: i) { span = (i, e); break }
-                    }
-                }
-                // SendGrid, Telegram (digits), Discord (M, N, O).
-                if span == nil, b == 0x53 || b == 0x4D || b == 0x4E || b == 0x4F || PIIBytes.isDigit(b), let e = Self.dotted(bytes, at: i) { span = (i, e) }
+        }
+        if Self.prefixPairs[Int(b) << 8 | Int(bytes[i + 1])] {
+            for shape in Self.shapesByByte[Int(b)] {
+                if let e = Self.match(shape, bytes, at: i) { return one(i, e) }
             }
-            if span == nil && b == 0x41 && at(i, "AccountKey=") {
-                // Azure storage: an 88-character base64 key (86 and "==") in a connection string.
-                let v = i + 11
-                let e = runEnd(v, { PIIBytes.isAlnum($0) || $0 == 0x2B || $0 == 0x2F })
-                if e - v == 86, e + 2 <= bytes.count, bytes[e] == 0x3D, bytes[e + 1] == 0x3D { span = (v, e + 2) }
+        }
+        // SendGrid, Telegram (digits), Discord (M, N, O).
+        if b == 0x53 || b == 0x4D || b == 0x4E || b == 0x4F || PIIBytes.isDigit(b), let e = Self.dotted(bytes, at: i) { return one(i, e) }
+        if b == 0x41 && at(i, "AIza") {
+            let e = runEnd(i, Self.base64url)
+            if e - i == 39 { return one(i, e) }
+        }
+        if b == 0x67 {
+            if at(i, "github_pat_") { let e = runEnd(i, Self.tokenChar); if e - i == 93 { return one(i, e) } }
+            else if at(i, "gh") && i + 3 < bytes.count && "pousr".utf8.contains(bytes[i + 2]) && bytes[i + 3] == 0x5F {
+                let e = runEnd(i + 4, PIIBytes.isAlnum); if e - i == 40 && (e == bytes.count || !Self.tokenChar(bytes[e])) { return one(i, e) }
             }
-            if span == nil && b == 0x41 && boundary(i) && at(i, "AIza") {
-                let e = runEnd(i, Self.base64url)
-                if e - i == 39 { span = (i, e) }
-            }
-            if span == nil && b == 0x67 && boundary(i) {
-                if at(i, "github_pat_") { let e = runEnd(i, Self.tokenChar); if e - i == 93 { span = (i, e) } }
-                else if at(i, "gh") && i + 3 < bytes.count && "pousr".utf8.contains(bytes[i + 2]) && bytes[i + 3] == 0x5F {
-                    let e = runEnd(i + 4, PIIBytes.isAlnum); if e - i == 40 && (e == bytes.count || !Self.tokenChar(bytes[e])) { span = (i, e) }
-                }
-            }
-            if span == nil && b == 0x78 && boundary(i) && at(i, "xox") && i + 4 < bytes.count && "abprs".utf8.contains(bytes[i + 3]) && bytes[i + 4] == 0x2D {
-                let e = runEnd(i + 5, Self.tokenChar); if e - i >= 15 { span = (i, e) }
-            }
-            if span == nil && b == 0x65 && boundary(i) && at(i, "eyJ") {
-                let p1 = runEnd(i, Self.base64url)
-                if p1 < bytes.count && bytes[p1] == 0x2E && at(p1 + 1, "eyJ") {
-                    let p2 = runEnd(p1 + 1, Self.base64url)
-                    if p2 < bytes.count && bytes[p2] == 0x2E {
-                        let p3 = runEnd(p2 + 1, Self.base64url)
-                        if p3 - p2 > 8 { span = (i, p3) }
-                    }
+        }
+        if b == 0x78 && at(i, "xox") && i + 4 < bytes.count && "abprs".utf8.contains(bytes[i + 3]) && bytes[i + 4] == 0x2D {
+            let e = runEnd(i + 5, Self.tokenChar); if e - i >= 15 { return one(i, e) }
+        }
+        if b == 0x65 && at(i, "eyJ") {
+            let p1 = runEnd(i, Self.base64url)
+            if p1 < bytes.count && bytes[p1] == 0x2E && at(p1 + 1, "eyJ") {
+                let p2 = runEnd(p1 + 1, Self.base64url)
+                if p2 < bytes.count && bytes[p2] == 0x2E {
+                    let p3 = runEnd(p2 + 1, Self.base64url)
+                    if p3 - p2 > 8 { return one(i, p3) }
                 }
             }
-            if span == nil && b == 0x2D && at(i, "-----BEGIN ") {
-                // The header ends at its closing dashes (the block may sit in a JSON string with escaped newlines, as a
-                // GCP service-account key does), or at the line's end.
-                var headerEnd = i + 11
-                while headerEnd + 5 <= bytes.count && headerEnd - i < 80 && bytes[headerEnd] != 0x0A && !at(headerEnd, "-----") { headerEnd += 1 }
-                if headerEnd + 5 <= bytes.count && at(headerEnd, "-----") { headerEnd += 5 }
-                let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<headerEnd]), as: UTF8.self)
-                if header.hasSuffix("PRIVATE KEY-----"), Self.hasKeyBody(bytes, headerEnd) {
-                    var k = headerEnd
-                    while k + 9 <= bytes.count && !at(k, "-----END ") { k += 1 }
-                    if k + 9 <= bytes.count {
-                        // Through the footer's closing dashes; else to the end of its line.
-                        var e = k + 9
-                        while e + 5 <= bytes.count && e - k < 80 && bytes[e] != 0x0A && !at(e, "-----") { e += 1 }
-                        if e + 5 <= bytes.count && at(e, "-----") { e += 5 } else {
-                            e = bytes[k...].firstIndex(of: 0x0A) ?? bytes.count
-                            while e > k && (bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20) { e -= 1 }
-                        }
-                        span = (i, e)
-                    }
-                }
+        }
+        return nil
+    }
+
+    /// `name = value` and Azure's `AccountKey=`: at each `=` and `:` (found eight bytes at a time).
+    private func findAssignments(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+        guard let base = bytes.baseAddress else { return }
+        let raw = UnsafeRawPointer(base), n = bytes.count
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasByte(_ w: UInt64, _ b: UInt8) -> Bool {
+            let x = w ^ (ones &* UInt64(b))
+            return (x &- ones) & ~x & high != 0
+        }
+        var i = 0
+        while i < n {
+            if i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if !hasByte(w, 0x3D) && !hasByte(w, 0x3A) { i += 8; continue }
             }
-            if span == nil && (b == 0x3D || b == 0x3A) {
-                // name = value: the name just before (after quotes and spaces), the value after.
-                var n = i
-                while n > 0 && (bytes[n - 1] == 0x20 || bytes[n - 1] == 0x22 || bytes[n - 1] == 0x27) { n -= 1 }
-                var s = n
-                while s > 0 && (Self.tokenChar(bytes[s - 1]) || bytes[s - 1] == 0x2E) { s -= 1 }
-                if n - s <= 40, Self.isCredentialName(bytes, s, n) {
-                    // A literal: quoted (and closed right after the value) or bare (not a call: `var.set(`).
-                    var v = i + 1
-                    while v < bytes.count && bytes[v] == 0x20 { v += 1 }
-                    let quote: UInt8? = v < bytes.count && (bytes[v] == 0x22 || bytes[v] == 0x27) ? bytes[v] : nil
-                    if quote != nil { v += 1 }
-                    let e = runEnd(v, { $0 > 0x20 && $0 < 0x7F && !Self.valueStops.contains($0) })
-                    let closed = quote.map { e < bytes.count && bytes[e] == $0 } ?? !(e < bytes.count && bytes[e] == 0x28)
-                    if closed && e - v >= 8 && !Self.plainWord(bytes, v, e) && Self.entropy(Array(bytes[v..<e])[...]) >= Self.minEntropy {
-                        span = (v, e)
-                    }
+            let stop = min(n, i + 8)
+            while i < stop {
+                let b = bytes[i]
+                if b == 0x3D || b == 0x3A, let span = assignment(bytes, at: i) {
+                    out.append(PIISpan(start: span.0, end: span.1, kind: kind))
+                    i = max(i + 1, span.1)
+                    break
                 }
-            }
-            if let (a, e) = span { out.append(PIISpan(start: a, end: e, kind: kind)); i = e }
-            else {
                 i += 1
-                if b != 0x2D && Self.tokenChar(b) { while i < bytes.count && tokenTable[Int(bytes[i])] { i += 1 } }
             }
+        }
+    }
+
+    /// The credential assigned at `i` (a `=` or `:`), if a credential name stands before it.
+    private func assignment(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int, Int)? {
+        func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
+        if bytes[i] == 0x3D && i >= 10 && Self.matches(bytes, i - 10, "AccountKey") {
+            // Azure storage: an 88-character base64 key (86 and "==") in a connection string.
+            let v = i + 1
+            let e = runEnd(v, { PIIBytes.isAlnum($0) || $0 == 0x2B || $0 == 0x2F })
+            if e - v == 86, e + 2 <= bytes.count, bytes[e] == 0x3D, bytes[e + 1] == 0x3D { return (v, e + 2) }
+        }
+        // name = value: the name just before (after quotes and spaces), the value after.
+        var n = i
+        while n > 0 && (bytes[n - 1] == 0x20 || bytes[n - 1] == 0x22 || bytes[n - 1] == 0x27) { n -= 1 }
+        // Every credential name ends in d, t, y or n: most colons are ruled out here.
+        guard n > 0 else { return nil }
+        let last = bytes[n - 1] | 0x20
+        guard last == 0x64 || last == 0x74 || last == 0x79 || last == 0x6E else { return nil }
+        var s = n
+        while s > 0 && (Self.tokenChar(bytes[s - 1]) || bytes[s - 1] == 0x2E) && n - s <= 40 { s -= 1 }
+        guard n - s <= 40, Self.isCredentialName(bytes, s, n) else { return nil }
+        // A literal: quoted (and closed right after the value) or bare (not a call: `var.set(`).
+        var v = i + 1
+        while v < bytes.count && bytes[v] == 0x20 { v += 1 }
+        let quote: UInt8? = v < bytes.count && (bytes[v] == 0x22 || bytes[v] == 0x27) ? bytes[v] : nil
+        if quote != nil { v += 1 }
+        let e = runEnd(v, { $0 > 0x20 && $0 < 0x7F && !Self.valueStops.contains($0) })
+        let closed = quote.map { e < bytes.count && bytes[e] == $0 } ?? !(e < bytes.count && bytes[e] == 0x28)
+        guard closed && e - v >= 8 && !Self.plainWord(bytes, v, e) && Self.entropy(Array(bytes[v..<e])[...]) >= Self.minEntropy else { return nil }
+        return (v, e)
+    }
+
+    /// Whether `bytes[at...]` starts with `s`.
+    static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int, _ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard at >= 0, at + n <= bytes.count else { return false }
+        let p = s.utf8Start
+        for k in 0..<n where bytes[at + k] != p[k] { return false }
+        return true
+    }
+
+    /// PEM private-key blocks, header to footer (at each `-----BEGIN `, dashes found with memchr).
+    private func findPrivateKeys(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+        func at(_ i: Int, _ s: StaticString) -> Bool { Self.matches(bytes, i, s) }
+        var i = 0
+        while true {
+            i = PIIBytes.next(0x2D, in: bytes, from: i)
+            guard i < bytes.count else { break }
+            guard at(i, "-----BEGIN ") else { i += 1; continue }
+            // The header ends at its closing dashes (the block may sit in a JSON string with escaped newlines, as a
+            // GCP service-account key does), or at the line's end.
+            var headerEnd = i + 11
+            while headerEnd + 5 <= bytes.count && headerEnd - i < 80 && bytes[headerEnd] != 0x0A && !at(headerEnd, "-----") { headerEnd += 1 }
+            if headerEnd + 5 <= bytes.count && at(headerEnd, "-----") { headerEnd += 5 }
+            let header = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<headerEnd]), as: UTF8.self)
+            guard header.hasSuffix("PRIVATE KEY-----"), Self.hasKeyBody(bytes, headerEnd) else { i += 11; continue }
+            var k = headerEnd
+            while k + 9 <= bytes.count && !at(k, "-----END ") { k += 1 }
+            guard k + 9 <= bytes.count else { i += 11; continue }
+            // Through the footer's closing dashes; else to the end of its line.
+            var e = k + 9
+            while e + 5 <= bytes.count && e - k < 80 && bytes[e] != 0x0A && !at(e, "-----") { e += 1 }
+            if e + 5 <= bytes.count && at(e, "-----") { e += 5 } else {
+                e = bytes[k...].firstIndex(of: 0x0A) ?? bytes.count
+                while e > k && (bytes[e - 1] == 0x0D || bytes[e - 1] == 0x20) { e -= 1 }
+            }
+            out.append(PIISpan(start: i, end: e, kind: kind))
+            i = e
         }
     }
 }

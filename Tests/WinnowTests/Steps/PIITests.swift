@@ -125,6 +125,28 @@ final class PIITests: XCTestCase {
         }
     }
 
+    /// The token scan reads 64-byte blocks of prose as bit masks and the rest in strides: a token is found wherever it
+    /// starts or ends against a block's edge, in texts shorter than a block, after other long runs and at the very end.
+    func testTokensAtEveryOffsetOfABlock() {
+        let gh = "ghp_" + String(repeating: "aB3dE5fG7h", count: 4).prefix(36)
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+        let key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKE"
+        let prose = "Ein Satz, qui parle — de nada: 1 o 2 cosas. Internationalization-friendly words.here and there; "
+        let secret = SecretDetector()
+        for pad in 0..<140 {
+            let before = String(String(repeating: prose, count: 3).prefix(pad)) + " "
+            for (token, expected) in [(gh, [gh]), (jwt, [jwt]), ("AKIAIOSFODNN7EXAMPLE \(key)", ["AKIAIOSFODNN7EXAMPLE", key])] {
+                for after in ["", " — fin.", " " + prose] {
+                    var text = before + token + after
+                    var spans: [PIISpan] = []
+                    text.withUTF8 { secret.find($0, into: &spans) }
+                    let u = Array(text.utf8)
+                    XCTAssertEqual(spans.map { String(decoding: u[$0.start..<$0.end], as: UTF8.self) }, expected, "pad \(pad), after \(after.count)")
+                }
+            }
+        }
+    }
+
     func testSecretsAndURLCredentials() {
         let gh = "ghp_" + String(repeating: "aB3dE5fG7h", count: 4).prefix(36)
         let google = "AIza" + String(repeating: "Sy_9-AbCdE", count: 4).prefix(35)
