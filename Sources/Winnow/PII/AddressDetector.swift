@@ -13,7 +13,7 @@ import Foundation
 /// codes (US ZIP, BR CEP `01310-100`, PT `1000-001`, UK postcodes, five digits) and state codes, up to the first word
 /// that is none of these. A street type without a number, or a number before lower-case prose ("3 goals on Main
 /// Street"), is not an address; person names without a street are out of scope.
-struct AddressDetector: PIIDetector {
+struct AddressDetector: DigitPIIDetector {
     let kind = "address"
 
     static func set(_ words: [String]) -> Set<LowerWord> { Set(words.map { LowerWord($0.lowercased()) }) }
@@ -127,18 +127,19 @@ struct AddressDetector: PIIDetector {
         return e
     }
 
-    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        var i = PIIBytes.nextDigit(in: t, from: 0)
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) {
+        var cursor = digits.cursor()
+        var i = cursor.next(from: 0)
         var lastEnd = 0
         while i < t.count {
             // A digit run that starts a token: a house number candidate.
             if i > 0 && (PIIBytes.isAlnum(t[i - 1]) || t[i - 1] == 0x2E || t[i - 1] == 0x2D || t[i - 1] == 0x2F || t[i - 1] == 0x2C && i >= 2 && PIIBytes.isDigit(t[i - 2])) {
                 var j = i; while j < t.count && PIIBytes.isDigit(t[j]) { j += 1 }
-                i = PIIBytes.nextDigit(in: t, from: j); continue
+                i = cursor.next(from: j); continue
             }
             guard let numEnd = Self.houseNumber(t, at: i) else {
                 var j = i; while j < t.count && PIIBytes.isDigit(t[j]) { j += 1 }
-                i = PIIBytes.nextDigit(in: t, from: j); continue
+                i = cursor.next(from: j); continue
             }
             var street: (Int, Int)? = nil
             // Cheap tests first (no allocation): a capitalised word just before the number, or a space and a letter
@@ -151,7 +152,7 @@ struct AddressDetector: PIIDetector {
             var a = numEnd
             if a < t.count && t[a] == 0x2C { a += 1 }
             let wordAfter = a + 1 < t.count && t[a] == 0x20 && Self.isLetter(t[a + 1])
-            guard nameBefore || wordAfter else { i = PIIBytes.nextDigit(in: t, from: numEnd); continue }
+            guard nameBefore || wordAfter else { i = cursor.next(from: numEnd); continue }
             // A year ("Talstraße 2016", "1933 High Court") is a house number only with a postal code after the street.
             let yearLike = numEnd - i == 4 && !(i >= 2 && t[i - 2] == 0x2C) && (t[i] == 0x31 && (t[i + 1] == 0x38 || t[i + 1] == 0x39) || t[i] == 0x32 && t[i + 1] == 0x30)
             if nameBefore, let s = streetBefore(t, number: i, lowerBound: lastEnd), !yearLike || postalCodeFollows(t, after: numEnd) { street = (s, numEnd) }
@@ -163,10 +164,10 @@ struct AddressDetector: PIIDetector {
                 let end = tail(t, from: unit(t, from: e))
                 out.append(PIISpan(start: s, end: end, kind: kind))
                 lastEnd = end
-                i = PIIBytes.nextDigit(in: t, from: end)
+                i = cursor.next(from: end)
                 continue
             }
-            i = PIIBytes.nextDigit(in: t, from: numEnd)
+            i = cursor.next(from: numEnd)
         }
     }
 

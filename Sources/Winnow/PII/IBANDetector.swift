@@ -1,6 +1,6 @@
 /// `iban`: country code, two check digits and the country's length of letters and digits (spaces every four
 /// allowed), mod-97 remainder 1 (ISO 13616).
-struct IBANDetector: PIIDetector {
+struct IBANDetector: DigitPIIDetector {
     let kind = "iban"
     static let lengths: [String: Int] = [
         "AD": 24, "AE": 23, "AT": 20, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "CH": 21, "CY": 28, "CZ": 24,
@@ -20,10 +20,11 @@ struct IBANDetector: PIIDetector {
         return r == 1
     }
 
-    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) {
         var d = 2                                            // the candidate's first check digit
+        var cursor = digits.cursor()
         while true {
-            d = PIIBytes.nextDigit(in: t, from: d)
+            d = cursor.next(from: d)
             let i = d - 2
             guard i + 15 <= t.count else { break }
             guard i >= 0, t[i] >= 0x41, t[i] <= 0x5A, t[i + 1] >= 0x41, t[i + 1] <= 0x5A, PIIBytes.isDigit(t[i + 3]),

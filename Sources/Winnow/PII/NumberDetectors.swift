@@ -12,10 +12,11 @@ enum DigitRuns {
     /// Calls `body` with each maximal run of digits joined by single `separators` (a `mask`) that is at least
     /// `minLength` bytes long: (start, end) byte offsets. Nothing is allocated; shorter runs (years, prices) cost a
     /// few comparisons.
-    @inline(__always) static func forEach(_ t: UnsafeBufferPointer<UInt8>, separators: UInt64, minLength: Int, _ body: (Int, Int) -> Void) {
+    @inline(__always) static func forEach(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, separators: UInt64, minLength: Int, _ body: (Int, Int) -> Void) {
         var i = 0
+        var cursor = digits.cursor()
         while true {
-            i = PIIBytes.nextDigit(in: t, from: i)
+            i = cursor.next(from: i)
             guard i < t.count else { break }
             guard i == 0 || !PIIBytes.isAlnum(t[i - 1]) else {
                 i += 1
@@ -38,7 +39,7 @@ enum DigitRuns {
 
 /// `credit_card`: 13–19 digits (spaces or dashes between groups), a known issuer prefix with a length it
 /// issues, and a valid Luhn checksum.
-struct CreditCardDetector: PIIDetector {
+struct CreditCardDetector: DigitPIIDetector {
     let kind = "credit_card"
 
     static func issuerAccepts(_ d: [Int]) -> Bool {
@@ -61,8 +62,8 @@ struct CreditCardDetector: PIIDetector {
         }
     }
 
-    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        DigitRuns.forEach(t, separators: DigitRuns.spaceDash, minLength: 13) { a, b in
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) {
+        DigitRuns.forEach(t, digits: digits, separators: DigitRuns.spaceDash, minLength: 13) { a, b in
             let d = PIIBytes.digits(t, a, b)
             guard (13...19).contains(d.count), Self.issuerAccepts(d), PIIBytes.luhn(d) else { return }
             out.append(PIISpan(start: a, end: b, kind: kind))
@@ -72,11 +73,11 @@ struct CreditCardDetector: PIIDetector {
 
 /// `us_ssn`: AAA-GG-SSSS or AAA GG SSSS (not bare nine digits: too many false alarms), area not 000, 666 or
 /// 900–999, group not 00, serial not 0000.
-struct SSNDetector: PIIDetector {
+struct SSNDetector: DigitPIIDetector {
     let kind = "us_ssn"
 
-    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        DigitRuns.forEach(t, separators: DigitRuns.spaceDash, minLength: 11) { a, b in
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) {
+        DigitRuns.forEach(t, digits: digits, separators: DigitRuns.spaceDash, minLength: 11) { a, b in
             guard b - a == 11, t[a + 3] == t[a + 6], t[a + 3] == 0x2D || t[a + 3] == 0x20 else { return }
             let d = PIIBytes.digits(t, a, b)
             guard d.count == 9 else { return }
@@ -89,7 +90,7 @@ struct SSNDetector: PIIDetector {
 
 /// `cpf` (Brazilian individual taxpayer number, 000.000.000-00 or 11 digits) and `cnpj` (company number,
 /// 00.000.000/0000-00 or 14 digits): both check digits valid, not all digits equal.
-struct CPFCNPJDetector: PIIDetector {
+struct CPFCNPJDetector: DigitPIIDetector {
     let kind = "cpf"
 
     static func cpfValid(_ d: [Int]) -> Bool {
@@ -112,8 +113,8 @@ struct CPFCNPJDetector: PIIDetector {
         return check(w1) == d[12] && check(w2) == d[13]
     }
 
-    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
-        DigitRuns.forEach(t, separators: DigitRuns.dotDashSlash, minLength: 11) { a, b in
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) {
+        DigitRuns.forEach(t, digits: digits, separators: DigitRuns.dotDashSlash, minLength: 11) { a, b in
             // 11 or 14 digits bare, or 14 / 18 bytes punctuated: anything else is no CPF or CNPJ.
             guard b - a == 11 || b - a == 14 || b - a == 18 else { return }
             let d = PIIBytes.digits(t, a, b)

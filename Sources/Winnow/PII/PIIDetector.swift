@@ -12,6 +12,65 @@ public struct PIISpan: Equatable, Sendable {
 protocol PIIDetector: Sendable {
     var kind: String { get }
     func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan])
+    /// The same, with the text's digit runs found once for all detectors (those that start at a digit read them).
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan])
+}
+
+extension PIIDetector {
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) { find(t, into: &out) }
+}
+
+/// A detector that starts at digits: it reads the shared `DigitIndex` instead of scanning for digits itself.
+protocol DigitPIIDetector: PIIDetector {}
+
+extension DigitPIIDetector {
+    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) { find(t, digits: DigitIndex(t), into: &out) }
+}
+
+/// The maximal runs of ASCII digits in a text, found once (eight bytes at a time while there is none) and shared by
+/// the detectors that start at a digit — phones, addresses, cards, SSNs, CPF/CNPJ, IBANs — so the text is scanned
+/// for digits once, not once per detector.
+struct DigitIndex: Sendable {
+    /// Start and end (exclusive) of each run, interleaved.
+    private(set) var bounds: [Int] = []
+    /// The text's length.
+    let count: Int
+
+    init(_ t: UnsafeBufferPointer<UInt8>) {
+        count = t.count
+        var i = PIIBytes.nextDigit(in: t, from: 0)
+        while i < t.count {
+            var e = i + 1
+            while e < t.count && PIIBytes.isDigit(t[e]) { e += 1 }
+            bounds.append(i); bounds.append(e)
+            i = PIIBytes.nextDigit(in: t, from: e)
+        }
+    }
+
+    /// Reads the index forward: `next(from:)` is the offset of the first digit at or after an offset.
+    struct Cursor {
+        let bounds: [Int]
+        let count: Int
+        private var k = 0                   // the first run that may end after the last offset asked for
+
+        init(_ index: DigitIndex) { bounds = index.bounds; count = index.count }
+
+        /// The offset of the first ASCII digit at or after `from`, or the text's length: what `PIIBytes.nextDigit`
+        /// finds, in amortised constant time while `from` grows.
+        @inline(__always) mutating func next(from: Int) -> Int {
+            while k > 0 && bounds[2 * k - 1] > from { k -= 1 }
+            while 2 * k < bounds.count && bounds[2 * k + 1] <= from { k += 1 }
+            return 2 * k < bounds.count ? max(from, bounds[2 * k]) : count
+        }
+
+        /// The offset of the next digit at or after `from`, backed up over a `+` or `(` (or both) just before it.
+        @inline(__always) mutating func nextOrSign(in t: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+            var k = next(from: from)
+            while k > from && (t[k - 1] == 0x2B || t[k - 1] == 0x28) { k -= 1 }
+            return k
+        }
+    }
+    func cursor() -> Cursor { Cursor(self) }
 }
 
 /// Byte classes the scanners share.
@@ -44,13 +103,6 @@ enum PIIBytes {
         }
         while i < t.count && !isDigit(t[i]) { i += 1 }
         return i
-    }
-
-    /// The offset of the next digit at or after `from`, backed up over a `+` or `(` (or both) just before it.
-    @inline(__always) static func nextDigitOrSign(in t: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
-        var k = nextDigit(in: t, from: from)
-        while k > from && (t[k - 1] == 0x2B || t[k - 1] == 0x28) { k -= 1 }
-        return k
     }
 
     /// The scalar whose UTF-8 sequence starts at `i`, and its length; nil for an invalid sequence.

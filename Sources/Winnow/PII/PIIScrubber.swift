@@ -115,7 +115,10 @@ public final class PIIScrubber: DocumentStep {
     func spans(_ text: String) -> [PIISpan] {
         var t = text
         var found: [PIISpan] = []
-        t.withUTF8 { buf in for d in detectors { d.find(buf, into: &found) } }
+        t.withUTF8 { buf in
+            let digits = DigitIndex(buf)
+            for d in detectors { d.find(buf, digits: digits, into: &found) }
+        }
         found = found.filter { kinds.contains($0.kind) }
         let strong = found.filter { !Self.weakKinds.contains($0.kind) }
         if strong.count < found.count && !strong.isEmpty {

@@ -13,7 +13,7 @@
 ///   (`０３０ １２３４５６７`) are read as digits.
 /// Dates (`2024-01-15`, `15/01/2024`), times, numbers grouped in thousands, ISBNs, prices and version strings fit
 /// none of these and are left alone.
-struct PhoneDetector: PIIDetector {
+struct PhoneDetector: DigitPIIDetector {
     let kind = "phone"
 
     /// A candidate: its byte range, digits, digit-group lengths, and what separated them.
@@ -37,7 +37,7 @@ struct PhoneDetector: PIIDetector {
     ]
     static let contextSet: Set<[UInt8]> = Set(contextWords.map { Array($0.utf8) })
 
-    func find(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+    func find(_ t: UnsafeBufferPointer<UInt8>, digits: DigitIndex, into out: inout [PIISpan]) {
         // Full-width digits and signs (U+FF10–FF19, ＋ － （ ）, the ideographic space): read on an ASCII copy whose
         // offsets map back.
         if PIIBytes.next(0xEF, in: t, from: 0) < t.count || PIIBytes.next(0xE3, in: t, from: 0) < t.count {
@@ -54,12 +54,12 @@ struct PhoneDetector: PIIDetector {
             origin.append(t.count)
             if ascii.count != t.count {
                 var spans: [PIISpan] = []
-                ascii.withUnsafeBufferPointer { scan($0, into: &spans) }
+                ascii.withUnsafeBufferPointer { scan($0, digits: DigitIndex($0), into: &spans) }
                 out += spans.map { PIISpan(start: origin[$0.start], end: origin[$0.end], kind: kind) }
                 return
             }
         }
-        scan(t, into: &out)
+        scan(t, digits: digits, into: &out)
     }
 
     static func fullWidth(_ b: UInt8) -> UInt8? {
@@ -73,14 +73,15 @@ struct PhoneDetector: PIIDetector {
         }
     }
 
-    private func scan(_ t: UnsafeBufferPointer<UInt8>, into out: inout [PIISpan]) {
+    private func scan(_ t: UnsafeBufferPointer<UInt8>, digits index: DigitIndex, into out: inout [PIISpan]) {
         var i = 0
+        var cursor = index.cursor()
         // Reused across candidates: most digit runs are too short to be a phone, and need no allocation.
         var digits: [Int] = [], groups: [Int] = [], word: [UInt8] = []
         digits.reserveCapacity(24); groups.reserveCapacity(12); word.reserveCapacity(40)
         while i < t.count {
             let b = t[i]
-            guard b == 0x2B || b == 0x28 || PIIBytes.isDigit(b) else { i = PIIBytes.nextDigitOrSign(in: t, from: i + 1); continue }
+            guard b == 0x2B || b == 0x28 || PIIBytes.isDigit(b) else { i = cursor.nextOrSign(in: t, from: i + 1); continue }
             if i > 0 {
                 let p = t[i - 1]
                 if PIIBytes.isAlnum(p) && !(p == 0x6C && i >= 4 && t[i - 4] == 0x74 && t[i - 3] == 0x65 && t[i - 2] == 0x6C) || p == 0x2B || p == 0x2E || p == 0x2D || p == 0x2F || p == 0x2C {

@@ -147,6 +147,21 @@ final class PIITests: XCTestCase {
         }
     }
 
+    /// The shared digit index answers "the next digit from here" as a scan of the text would, going forward, going
+    /// back, and in texts of every length around the scan's eight-byte words.
+    func testDigitIndexAgreesWithAScan() {
+        var rng = SplitMix64(seed: 7)
+        for length in 0..<90 {
+            let alphabet = Array("ab 7-.(+0Ã©9".utf8)
+            var text = (0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            text.withUnsafeBufferPointer { t in
+                var cursor = DigitIndex(t).cursor()
+                let froms = Array(0...length) + (0...length).reversed() + (0..<20).map { _ in Int(rng.next() % UInt64(length + 1)) }
+                for from in froms { XCTAssertEqual(cursor.next(from: from), PIIBytes.nextDigit(in: t, from: from), "length \(length), from \(from)") }
+            }
+        }
+    }
+
     func testSecretsAndURLCredentials() {
         let gh = "ghp_" + String(repeating: "aB3dE5fG7h", count: 4).prefix(36)
         let google = "AIza" + String(repeating: "Sy_9-AbCdE", count: 4).prefix(35)
