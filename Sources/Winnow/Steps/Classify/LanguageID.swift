@@ -19,6 +19,9 @@ public final class LanguageID: DocumentStep {
     let annotateOnly: Bool
     let labelMap: [String: String]
     let paragraphs: Bool
+    /// Per-language `min_score` (the user's `by_language`, or FineWeb-2's GlotLID thresholds), with the standard's
+    /// name for the `thresholds` annotation; nil when the step has neither (no annotation then).
+    let perLanguage: [String: (label: String, minScore: Double)]?
 
     struct Parameters: StepParameters {
         /// One source's override of `keep` and `min_score`.
@@ -26,6 +29,11 @@ public final class LanguageID: DocumentStep {
             var keep: [String]?
             var minScore: Double?
             enum CodingKeys: String, CodingKey, CaseIterable { case keep, minScore = "min_score" }
+        }
+        /// One language's override.
+        struct LanguageOverride: Codable, Sendable {
+            var minScore: Double?
+            enum CodingKeys: String, CodingKey, CaseIterable { case minScore = "min_score" }
         }
         @Param("model", Schema.string("fastText classifier file, relative to the spec (then to the working directory).", minLength: 1))
         var model = "models/lid.176.ftz"
@@ -50,6 +58,13 @@ public final class LanguageID: DocumentStep {
                                          ("min_score", Schema.number("Threshold for this source.", minimum: 0, maximum: 1)),
                                      ]), keyPattern: ".+", minProperties: 0))
         var sources: [String: Override] = [:]
+        @Param("thresholds", Schema.string("default: min_score for every language; fineweb2: FineWeb-2's per-language language_score thresholds — GlotLID probabilities, so they apply only with a GlotLID model (labels like por_Latn); with lid.176 min_score stands (annotation `default`).", enumeration: ["default", "fineweb2"]))
+        var thresholds = "default"
+        @Param("by_language", Schema.map("Your own min_score per language code (after label_map); wins over FineWeb-2's.",
+                                         value: Schema.object("Settings for one language.", properties: [
+                                             ("min_score", Schema.number("Threshold for documents identified as this language.", minimum: 0, maximum: 1)),
+                                         ]), keyPattern: ".+", minProperties: 0))
+        var byLanguage: [String: LanguageOverride] = [:]
         init() {}
     }
 
@@ -78,14 +93,34 @@ public final class LanguageID: DocumentStep {
             let base = Rule(keep: Set(p.keep), minScore: p.minScore)
             var perSource: [String: Rule] = [:]
             for (source, o) in p.sources { perSource[source] = Rule(keep: o.keep.map(Set.init) ?? base.keep, minScore: o.minScore ?? base.minScore) }
+            var perLanguage: [String: (label: String, minScore: Double)]? = nil
+            if p.thresholds == "fineweb2" || !p.byLanguage.isEmpty {
+                var table: [String: (label: String, minScore: Double)] = [:]
+                // FineWeb-2's language_score thresholds are GlotLID's: only a model whose labels are GlotLID's
+                // (iso3_Script) gets them, each under the code the step annotates.
+                if p.thresholds == "fineweb2" {
+                    for label in model.labels.map(FastTextModels.stripPrefix) where label.contains("_") {
+                        if let e = FineWeb2.entries[label], e.config == label, case .number(let s)? = e.values["language_score"] {
+                            table[p.labelMap[label] ?? label] = ("fineweb2:\(label)", s)
+                        }
+                    }
+                }
+                for (language, o) in p.byLanguage { table[language] = ("user:\(language)", o.minScore ?? table[language]?.minScore ?? base.minScore) }
+                perLanguage = table
+            }
             return .document(LanguageID(name: spec.effectiveName, model: model, rule: base, perSource: perSource,
-                                        annotateOnly: p.annotateOnly, labelMap: p.labelMap, paragraphs: p.mode == "paragraphs"))
+                                        annotateOnly: p.annotateOnly, labelMap: p.labelMap, paragraphs: p.mode == "paragraphs",
+                                        perLanguage: perLanguage))
         })
 
-    init(name: String, model: FastTextModel, rule: Rule, perSource: [String: Rule], annotateOnly: Bool, labelMap: [String: String], paragraphs: Bool) {
+    init(name: String, model: FastTextModel, rule: Rule, perSource: [String: Rule], annotateOnly: Bool, labelMap: [String: String], paragraphs: Bool,
+         perLanguage: [String: (label: String, minScore: Double)]? = nil) {
         self.name = name; self.model = model; self.rule = rule; self.perSource = perSource
-        self.annotateOnly = annotateOnly; self.labelMap = labelMap; self.paragraphs = paragraphs
+        self.annotateOnly = annotateOnly; self.labelMap = labelMap; self.paragraphs = paragraphs; self.perLanguage = perLanguage
     }
+
+    /// The threshold for language `code` under rule `r`.
+    func minScore(_ code: String, _ r: Rule) -> Double { perLanguage?[code]?.minScore ?? r.minScore }
 
     func code(_ label: String) -> String {
         let bare = FastTextModels.stripPrefix(label)
@@ -101,7 +136,7 @@ public final class LanguageID: DocumentStep {
         let r = perSource[doc.source] ?? rule
         let needAll = !annotateOnly && !r.keep.isEmpty
         var best: (code: String, score: Double)? = nil
-        var keptScore = 0.0
+        var kept = false                    // a kept language scores above its threshold
         if paragraphs {
             // Each paragraph's top language, weighted by its characters; the winner's score is the
             // character-weighted mean of its paragraphs' scores.
@@ -114,12 +149,12 @@ public final class LanguageID: DocumentStep {
             }
             if let (c, w) = weight.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
                 best = (c, scoreSum[c]! / w)
-                keptScore = r.keep.contains(c) ? best!.score : 0
+                kept = r.keep.contains(c) && best!.score > minScore(c, r)
             }
         } else {
             let all = scores(doc.text, all: needAll)
             best = all.first
-            keptScore = all.filter { r.keep.contains($0.code) }.map(\.score).max() ?? 0
+            kept = all.contains { r.keep.contains($0.code) && $0.score > minScore($0.code, r) }
         }
         guard let best else {
             doc.annotations["language"] = .string("unknown")
@@ -128,9 +163,10 @@ public final class LanguageID: DocumentStep {
         }
         doc.annotations["language"] = .string(best.code)
         doc.annotations["language_score"] = .number(best.score)
+        if let perLanguage { doc.annotations["thresholds"] = .string(perLanguage[best.code]?.label ?? "default") }
         if annotateOnly { return .keep }
-        if r.keep.isEmpty { return best.score > r.minScore ? .keep : .drop(reason: "language_low_score") }
-        if keptScore > r.minScore { return .keep }
+        if r.keep.isEmpty { return best.score > minScore(best.code, r) ? .keep : .drop(reason: "language_low_score") }
+        if kept { return .keep }
         return .drop(reason: r.keep.contains(best.code) ? "language_low_score" : "language_not_kept")
     }
 
