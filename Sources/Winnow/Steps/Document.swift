@@ -3,13 +3,27 @@ public struct Document: Sendable {
     /// The id from the input's `id_field`, or `<source>:<input>:<line>` when the input has none.
     public var id: String
     /// The text (rewritten in place by steps that clean it).
-    public var text: String { didSet { escapedText = nil; cachedWords = nil; cachedSegmentedWords = nil } }
+    public var text: String { didSet { escapedText = nil; cachedWords = nil; cachedSegmentedWords = nil; cachedLanguageWords = nil } }
     /// The text as JSON-escaped in the input, while `text` is unchanged: written back as is.
     var escapedText: [UInt8]?
     /// The words of `text` (WordTokenizer), computed once and shared by every step that needs them.
     var cachedWords: [String]?
     /// The same words with runs of scripts written without spaces split further (`UnspacedScripts`).
     var cachedSegmentedWords: [String]?
+    /// The words as another language's rules split them (`SpacyStyleTokenizer`), with that language and whether
+    /// unspaced runs were segmented.
+    var cachedLanguageWords: (language: String, segmented: Bool, words: [String])?
+
+    /// The words of the text as `language`'s rules split them (`SpacyStyleTokenizer`, for the languages it has
+    /// rules for; English's and every other language's: `WordTokenizer.english`), segmented as `words(segmentUnspaced:)`.
+    public mutating func words(segmentUnspaced: Bool = false, language: String) -> [String] {
+        guard language != "en", let tokenizer = SpacyStyleTokenizer.forLanguage(language) else { return words(segmentUnspaced: segmentUnspaced) }
+        if let c = cachedLanguageWords, c.language == language, c.segmented == segmentUnspaced { return c.words }
+        var w = tokenizer.words(text)
+        if segmentUnspaced && UnspacedScripts.present(in: text) { w = UnspacedScripts.segment(w) }
+        cachedLanguageWords = (language, segmentUnspaced, w)
+        return w
+    }
 
     /// The words of the text, as `WordTokenizer.english` splits them, and with `segmentUnspaced` Chinese,
     /// Japanese, Thai, Lao, Khmer and Myanmar runs split as `UnspacedScripts` says; cached until the text changes.

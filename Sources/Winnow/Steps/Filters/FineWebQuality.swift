@@ -17,6 +17,8 @@ public final class FineWebQuality: DocumentStep {
         public var charDuplicatesRatio = 0.01
         @Param("new_line_ratio", Schema.number("Drop when there are more newlines per word than this.", minimum: 0))
         public var newLineRatio = 0.3
+        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, de, it, nl, pl, ru, cs, sv, id, ar, fa, uk; others split as en). thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
+        public var language = "en"
         @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
         public init() {}
@@ -54,7 +56,7 @@ public final class FineWebQuality: DocumentStep {
         let dup = Double(Repetition.duplicates(lines).chars) / Double(nonNewline)
         doc.annotations["fineweb_char_dup_ratio"] = .number(dup)
         if dup > p.charDuplicatesRatio { return .drop(reason: "char_dup_ratio") }
-        let words = doc.words(segmentUnspaced: parameters.segmentUnspaced).count
+        let words = doc.words(segmentUnspaced: parameters.segmentUnspaced, language: parameters.language).count
         let list = words == 0 ? Double.infinity : Double(newlines(text)) / Double(words)
         doc.annotations["fineweb_list_ratio"] = .number(list.isFinite ? list : -1)
         if list > p.newLineRatio { return .drop(reason: "list_ratio") }

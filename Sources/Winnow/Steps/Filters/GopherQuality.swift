@@ -25,6 +25,8 @@ public final class GopherQuality: DocumentStep {
         public var minStopWords = 2
         @Param("stop_words", Schema.array("The stop words (matched case-sensitively, as datatrove).", items: Schema.string("A word.", minLength: 1)))
         public var stopWords = ["the", "be", "to", "of", "and", "that", "have", "with"]
+        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, de, it, nl, pl, ru, cs, sv, id, ar, fa, uk; others split as en). thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
+        public var language = "en"
         @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
         public init() {}
@@ -49,7 +51,7 @@ public final class GopherQuality: DocumentStep {
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters
         let text = doc.text
-        let words = doc.words(segmentUnspaced: parameters.segmentUnspaced)
+        let words = doc.words(segmentUnspaced: parameters.segmentUnspaced, language: parameters.language)
         let nWords = Double(words.count)
         let content = words.filter { Punctuation.hasNonSymbol($0) }
         doc.annotations["gopher_words"] = .int(content.count)

@@ -19,6 +19,8 @@ public final class GopherRepetition: DocumentStep {
         public var topNGrams: [[Double]] = [[2, 0.2], [3, 0.18], [4, 0.16]]
         @Param("dup_n_grams", pairs("For each [n, fraction]: most share of characters in repeated n-grams."))
         public var dupNGrams: [[Double]] = [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.10]]
+        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, de, it, nl, pl, ru, cs, sv, id, ar, fa, uk; others split as en). thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
+        public var language = "en"
         @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
         public init() {}
@@ -62,7 +64,7 @@ public final class GopherRepetition: DocumentStep {
             doc.annotations["gopher_dup_\(u.name)_char_frac"] = .number(charFrac)
             if u.charFrac > 0 && charFrac > u.charFrac { return .drop(reason: "dup_\(u.name)_char_frac") }
         }
-        let words = Repetition.Words(doc.words(segmentUnspaced: parameters.segmentUnspaced))
+        let words = Repetition.Words(doc.words(segmentUnspaced: parameters.segmentUnspaced, language: parameters.language))
         for pair in p.topNGrams where pair.count >= 2 {
             let n = Int(pair[0])
             guard n > 0, let top = Repetition.topNGramChars(words, n) else { continue }

@@ -118,6 +118,9 @@ extension StepDescriptor {
             let fallback = try build(plain, context)
             guard mode == "fineweb2" || !user.isEmpty, case .document(let fallbackStep) = fallback else { return fallback }
             var byLanguage: [String: (label: String, step: DocumentStep)] = [:]
+            // The language's own word splitting, for the steps that split words (as FineWeb-2 passes `language`).
+            let splits = d.parameters.contains { $0.0 == "language" }
+            func splitting(_ language: String) -> JSONObject { splits ? JSONObject([("language", .string(language))]) : JSONObject() }
             func variant(_ overlays: [JSONObject]) throws -> DocumentStep {
                 var s = plain
                 for o in overlays { for (k, v) in o.pairs { s.parameters[k] = v } }
@@ -127,12 +130,12 @@ extension StepDescriptor {
             if mode == "fineweb2" {
                 for (language, entry) in FineWeb2.entries {
                     guard let p = FineWeb2.parameters(for: type, entry) else { break }
-                    byLanguage[language] = ("fineweb2:\(entry.config)", try variant([p]))
+                    byLanguage[language] = ("fineweb2:\(entry.config)", try variant([p, splitting(language)]))
                 }
             }
             for (language, value) in user.pairs {
                 let fw2 = mode == "fineweb2" ? FineWeb2.entries[language].flatMap { FineWeb2.parameters(for: type, $0) } : nil
-                byLanguage[language] = ("user:\(language)", try variant([fw2 ?? JSONObject(), value.objectValue ?? JSONObject()]))
+                byLanguage[language] = ("user:\(language)", try variant([fw2 ?? JSONObject(), splitting(language), value.objectValue ?? JSONObject()]))
             }
             return .document(PerLanguageStep(name: fallbackStep.name, fallback: fallbackStep, byLanguage: byLanguage))
         }, decodeParameters: d.decodeParameters.map { decode in { value in

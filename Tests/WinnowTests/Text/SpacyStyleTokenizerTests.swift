@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+@testable import Winnow
+
+/// Word splitting per language against datatrove 0.10.1's own tokenizers (spaCy's rules) on real text: the words of
+/// each document of `../shared/corpora` listed in `Fixtures/spacy/words.jsonl` (its count and SHA-256, made by
+/// `make_spacy_words.py`; the text is not copied here).
+final class SpacyStyleTokenizerTests: XCTestCase {
+    private static let corpora = "\(repoRoot)/../shared/corpora"
+
+    private func texts(_ file: String) throws -> [String: String] {
+        let path = "\(Self.corpora)/\(file)"
+        var out: [String: String] = [:]
+        let reader = LineReader(source: try openByteSource(path: path), maxLineBytes: 1 << 26, bufferBytes: 1 << 20)
+        try reader.forEachLine { line in
+            if case .text(let bytes) = line, case .object(let o) = try JSONParser.parse(Array(bytes)),
+               let id = o["id"]?.stringValue, let text = o["text"]?.stringValue { out[id] = text }
+            return true
+        }
+        return out
+    }
+
+    func testWordsAreDatatrovesOnRealText() throws {
+        guard FileManager.default.fileExists(atPath: Self.corpora) else {
+            print("SpacyStyleTokenizerTests: \(Self.corpora) is absent (../shared is not beside the checkout)")
+            throw XCTSkip("\(Self.corpora) is absent")
+        }
+        let fixture = try String(contentsOfFile: "\(repoRoot)/Tests/WinnowTests/Fixtures/spacy/words.jsonl", encoding: .utf8)
+        var byFile: [String: [String: String]] = [:]
+        var same: [String: Int] = [:], total: [String: Int] = [:]
+        var misses: [String] = []
+        for line in fixture.split(separator: "\n") {
+            guard case .object(let o) = try JSONParser.parse(Array(line.utf8)), let file = o["corpus"]?.stringValue, let id = o["id"]?.stringValue,
+                  let lang = o["lang"]?.stringValue, let sha = o["sha256"]?.stringValue, let count = o["words"]?.intValue else { continue }
+            if byFile[file] == nil { byFile[file] = try texts(file) }
+            let text = try XCTUnwrap(byFile[file]?[id], "\(id) is not in \(file)")
+            let tokenizer = try XCTUnwrap(SpacyStyleTokenizer.forLanguage(lang), lang)
+            let words = tokenizer.words(text)
+            let digest = SHA256.hash(Array(words.joined(separator: "\u{1}").utf8)).hex
+            total[lang, default: 0] += 1
+            if digest == sha { same[lang, default: 0] += 1 } else {
+                misses.append("\(lang) \(id): \(words.count) words, datatrove \(count)")
+                if let dump = ProcessInfo.processInfo.environment["WINNOW_DUMP_WORDS"] { try words.joined(separator: "\n").write(toFile: "\(dump)/\(id).txt", atomically: true, encoding: .utf8) }
+            }
+        }
+        print("SpacyStyleTokenizerTests: same words as datatrove, by language: " + total.keys.sorted().map { "\($0) \(same[$0] ?? 0)/\(total[$0]!)" }.joined(separator: ", "))
+        for m in misses.prefix(20) { print("  differs: \(m)") }
+        // Every word the same in 99% of documents, in each language with ten or more of them and over all.
+        for (lang, n) in total where n >= 10 { XCTAssertGreaterThanOrEqual(Double(same[lang] ?? 0) / Double(n), 0.99, "\(lang): \(same[lang] ?? 0)/\(n)") }
+        XCTAssertGreaterThanOrEqual(Double(same.values.reduce(0, +)) / Double(total.values.reduce(0, +)), 0.99)
+        XCTAssertGreaterThan(total.count, 10)
+    }
+}

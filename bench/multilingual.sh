@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Per-language filtering (issue 23): FineWeb-2's three filters with `"thresholds": "fineweb2"` against the same
+# filters with the step's own values (the English-only path), and against datatrove 0.10.1 configured as
+# fineweb-2-pipeline.py configures them (bench/fw2_parity.py: decisions compared per document, both timed on one
+# worker). Appends to bench/results/multilingual.jsonl.
+#
+#   bench/multilingual.sh            # REPS=3 for three repetitions of the lookup-cost runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+out=${BENCH_OUT:-/tmp/winnow-bench}/multilingual
+results=bench/results/multilingual.jsonl
+mkdir -p "$out" bench/results
+C=../shared/corpora
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# The lookup's cost: English news (no FineWeb-2 entry, so both runs split and filter the same way) with a language
+# field, through the default path and through the per-language one.
+"$PY" - "$C/nltk_abc_news.jsonl.gz" "$out/en.jsonl" <<'PY'
+import gzip, json, sys
+with open(sys.argv[2], "w") as f:
+    for _ in range(4):   # four copies of 4 MB, so the runs last long enough to time
+        for l in gzip.open(sys.argv[1], "rt"):
+            d = json.loads(l); d["language"] = "en"; d["id"] = f"{d['id']}-{_}"; f.write(json.dumps(d) + "\n")
+PY
+docs=$(wc -l < "$out/en.jsonl"); mb=$(wc -c < "$out/en.jsonl" | awk '{printf "%.1f", $1/1e6}')
+echo "corpus $out/en.jsonl: $docs documents, $mb MB"
+for mode in default fineweb2; do
+  cat > "$out/en-$mode.json" <<JSON
+{"name": "ml-en-$mode", "sources": [{"name": "en", "paths": ["$out/en.jsonl"]}],
+ "steps": [{"type": "gopher_repetition", "thresholds": "$mode"}, {"type": "fineweb_quality", "thresholds": "$mode"},
+           {"type": "gopher_quality", "thresholds": "$mode"}],
+ "output": {"dir": "$out/en-$mode", "compression": "none"}}
+JSON
+done
+for rep in $(seq "${REPS:-1}"); do
+  for mode in default fineweb2; do
+    rm -rf "$out/en-$mode"; measure "winnow en thresholds=$mode w1" "$W" run "$out/en-$mode.json" --workers 1 --quiet
+  done
+done
+# Decisions and time beside datatrove, per language with real text here.
+"$PY" bench/fw2_parity.py "$W" "$C/nltk_mac_morpho_pt_detok.jsonl.gz" pt --json "$results.parity"
+for l in de es pl; do
+  "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json "$results.parity"
+done
