@@ -35,10 +35,14 @@ done
 for rep in $(seq "${REPS:-1}"); do
   for mode in default fineweb2; do
     rm -rf "$out/en-$mode"; measure "winnow en thresholds=$mode w1" "$W" run "$out/en-$mode.json" --workers 1 --quiet
+    # The filters' own time (lineage step_stats), steadier than the wall clock on a shared machine.
+    "$W" lineage --db "$out/en-$mode/lineage.db" --csv "select round(sum(seconds), 3) as filter_seconds_$mode from step_stats" | tail -1 |
+      awk -v l="$stamp winnow en thresholds=$mode step seconds" '{printf "{\"run\":\"%s\",\"step_s\":%s}\n", l, $1}' | tee -a "$results"
   done
 done
+[ -n "${LOOKUP_ONLY:-}" ] && exit 0
 # Decisions and time beside datatrove, per language with real text here.
-"$PY" bench/fw2_parity.py "$W" "$C/nltk_mac_morpho_pt_detok.jsonl.gz" pt --json "$results.parity"
+"$PY" bench/fw2_parity.py "$W" "$C/nltk_mac_morpho_pt_detok.jsonl.gz" pt --json bench/results/fw2_parity.jsonl
 for l in de es pl; do
-  "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json "$results.parity"
+  "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json bench/results/fw2_parity.jsonl
 done

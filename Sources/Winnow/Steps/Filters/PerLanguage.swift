@@ -61,20 +61,48 @@ public enum FineWeb2 {
 /// `by_language` entry for it, else FineWeb-2's values for it (with `"thresholds": "fineweb2"`), else the step's own
 /// parameters. The standard used is the document's `thresholds` annotation: `user:pt`, `fineweb2:por_Latn`,
 /// `default`.
-final class PerLanguageStep: DocumentStep {
+final class PerLanguageStep: DocumentStep, @unchecked Sendable {
     let name: String
     let fallback: DocumentStep
-    let byLanguage: [String: (label: String, step: DocumentStep)]
+    /// The user's languages (built with the step, so their errors show at `winnow validate`) and FineWeb-2's, built
+    /// on the first document of the language: a run meets a few of the 175.
+    private var built: [String: (label: String, step: DocumentStep)]
+    private let lazy: [String: (label: String, build: () throws -> DocumentStep)]
+    private let lock = NSLock()
+    /// The languages with a step of their own (read without the lock: most documents of a run are of one of them, or
+    /// of none).
+    private let languages: Set<String>
 
-    init(name: String, fallback: DocumentStep, byLanguage: [String: (label: String, step: DocumentStep)]) {
-        self.name = name; self.fallback = fallback; self.byLanguage = byLanguage
+    init(name: String, fallback: DocumentStep, byLanguage: [String: (label: String, step: DocumentStep)],
+         lazy: [String: (label: String, build: () throws -> DocumentStep)] = [:]) {
+        self.name = name; self.fallback = fallback; self.built = byLanguage; self.lazy = lazy
+        languages = Set(byLanguage.keys).union(lazy.keys)
+    }
+
+    /// Every language's step, built now (for tests and inspection).
+    var byLanguage: [String: (label: String, step: DocumentStep)] {
+        for language in lazy.keys { _ = variant(language) }
+        lock.lock(); defer { lock.unlock() }
+        return built
+    }
+
+    /// The step for `language`, if it has its own.
+    func variant(_ language: String) -> (label: String, step: DocumentStep)? {
+        guard languages.contains(language) else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        if let v = built[language] { return v }
+        guard let (label, build) = lazy[language] else { return nil }
+        // Parameters FineWeb-2's values produce were checked when the step was built (one language's variant).
+        guard let step = try? build() else { return nil }
+        built[language] = (label, step)
+        return (label, step)
     }
 
     func apply(_ doc: inout Document) -> StepResult {
         // A language read from the input's field is kept as the annotation: the next per-language step (and lineage
         // queries) find it there without parsing the fields again.
         if doc.annotations["language"] == nil, let language = C4BadWords.language(of: doc) { doc.annotations["language"] = .string(language) }
-        if case .string(let language)? = doc.annotations["language"], let (label, step) = byLanguage[language] {
+        if case .string(let language)? = doc.annotations["language"], let (label, step) = variant(language) {
             doc.annotations["thresholds"] = .string(label)
             return step.apply(&doc)
         }
@@ -118,6 +146,7 @@ extension StepDescriptor {
             let fallback = try build(plain, context)
             guard mode == "fineweb2" || !user.isEmpty, case .document(let fallbackStep) = fallback else { return fallback }
             var byLanguage: [String: (label: String, step: DocumentStep)] = [:]
+            var lazy: [String: (label: String, build: () throws -> DocumentStep)] = [:]
             // The language's own word splitting, for the steps that split words (as FineWeb-2 passes `language`).
             let splits = d.parameters.contains { $0.0 == "language" }
             func splitting(_ language: String) -> JSONObject { splits ? JSONObject([("language", .string(language))]) : JSONObject() }
@@ -130,14 +159,17 @@ extension StepDescriptor {
             if mode == "fineweb2" {
                 for (language, entry) in FineWeb2.entries {
                     guard let p = FineWeb2.parameters(for: type, entry) else { break }
-                    byLanguage[language] = ("fineweb2:\(entry.config)", try variant([p, splitting(language)]))
+                    lazy[language] = ("fineweb2:\(entry.config)", { try variant([p, splitting(language)]) })
                 }
+                // One language built now: FineWeb-2's values are valid parameters of this step.
+                if let pt = FineWeb2.entries["pt"], let p = FineWeb2.parameters(for: type, pt) { _ = try variant([p, splitting("pt")]) }
             }
             for (language, value) in user.pairs {
                 let fw2 = mode == "fineweb2" ? FineWeb2.entries[language].flatMap { FineWeb2.parameters(for: type, $0) } : nil
                 byLanguage[language] = ("user:\(language)", try variant([fw2 ?? JSONObject(), splitting(language), value.objectValue ?? JSONObject()]))
             }
-            return .document(PerLanguageStep(name: fallbackStep.name, fallback: fallbackStep, byLanguage: byLanguage))
+            for language in byLanguage.keys { lazy[language] = nil }
+            return .document(PerLanguageStep(name: fallbackStep.name, fallback: fallbackStep, byLanguage: byLanguage, lazy: lazy))
         }, decodeParameters: d.decodeParameters.map { decode in { value in
             guard case .object(var o) = value else { return try decode(value) }
             let thresholds = o["thresholds"]?.stringValue ?? "default", byLanguage = o["by_language"]?.objectValue ?? JSONObject()
