@@ -55,6 +55,31 @@ final class MinHashDedupTests: XCTestCase {
         XCTAssertLessThan(s, 1)
     }
 
+    /// `group_by`: near-duplicates are found within a group (here each language, as FineWeb-2 deduplicates), never
+    /// across; the group comes from an annotation, else from the input's field; without one, documents share a group.
+    func testGroupsAreDeduplicatedApart() throws {
+        let step = MinHashDedup(name: "minhash_dedup", groupBy: "language")
+        func doc(_ id: String, _ text: String, annotated: String? = nil, field: String? = nil) -> Document {
+            var d = Document(id: id, text: text, source: "s", metadata: field.map { Array(#"{"language": "\#($0)"}"#.utf8) } ?? [])
+            if let annotated { d.annotations["language"] = .string(annotated) }
+            return d
+        }
+        let docs = [
+            doc("pt1", base, annotated: "pt"), doc("es1", base, annotated: "es"),
+            doc("pt2", edited(base, every: 40), annotated: "pt"),       // near pt1: dropped
+            doc("es2", base, field: "es"),                               // the input's field: near es1, dropped
+            doc("none1", base), doc("none2", base),                      // no group: one group of their own
+        ]
+        let d = try reduce(step, docs)
+        XCTAssertEqual(Set(d.keys), [2, 3, 5])
+        XCTAssertEqual(d[2]?.dupOf, "pt1")
+        XCTAssertEqual(d[3]?.dupOf, "es1")
+        XCTAssertEqual(d[5]?.dupOf, "none1")
+        // Within a group, the same similarities as without groups.
+        let plain = try reduce(MinHashDedup(name: "minhash_dedup"), [docs[0], docs[2]])
+        XCTAssertEqual(plain[1]?.annotations["minhash_similarity"], d[2]?.annotations["minhash_similarity"])
+    }
+
     func testKeepRulesAndVerification() throws {
         var short = Document(id: "short", text: base, source: "s")
         var long = Document(id: "long", text: base + " and a longer tail", source: "s")

@@ -54,6 +54,8 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
         @Param("against", Schema.array("Index files of earlier runs (relative to the spec): a document near one of theirs is dropped as its duplicate (dup_of = the earlier id).",
                                        items: Schema.string("An .idx file written with index: true and the same ngram_size, bands, rows, seed and shingle.", minLength: 1)))
         var against: [String] = []
+        @Param("group_by", Schema.string("Deduplicate within groups only: the name of an annotation of an earlier step, else of a top-level input field, whose value makes the group — \"language\" deduplicates each language apart, as FineWeb-2 does; documents without it form one group. Empty: all documents are one group. Index files (index, against) hold grouped keys: use the same group_by with them."))
+        var groupBy = ""
         init() {}
     }
 
@@ -71,6 +73,8 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
     /// `mode: "staged"`, and how many band ranges its bucket stage has.
     let staged: Bool
     let bandTasks: Int
+    /// `group_by`: the annotation (or input field) whose value keeps documents of different groups apart.
+    let groupBy: String?
     /// The permutations' multipliers and offsets.
     let a: [UInt64], b: [UInt64]
     static let mersenne: UInt64 = (1 << 61) - 1
@@ -90,7 +94,7 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
             let step = MinHashDedup(name: spec.effectiveName, ngramSize: p.ngramSize, bands: p.bands, rows: p.rows, seed: UInt64(p.seed),
                                     shingle: p.shingle, threshold: p.threshold, verify: p.verify, keep: keep,
                                     indexPath: p.index ? PipelineLoader.resolve("minhash/\(spec.effectiveName).idx", context.outputDir) : nil,
-                                    staged: p.mode == "staged", bandTasks: p.bandTasks)
+                                    staged: p.mode == "staged", bandTasks: p.bandTasks, groupBy: p.groupBy.isEmpty ? nil : p.groupBy)
             for (i, path) in p.against.enumerated() {
                 context.filesRead.note(context.resolve(path))
                 do { try step.load(index: context.resolve(path)) } catch let e as IndexError {
@@ -170,8 +174,9 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
 
     init(name: String, ngramSize: Int = 5, bands: Int = 14, rows: Int = 8, seed: UInt64 = 1, shingle: Shingle = .word,
          threshold: Double = 0.8, verify: Verify = .none, keep: Keep = .first, indexPath: String? = nil,
-         staged: Bool = false, bandTasks: Int = 4) {
+         staged: Bool = false, bandTasks: Int = 4, groupBy: String? = nil) {
         self.name = name; self.ngramSize = ngramSize; self.bands = bands; self.rows = rows; self.shingle = shingle
+        self.groupBy = groupBy
         self.seed = seed; self.indexPath = indexPath; self.staged = staged; self.bandTasks = bandTasks
         self.threshold = threshold; self.verify = verify; self.keep = keep
         var state = seed &+ 0x9E3779B97F4A7C15
@@ -392,8 +397,31 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
             default: break
             }
         }
-        return Key.encode(hasText: !normalized.isEmpty, length: doc.text.scalarCount, score: score, signature: signature(sh),
+        var sig = signature(sh)
+        // A group's documents share a mask over every minimum: within a group equal minimums stay equal (the same
+        // buckets and similarities as without groups); across groups no band and no minimum agree.
+        if let g = group(of: doc) { for k in sig.indices { sig[k] ^= g } }
+        return Key.encode(hasText: !normalized.isEmpty, length: doc.text.scalarCount, score: score, signature: sig,
                           shingles: verify == .exact ? Array(Set(sh)).sorted() : nil)
+    }
+
+    /// The mask of the document's group: a hash of its `group_by` value (annotation, else top-level input field);
+    /// nil when it has none.
+    func group(of doc: Document) -> UInt64? {
+        guard let field = groupBy else { return nil }
+        var value: String? = nil
+        switch doc.annotations[field] {
+        case .string(let s)?: value = s
+        case .int(let i)?: value = String(i)
+        case .number(let d)?: value = String(d)
+        case .bool(let b)?: value = String(b)
+        default:
+            if !doc.metadata.isEmpty, let meta = try? JSONParser.parse(doc.metadata) {
+                value = meta[field]?.stringValue ?? meta[field]?.intValue.map(String.init)
+            }
+        }
+        guard let value, !value.isEmpty else { return nil }
+        return Array(("group\u{0}" + value).utf8).withUnsafeBytes { XXHash64.hash($0) } | 1
     }
 
     public func makeReducer() -> BarrierReducer { Reducer(self, earlier: against, indexOutput: indexPath) }
