@@ -15,12 +15,27 @@ final class MinHashDedupTests: XCTestCase {
         text.split(separator: " ").enumerated().map { i, w in i % every == every - 1 ? "zz" + Self.word(i) : String(w) }.joined(separator: " ")
     }
 
-    private func reduce(_ step: MinHashDedup, _ docs: [Document]) throws -> [Int: BarrierDecision] {
+    /// The drop decisions (`keepers: true`: the keep-and-annotate decisions of clusters' kept documents too).
+    private func reduce(_ step: MinHashDedup, _ docs: [Document], keepers: Bool = false) throws -> [Int: BarrierDecision] {
         let r = step.makeReducer()
         for (i, d) in docs.enumerated() {
             step.key(for: d).withUnsafeBytes { r.consume(order: i, docID: d.id, key: $0) }
         }
-        return try r.finish()
+        return try r.finish().filter { keepers || $0.value.rewrite == nil }
+    }
+
+    /// The kept document of each cluster records the cluster's size (FineWeb-2's `minhash_cluster_size`); a document
+    /// in no cluster gets no decision.
+    func testKeptDocumentsRecordTheirClustersSize() throws {
+        let docs = [Document(id: "a", text: base, source: "s"), Document(id: "b", text: base + " end", source: "s"),
+                    Document(id: "c", text: base.uppercased(), source: "s"), Document(id: "lone", text: edited(base, every: 2), source: "s")]
+        let d = try reduce(MinHashDedup(name: "minhash_dedup"), docs, keepers: true)
+        XCTAssertEqual(d[0]?.annotations["minhash_cluster_size"], .int(3))
+        XCTAssertEqual(d[0]?.rewrite, [])
+        XCTAssertEqual(d[0]?.dupOf, nil)
+        XCTAssertEqual(Set(d.keys), [0, 1, 2])
+        XCTAssertEqual(d[1]?.reason, "near_duplicate")
+        XCTAssertNil(d[3])
     }
 
     func testNormalisationFoldsCaseDigitsPunctuationAndDiacritics() {
@@ -121,8 +136,8 @@ final class MinHashDedupTests: XCTestCase {
         let run = try CLI.run(["run", "\(dir)/spec.json", "--quiet"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let rows = try CLI.run(["lineage", "--spec", "\(dir)/spec.json", "--csv",
-                                "select doc_id, status, reason, dup_of, json_extract(annotations, '$.minhash_cluster') as cluster from documents order by doc_id"])
-        XCTAssertEqual(rows.stdout, "doc_id,status,reason,dup_of,cluster\ncopy,dropped,near_duplicate,orig,0\norig,kept,,,\nother,kept,,,\n", rows.stderr)
+                                "select doc_id, status, reason, dup_of, json_extract(annotations, '$.minhash_cluster') as cluster, json_extract(annotations, '$.minhash_cluster_size') as size from documents order by doc_id"])
+        XCTAssertEqual(rows.stdout, "doc_id,status,reason,dup_of,cluster,size\ncopy,dropped,near_duplicate,orig,0,\norig,kept,,,,2\nother,kept,,,,\n", rows.stderr)
         let explain = try CLI.run(["explain", "--spec", "\(dir)/spec.json", "copy"])
         XCTAssertTrue(explain.stdout.contains("duplicate of orig"), explain.stdout)
         XCTAssertTrue(explain.stdout.contains("minhash_similarity"), explain.stdout)

@@ -71,7 +71,7 @@ struct ReducePhase {
         stat.seconds = seconds
         run.lineage.send(.taskDone(task: TaskName.reduce(barrier), stats: [stat], sources: [:]))
         try run.lineage.sync()
-        run.observer?.log("\(entry.step.name): \(drops) of \(consumed) documents dropped\(drops < decisions.count ? ", \(decisions.count - drops) changed" : "")")
+        run.observer?.log("\(entry.step.name): \(drops) of \(consumed) documents dropped\(drops < decisions.count ? ", \(decisions.count - drops) changed or annotated" : "")")
     }
 
     /// For a dedup step of an incremental run: the earlier versions' index files (superseded documents left

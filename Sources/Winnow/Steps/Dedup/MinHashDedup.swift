@@ -19,7 +19,7 @@ import Foundation
 /// `highest_score:<annotation>` (ties: first) — and drops the rest with reason `near_duplicate`, `dup_of` =
 /// the kept document and annotations `minhash_cluster` (the kept document's position in the global order)
 /// and `minhash_similarity` (estimated, or exact with `verify: "exact"`, against the kept document).
-public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked Sendable {
+public final class MinHashDedup: StagedBarrier, RememberingBarrier, RewritingBarrier, @unchecked Sendable {
     public enum Verify: String, Codable, Sendable, CaseIterable { case none, estimated, exact }
     public enum Shingle: String, Codable, Sendable, CaseIterable { case word, char }
 
@@ -81,7 +81,7 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
 
     static let descriptor = StepDescriptor(
         type: "minhash_dedup", kind: .barrier,
-        summary: "Drops near-duplicates found by MinHash LSH, keeping one document per cluster (reason: near_duplicate; dup_of = kept id; annotations minhash_cluster, minhash_similarity).",
+        summary: "Drops near-duplicates found by MinHash LSH, keeping one document per cluster (reason: near_duplicate; dup_of = kept id; annotations minhash_cluster, minhash_similarity; the kept document of each cluster: minhash_cluster_size).",
         parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
@@ -426,6 +426,9 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
 
     public func makeReducer() -> BarrierReducer { Reducer(self, earlier: against, indexOutput: indexPath) }
 
+    /// A kept cluster's document: its decision only annotates it (`minhash_cluster_size`).
+    public func rewrite(_ doc: inout Document, payload: [UInt8]) -> StepResult { .keep }
+
     /// The bucket key of one band of a full signature.
     @inline(__always) func bandKey(_ sig: [UInt64], _ band: Int) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(band)
@@ -635,8 +638,13 @@ public final class MinHashDedup: StagedBarrier, RememberingBarrier, @unchecked S
                     a["minhash_similarity"] = .number(step.verify == .exact ? exact(i, keeper) : estimated(i, keeper))
                     decisions[orders[i]] = BarrierDecision(reason: "near_duplicate", dupOf: ids[keeper], annotations: a)
                 }
+                // The kept document learns its cluster's size (FineWeb-2's `minhash_cluster_size`, for rehydration):
+                // a decision that keeps it (an empty rewrite) and annotates it.
+                var k = Annotations()
+                k["minhash_cluster_size"] = .int(cluster.count)
+                decisions[orders[keeper]] = BarrierDecision(reason: "", dupOf: nil, annotations: k, rewrite: [])
             }
-            if let path = indexOutput { try writeIndex(path, dropped: decisions) }
+            if let path = indexOutput { try writeIndex(path, dropped: decisions.filter { $0.value.rewrite == nil }) }
             return decisions
         }
 
