@@ -67,14 +67,18 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var built: [String: SpacyStyleTokenizer] = [:]
+    /// Languages asked for that have no rules (asked again for every document).
+    nonisolated(unsafe) private static var missing: Set<String> = []
 
     /// The tokenizer for `language` (a lid.176 code, or a FineWeb-2 `iso3_Script` name of one), built on first use;
     /// nil for a language without exported rules.
     public static func forLanguage(_ language: String) -> SpacyStyleTokenizer? {
-        let code = FineWeb2.entries[language].flatMap { e in e.config == language ? FineWeb2.labels.first { $0.config == language }?.label : nil } ?? language
         lock.lock(); defer { lock.unlock() }
-        if let t = built[code] { return t }
-        guard case .object(let o)? = table[code] else { return nil }
+        if let t = built[language] { return t }
+        if missing.contains(language) { return nil }
+        let code = FineWeb2.entries[language].flatMap { e in e.config == language ? FineWeb2.labels.first { $0.config == language }?.label : nil } ?? language
+        if let t = built[code] { built[language] = t; return t }
+        guard case .object(let o)? = table[code] else { missing.insert(language); return nil }
         func regex(_ key: String) -> NSRegularExpression? {
             guard case .number(let i)? = o[key], Int(i) < patterns.count else { return nil }
             return try? NSRegularExpression(pattern: patterns[Int(i)])
@@ -84,6 +88,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         for (k, v) in r.pairs { rules.updateValue(v.arrayValue.map { $0.compactMap(\.stringValue) }, forKey: k) }
         let t = SpacyStyleTokenizer(language: code, prefix: p, suffix: s, infix: i, url: regex("url"), rules: rules)
         built[code] = t
+        built[language] = t
         return t
     }
 

@@ -20,6 +20,26 @@ final class SpacyStyleTokenizerTests: XCTestCase {
         return out
     }
 
+    /// Sentences whose words datatrove 0.10.1 gives as listed (its `load_word_tokenizer(code).word_tokenize`): special
+    /// cases after a prefix (`(r.`), hyphenated words kept whole in Portuguese, `R$`, `’s` and abbreviations in German,
+    /// inverted marks in Spanish.
+    func testWordsOfEachLanguagesRules() throws {
+        let cases: [(String, String, [String])] = [
+            ("pt", "O Sr. Silva (r. Tupi, 522) comprou um puro-sangue por R$ 70 mil: ótimo!",
+             ["O", "Sr.", "Silva", "(", "r.", "Tupi", ",", "522", ")", "comprou", "um", "puro-sangue", "por", "R$", "70", "mil", ":", "ótimo", "!"]),
+            ("de", "Peter’s Haus (z.B. in der Hauptstr. 5) kostet 3,5 Mio. €.",
+             ["Peter", "’s", "Haus", "(", "z.B.", "in", "der", "Hauptstr", ".", "5", ")", "kostet", "3,5", "Mio.", "€", "."]),
+            ("es", "¿Dónde está el Sr. García? ¡Aquí!", ["¿", "Dónde", "está", "el", "Sr.", "García", "?", "¡", "Aquí", "!"]),
+        ]
+        for (language, text, words) in cases { XCTAssertEqual(SpacyStyleTokenizer.forLanguage(language)?.words(text), words, language) }
+        // A FineWeb-2 (GlotLID) name finds the same rules; a language without rules has none (its words are English's).
+        XCTAssertTrue(SpacyStyleTokenizer.forLanguage("por_Latn") === SpacyStyleTokenizer.forLanguage("pt"))
+        XCTAssertNil(SpacyStyleTokenizer.forLanguage("ja"))
+        var d = Document(id: "1", text: "um puro-sangue", source: "s")
+        XCTAssertEqual(d.words(language: "pt"), ["um", "puro-sangue"])
+        XCTAssertEqual(d.words(language: "en"), ["um", "puro", "-", "sangue"])
+    }
+
     func testWordsAreDatatrovesOnRealText() throws {
         guard FileManager.default.fileExists(atPath: Self.corpora) else {
             print("SpacyStyleTokenizerTests: \(Self.corpora) is absent (../shared is not beside the checkout)")
