@@ -102,11 +102,14 @@ enum WorkFile {
 
     /// A kept document encoded by the token phase (`tokens-s<s>.docs`; its tokens are in the `.tok` file beside).
     struct EncodedDoc: WorkRecord {
-        static let kind = "encoded-docs", version = 1
-        var id: [UInt8], tokens: Int, score: Double, language: String
-        func encode(_ e: inout RecordEncoder) { e.blob(id); e.u32(tokens); e.f64(score); e.string(language) }
-        init(id: [UInt8], tokens: Int, score: Double, language: String) { self.id = id; self.tokens = tokens; self.score = score; self.language = language }
-        init(_ d: inout RecordDecoder) { id = d.blob(); tokens = d.u32(); score = d.f64(); language = d.string() }
+        static let kind = "encoded-docs", version = 2
+        /// `clusterSize`: the `minhash_cluster_size` annotation (1 without one), for the mixture's `rehydrate`.
+        var id: [UInt8], tokens: Int, score: Double, language: String, clusterSize: Int
+        func encode(_ e: inout RecordEncoder) { e.blob(id); e.u32(tokens); e.f64(score); e.string(language); e.u32(clusterSize) }
+        init(id: [UInt8], tokens: Int, score: Double, language: String, clusterSize: Int = 1) {
+            self.id = id; self.tokens = tokens; self.score = score; self.language = language; self.clusterSize = clusterSize
+        }
+        init(_ d: inout RecordDecoder) { id = d.blob(); tokens = d.u32(); score = d.f64(); language = d.string(); clusterSize = d.u32() }
     }
 
     /// A kept document's annotations (JSON), in shard order, for a run that keeps an earlier run's cleaning

@@ -72,14 +72,19 @@ public enum Mixture {
     /// Copies of each document of one source so that their tokens come to `give`: every document
     /// floor(rate) times, then documents in the order of `keys` (a hash of seed and id: stable across runs and
     /// machines) while a further copy brings the total closer to `give`.
-    public static func copies(tokens: [Int64], keys: [UInt64], give: Int64) -> [Int] {
-        let available = tokens.reduce(0, +)
+    ///
+    /// With `weights` (rehydration), document i stands `weights[i]` times in the pool: every pass over the pool
+    /// copies it that many times, and the last, partial pass up to that many.
+    public static func copies(tokens: [Int64], keys: [UInt64], give: Int64, weights: [Int]? = nil) -> [Int] {
+        let w = weights ?? [Int](repeating: 1, count: tokens.count)
+        let available = zip(tokens, w).reduce(Int64(0)) { $0 + $1.0 * Int64($1.1) }
         guard available > 0, give > 0 else { return [Int](repeating: 0, count: tokens.count) }
         let full = Int(give / available)
-        var out = [Int](repeating: full, count: tokens.count)
+        var out = w.map { full * $0 }
         var need = give - Int64(full) * available
         for i in tokens.indices.sorted(by: { (keys[$0], $0) < (keys[$1], $1) }) where need > 0 {
-            if 2 * need >= tokens[i] { out[i] += 1; need -= tokens[i] }
+            var extra = 0
+            while extra < w[i] && 2 * need >= tokens[i] { out[i] += 1; need -= tokens[i]; extra += 1 }
         }
         return out
     }

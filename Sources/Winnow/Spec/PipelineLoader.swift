@@ -325,6 +325,13 @@ public enum PipelineLoader {
         if tokenFormats.isEmpty, let i = sources.firstIndex(where: { ($0["weight"]?.doubleValue ?? 0) > 0 }) {
             issues.append(SpecIssue("/sources/\(i)/weight", "a weight is the source's share of the training tokens, so it works on token shards: add \"llmc\" or \"megatron\" to /output/formats (and a tokenizer), or remove the weight"))
         }
+        // Rehydration ranges may not overlap: a cluster size has one weight.
+        if case .object(let w)? = json["mixture"]?["rehydrate"]?["weights"] {
+            let ranges = w.keys.compactMap { k in MixtureSpec.Rehydrate.range(k).map { (k, $0.0, $0.1 ?? Int.max) } }.sorted { $0.1 < $1.1 }
+            for (x, y) in zip(ranges, ranges.dropFirst()) where y.1 <= x.2 {
+                issues.append(SpecIssue("/mixture/rehydrate/weights", "ranges \"\(x.0)\" and \"\(y.0)\" overlap: a cluster size has one weight"))
+            }
+        }
         if let c = json["curriculum"] {
             let buckets = (c["buckets"]?.arrayValue ?? []).compactMap(\.stringValue)
             for key in ["edges", "quantiles"] {

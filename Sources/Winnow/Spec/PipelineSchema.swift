@@ -93,6 +93,12 @@ public enum PipelineSchema {
         defs["mixture"] = Schema.object("Options of the mix (sources' weights turn it on, with or without this block): down-sampling by a hash of the document id, up-sampling by whole-document repeats up to `max_epochs`.", properties: [
             ("on_shortfall", Schema.string("A source that cannot give its share even at `max_epochs`: `renormalize` gives it all it has and shares the rest among the others by weight (the size holds, the ratios give way); `shrink` lowers the total until every source can give its share (the ratios hold, the size gives way; the summary says by how much); `stop` ends the run before any token shard is written.",
                                            default: "renormalize", enumeration: MixtureSpec.OnShortfall.allCases.map(\.rawValue))),
+            ("rehydrate", Schema.anyOf("Up-sample by near-duplicate cluster size, as FineWeb-2 does: a document whose `minhash_cluster_size` (set by `minhash_dedup` on the kept document of each cluster; 1 for the others) falls in a range counts that many times in its source's pool, within `max_epochs` of that pool. `true`: FineWeb-2's weights (1 → 1, 2 → 2, 3-4 → 3, 5-99 → 5, 100-999 → 8, 1000+ → 1).", [
+                Schema.boolean("true: FineWeb-2's weights; false: no rehydration."),
+                Schema.object("Your own weights.", properties: [
+                    ("weights", Schema.map("Weight per range of cluster sizes: \"N\", \"A-B\" or \"N+\"; sizes in no range weigh 1.", value: Schema.integer("Copies of such a document in the pool.", minimum: 0), keyPattern: "^[1-9][0-9]*(-[1-9][0-9]*|\\+)?$")),
+                ], required: ["weights"]),
+            ])),
         ])
         defs["curriculum"] = Schema.object("Write the training token shards bucket by bucket, easy → hard.", properties: [
             ("score", Schema.string("Difficulty score per document: `length` (tokens), `readability` (mean sentence length in words × mean word length in characters; Flesch–Kincaid grade for English), `compression_ratio` (zlib-compressed ÷ raw bytes), or a numeric annotation a step left (e.g. `fineweb_quality`'s `line_punct_ratio`).", minLength: 1)),

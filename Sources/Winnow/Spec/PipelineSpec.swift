@@ -289,12 +289,49 @@ public struct TokenizerSpec: Codable, Sendable {
 public struct MixtureSpec: Codable, Sendable {
     public enum OnShortfall: String, Codable, Sendable, CaseIterable { case renormalize, shrink, stop }
     public var onShortfall: OnShortfall
+    /// `rehydrate`: each document counts as many times as its near-duplicate cluster's size asks (FineWeb-2).
+    public var rehydrate: Rehydrate?
     /// The options a mixture has when sources set weights and the spec has no `mixture` block.
-    public init(onShortfall: OnShortfall = .renormalize) { self.onShortfall = onShortfall }
-    public enum CodingKeys: String, CodingKey, CaseIterable { case onShortfall = "on_shortfall" }
+    public init(onShortfall: OnShortfall = .renormalize, rehydrate: Rehydrate? = nil) { self.onShortfall = onShortfall; self.rehydrate = rehydrate }
+    public enum CodingKeys: String, CodingKey, CaseIterable { case onShortfall = "on_shortfall", rehydrate }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         onShortfall = try c.decodeIfPresent(OnShortfall.self, forKey: .onShortfall) ?? .renormalize
+        if let on = try? c.decodeIfPresent(Bool.self, forKey: .rehydrate) { rehydrate = on ? .fineweb2 : nil }
+        else { rehydrate = try c.decodeIfPresent(Rehydrate.self, forKey: .rehydrate) }
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(onShortfall, forKey: .onShortfall)
+        try c.encodeIfPresent(rehydrate, forKey: .rehydrate)
+    }
+
+    /// Up-sampling by cluster size: a document whose `minhash_cluster_size` (left by `minhash_dedup` on the kept
+    /// document of each cluster; 1 for the others) falls in a range counts `weight` times in its source's pool.
+    public struct Rehydrate: Codable, Sendable, Equatable {
+        /// Ranges of cluster sizes (lowest, highest or nil for no end) and their weights, as the spec writes them:
+        /// "1", "2-10", "1000+".
+        public var weights: [String: Int]
+        /// FineWeb-2's published weights (its README's `Rehydrater`: sizes 1 → 1, 2 → 2, 3–4 → 3, 5–99 → 5,
+        /// 100–999 → 8, 1000 and more → 1).
+        public static let fineweb2 = Rehydrate(weights: ["1": 1, "2": 2, "3-4": 3, "5-99": 5, "100-999": 8, "1000+": 1])
+
+        /// The range a key names, or nil when it is not "N", "A-B" (A ≤ B) or "N+".
+        public static func range(_ key: String) -> (Int, Int?)? {
+            if key.hasSuffix("+"), let n = Int(key.dropLast()), n >= 1 { return (n, nil) }
+            let parts = key.split(separator: "-", omittingEmptySubsequences: false)
+            if parts.count == 1, let n = Int(parts[0]), n >= 1 { return (n, n) }
+            if parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a >= 1, a <= b { return (a, b) }
+            return nil
+        }
+
+        /// The weight of a document in a cluster of `size` (1 when no range holds it).
+        public func weight(clusterSize size: Int) -> Int {
+            for (key, w) in weights.sorted(by: { $0.key < $1.key }) {
+                if let (a, b) = Self.range(key), size >= a, b.map({ size <= $0 }) ?? true { return w }
+            }
+            return 1
+        }
     }
 }
 

@@ -33,6 +33,54 @@ final class MixtureTests: XCTestCase {
         XCTAssertGreaterThan(checked, 100)
     }
 
+    /// Issue 23, item 4: rehydration. FineWeb-2's weights by cluster size; a document counts as often in its pool as
+    /// its weight says, every full pass and at most that often in the last one.
+    func testRehydrationWeightsAndCopies() throws {
+        let fw2 = MixtureSpec.Rehydrate.fineweb2
+        XCTAssertEqual([1, 2, 3, 4, 5, 99, 100, 999, 1000, 50_000].map { fw2.weight(clusterSize: $0) }, [1, 2, 3, 3, 5, 5, 8, 8, 1, 1])
+        let own = MixtureSpec.Rehydrate(weights: ["2-10": 4, "11+": 0])
+        XCTAssertEqual([1, 2, 10, 11].map { own.weight(clusterSize: $0) }, [1, 4, 4, 0])
+        // Tokens 10, 20, 30 with weights 1, 3, 0: the pool holds 10 + 60 = 70 tokens.
+        let tokens: [Int64] = [10, 20, 30], keys: [UInt64] = [3, 1, 2], weights = [1, 3, 0]
+        XCTAssertEqual(Mixture.copies(tokens: tokens, keys: keys, give: 70, weights: weights), [1, 3, 0])
+        XCTAssertEqual(Mixture.copies(tokens: tokens, keys: keys, give: 140, weights: weights), [2, 6, 0])
+        // A partial pass: 30 tokens more than one full pass go to the document first in key order (key 1: 20 tokens a
+        // copy, at most three more) while a copy leaves the total no farther from the target: two copies (30 → 10 → -10).
+        XCTAssertEqual(Mixture.copies(tokens: tokens, keys: keys, give: 100, weights: weights), [1, 5, 0])
+    }
+
+    /// Through the CLI: minhash_dedup leaves each kept document its cluster's size, and `rehydrate: true` writes it
+    /// as many times as FineWeb-2's weights say; the accounting shows the source repeated.
+    func testRehydrationRepeatsDocumentsByClusterSize() throws {
+        let dir = try makeTempDir(self)
+        // Letters only (MinHash folds digits): a different vocabulary per seed.
+        func word(_ n: Int) -> String { var n = n, s = ""; repeat { s.append(Character(Unicode.Scalar(UInt8(97 + n % 26)))); n /= 26 } while n > 0; return s }
+        func text(_ seed: Int) -> String { (0..<80).map { word(100_000 * seed + $0 * 7919 % 5003 + 1000) }.joined(separator: " ") }
+        var lines = ""
+        for k in 0..<3 { lines += jsonl("big-\(k)", text(1) + (k == 0 ? "" : " tail\(k)")) }      // a cluster of 3
+        for k in 0..<2 { lines += jsonl("pair-\(k)", text(2) + (k == 0 ? "" : " end")) }            // a cluster of 2
+        lines += jsonl("alone", text(3))
+        try writeFile("\(dir)/data/a.jsonl", lines)
+        for rehydrate in [false, true] {
+            try writeFile("\(dir)/spec.json", """
+            {"name": "rh", "sources": [{"name": "web", "paths": ["data/*.jsonl"], "weight": 1}],
+             "steps": [{"type": "minhash_dedup"}],
+             "tokenizer": {"train": {"vocab_size": 300}},
+             "mixture": {"rehydrate": \(rehydrate)},
+             "output": {"dir": "out-\(rehydrate)", "formats": ["jsonl", "llmc"], "val_fraction": 0}}
+            """)
+            let run = try CLI.run(["run", "\(dir)/spec.json", "--quiet"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let rows = try CLI.run(["lineage", "--db", "\(dir)/out-\(rehydrate)/lineage.db", "--csv",
+                                    "select doc_id, count(*) from document_tokens where split = 'train' group by 1 order by 1"])
+            // FineWeb-2's weights: a cluster of 3 → 3 copies, of 2 → 2, alone → 1.
+            XCTAssertEqual(rows.stdout, rehydrate ? "doc_id,count(*)\nalone,1\nbig-0,3\npair-0,2\n" : "doc_id,count(*)\nalone,1\nbig-0,1\npair-0,1\n", rows.stderr)
+            let epochs = try CLI.run(["lineage", "--db", "\(dir)/out-\(rehydrate)/lineage.db", "--csv", "select round(epochs, 2) from mixture_rows where bucket is null"])
+            if rehydrate { XCTAssertGreaterThan(Double(epochs.stdout.split(separator: "\n").last ?? "") ?? 0, 1.5, epochs.stdout) }
+            else { XCTAssertEqual(epochs.stdout.split(separator: "\n").last, "1.0") }
+        }
+    }
+
     func testShortfallIsReportedAndRenormalisedOrStops() throws {
         let sources = [Mixture.Source(name: "web", weight: 0.7, maxEpochs: 1, available: 612),
                        Mixture.Source(name: "books", weight: 0.3, maxEpochs: 1, available: 388)]

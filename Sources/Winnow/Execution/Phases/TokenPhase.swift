@@ -251,7 +251,8 @@ struct TokenPhase {
         let todo = shards.filter { !run.isDone(Self.encodeTask($0.shard)) }
         guard !todo.isEmpty else { return }
         let curriculum = run.pipeline.spec.curriculum
-        let needsAnnotations = curriculum.map { !["length", "compression_ratio"].contains($0.score) } ?? false
+        let rehydrate = run.pipeline.spec.effectiveMixture?.rehydrate != nil
+        let needsAnnotations = (curriculum.map { !["length", "compression_ratio"].contains($0.score) } ?? false) || rehydrate
         if needsAnnotations, let reused = run.reused { try writeReusedAnnotations(todo, rowsOf: run.recordDocuments ? run.runID : reused.runID) }
         let lock = NSLock()
         nonisolated(unsafe) var cursor = 0
@@ -278,7 +279,8 @@ struct TokenPhase {
                         let note = notes.flatMap { line - 1 < $0.count ? $0[line - 1] : nil }
                         let sc = try curriculum.map { try score($0, text: parser.text, tokens: ids.count, annotations: note, id: parser.id, shard: s.path) } ?? 0
                         // The language, for per-language curriculum quantiles.
-                        try docs.append(WorkFile.EncodedDoc(id: parser.id, tokens: ids.count, score: sc, language: note?["language"]?.stringValue ?? ""))
+                        try docs.append(WorkFile.EncodedDoc(id: parser.id, tokens: ids.count, score: sc, language: note?["language"]?.stringValue ?? "",
+                                                            clusterSize: max(1, note?["minhash_cluster_size"]?.intValue ?? 1)))
                         try ids.map { UInt32(bitPattern: $0).littleEndian }.withUnsafeBytes { try toks.write($0) }
                         return true
                     }
@@ -313,6 +315,8 @@ struct TokenPhase {
         var shard: [Int32] = [], tokenOffset: [Int64] = [], count: [Int32] = [], source: [Int32] = [], score: [Double] = []
         /// The `language` annotation of each document ("" without a language step), for per-language quantiles.
         var language: [String] = []
+        /// Each document's `minhash_cluster_size` (1 without one), for `rehydrate`.
+        var clusterSize: [Int32] = []
         var idStart: [Int] = [], idArena: [UInt8] = [], val: [Bool] = []
         var n: Int { count.count }
         func id(_ i: Int) -> [UInt8] { Array(idArena[idStart[i]..<idStart[i + 1]]) }
@@ -332,6 +336,7 @@ struct TokenPhase {
             var offset: Int64 = 0
             try WorkFile.EncodedDoc.forEach(encodedPath(s.shard)) { r in
                 let id = r.id, n = r.tokens, sc = r.score, lang = r.language
+                d.clusterSize.append(Int32(clamping: r.clusterSize))
                 d.shard.append(Int32(k)); d.tokenOffset.append(offset); d.count.append(Int32(n)); d.source.append(src); d.score.append(sc)
                 d.language.append(lang)
                 d.idArena += id; d.idStart.append(d.idArena.count)
@@ -357,9 +362,15 @@ struct TokenPhase {
         let trainBySource = Dictionary(grouping: train) { Int(d.source[$0]) }
         var copies: [Int] = Array(repeating: 1, count: d.n)
         if let mix = spec.effectiveMixture {
+            // Rehydration: a document counts as often in its source's pool as its cluster size asks.
+            let weight: (Int) -> Int = { doc in mix.rehydrate?.weight(clusterSize: Int(d.clusterSize[doc])) ?? 1 }
             let sources = run.pipeline.sources.enumerated().map { i, s in
                 Mixture.Source(name: s.spec.name, weight: s.spec.weight, maxEpochs: s.spec.maxEpochs,
-                               available: (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) })
+                               available: (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) * Int64(weight($1)) })
+            }
+            if mix.rehydrate != nil {
+                let repeated = train.filter { weight($0) != 1 }.count
+                run.observer?.log("mixture: rehydrated by minhash_cluster_size: \(repeated) of \(train.count) training documents weigh other than 1")
             }
             // A weighted source that kept nothing cannot be mixed in at all: say so, and where to see why.
             for s in sources where s.available == 0 && s.weight > 0 {
@@ -369,10 +380,13 @@ struct TokenPhase {
             for line in plan.shortfalls {
                 run.observer?.log("mixture shortfall: \(line) — \(mix.onShortfall == .renormalize ? "renormalised" : mix.onShortfall == .shrink ? "shrunk" : "stopping")")
             }
-            acc.targets = plan.targetShares; acc.available = sources.map(\.available); acc.give = plan.give; acc.shortfalls = plan.shortfalls
+            // `available` is what the cleaned documents hold (so a rehydrated source's epochs say how much it was repeated).
+            acc.targets = plan.targetShares; acc.give = plan.give; acc.shortfalls = plan.shortfalls
+            acc.available = sources.indices.map { i in (trainBySource[i] ?? []).reduce(Int64(0)) { $0 + d.tokens($1) } }
             for (i, _) in sources.enumerated() {
                 let docs = trainBySource[i] ?? []
-                let c = Mixture.copies(tokens: docs.map { d.tokens($0) }, keys: docs.map { Self.hash(d.id($0), seed: seed, "mix") }, give: plan.give[i])
+                let c = Mixture.copies(tokens: docs.map { d.tokens($0) }, keys: docs.map { Self.hash(d.id($0), seed: seed, "mix") }, give: plan.give[i],
+                                       weights: docs.map { weight($0) })
                 for (k, doc) in docs.enumerated() { copies[doc] = c[k] }
             }
         }
