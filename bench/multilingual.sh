@@ -43,6 +43,6 @@ done
 [ -n "${LOOKUP_ONLY:-}" ] && exit 0
 # Decisions and time beside datatrove, per language with real text here.
 "$PY" bench/fw2_parity.py "$W" "$C/nltk_mac_morpho_pt_detok.jsonl.gz" pt --json bench/results/fw2_parity.jsonl
-for l in de es pl; do
+for l in de es fr pl; do
   "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json bench/results/fw2_parity.jsonl
 done

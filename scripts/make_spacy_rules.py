@@ -6,23 +6,42 @@ URL pattern and the special cases (abbreviations, contractions) of `spacy.blank(
 
     python3 scripts/make_spacy_rules.py    # in an environment with spacy==3.8.18 (the bench venv: ../shared/bench/README.md)
 
-Languages whose tokenizer has a `token_match` (French: a 1.4 MB pattern of hyphenated words; Turkish; Hungarian) or
-needs a segmenter (Japanese, Chinese, Korean, Thai, Vietnamese) are not exported; they keep Winnow's default
-splitting. spaCy's rules are MIT-licensed (Explosion AI); the patterns are kept as spaCy writes them (Python `re`
+Languages whose tokenizer needs a segmenter (Japanese, Chinese, Korean, Thai, Vietnamese) are not exported; they
+keep Winnow's default splitting. French's `token_match` (its hyphenated and elided words) is exported with spaCy's
+letter classes as placeholders, so it is 9 KB instead of 1.4 MB. spaCy's rules are MIT-licensed (Explosion AI); the patterns are kept as spaCy writes them (Python `re`
 syntax, which ICU's NSRegularExpression reads the same for these patterns — `SpacyRulesTests` checks the split of
 real text against spaCy's).
 """
 import json, os, sys
 
 import spacy
+from spacy.lang.char_classes import ALPHA, ALPHA_LOWER
 
-# The top languages of Common Crawl that datatrove splits with spaCy's rules alone (issue 23's list, less French and
-# Turkish — token_match — and the segmenter languages ja, zh, ko, vi).
-LANGUAGES = ["pt", "es", "de", "it", "nl", "pl", "ru", "cs", "sv", "id", "ar", "fa", "uk"]
+# French's token_match repeats spaCy's letter classes hundreds of times (1.4 MB): they are stored once and stand
+# in the pattern as these private-use characters, which SpacyStyleTokenizer expands.
+CLASSES = {"\ue001": ALPHA_LOWER, "\ue000": ALPHA}
+
+# The top languages of Common Crawl that datatrove splits with spaCy's rules alone (issue 23's list, less the
+# segmenter languages ja, zh, ko, vi).
+LANGUAGES = ["pt", "es", "fr", "de", "it", "nl", "pl", "ru", "cs", "sv", "tr", "id", "ar", "fa", "uk"]
+
+
+def compact(regex):
+    """A token_match pattern with its letter classes as placeholders and Python's inline flags dropped (the
+    tokenizer compiles it case-insensitive, as `(?iu)` asks)."""
+    p = regex.pattern
+    for mark, chars in CLASSES.items():
+        assert mark not in p
+        p = p.replace(chars, mark)
+    if p.startswith("(?iu)"):
+        p = p[5:]
+    else:
+        assert not p.startswith("(?"), p[:10]
+    return p
 
 
 def main():
-    out = {"spacy": spacy.__version__, "patterns": [], "languages": {}}
+    out = {"spacy": spacy.__version__, "patterns": [], "languages": {}, "classes": CLASSES}
     def pattern(p):  # languages share most patterns: each is stored once
         if p not in out["patterns"]:
             out["patterns"].append(p)
@@ -33,9 +52,6 @@ def main():
             t = spacy.blank(code).tokenizer
         except Exception as e:  # a language whose tokenizer needs another package
             skipped.append(f"{code} ({type(e).__name__})")
-            continue
-        if t.token_match is not None:
-            skipped.append(f"{code} (token_match)")
             continue
         rules = {}
         for text, tokens in t.rules.items():
@@ -49,6 +65,8 @@ def main():
             "suffix": pattern(t.suffix_search.__self__.pattern),
             "infix": pattern(t.infix_finditer.__self__.pattern),
             "url": pattern(t.url_match.__self__.pattern) if t.url_match else None,
+            "token_match": pattern(compact(t.token_match.__self__)) if t.token_match else None,
+            "token_match_ignores_case": bool(t.token_match and t.token_match.__self__.pattern.startswith("(?iu)")),
             "rules": rules,
         }
     text = json.dumps(out, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

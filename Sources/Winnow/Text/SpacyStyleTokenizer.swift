@@ -14,8 +14,10 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     private let suffix: NSRegularExpression
     private let infix: NSRegularExpression
     private let url: NSRegularExpression?
+    /// A chunk it matches stays whole (French: hyphenated and elided words such as `week-end`, `aujourd'hui`).
+    private let tokenMatch: NSRegularExpression?
     /// Special cases: the chunk, and the tokens it becomes (itself when nil).
-    private let rules: [String: [String]?]
+    private let rules: [Exact: [String]?]
 
     /// Closing marks that the rules cut off a word of letters ("palavra," → "palavra" ","), as checked on probes
     /// when the tokenizer is built: such chunks — most of those that are not plain words — skip the patterns.
@@ -24,11 +26,12 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     private var plainNumbers = false
     /// Special cases the affix rules would split ("):" → ")" ":", "’s" → "’" "s"), by the first of those pieces: when
     /// the pieces stand together in a chunk they become the special case again (spaCy's special-case matcher).
-    private var affixSpecials: [String: [(pieces: [String], key: String)]] = [:]
+    private var affixSpecials: [Exact: [(pieces: [String], key: String)]] = [:]
 
     private init(language: String, prefix: NSRegularExpression, suffix: NSRegularExpression, infix: NSRegularExpression,
-                 url: NSRegularExpression?, rules: [String: [String]?]) {
+                 url: NSRegularExpression?, tokenMatch: NSRegularExpression?, rules: [Exact: [String]?]) {
         self.language = language; self.prefix = prefix; self.suffix = suffix; self.infix = infix; self.url = url; self.rules = rules
+        self.tokenMatch = tokenMatch
         for mark in [",", ";", ":", "!", "?", ")", "\"", "."] {
             var probe: [String] = [], upper: [String] = []
             splitWithRules("wxyzq" + mark, into: &probe)
@@ -41,13 +44,13 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         splitWithRules("31415926", into: &long)
         plainNumbers = number == ["1994"] && long == ["31415926"]
         // spaCy registers a special case with the matcher when a prefix, suffix or infix pattern finds something in it.
-        for key in rules.keys {
+        for key in rules.keys.map(\.s) {
             let s = key as NSString
             guard match(prefix, s) != nil || match(suffix, s) != nil || infix.firstMatch(in: key, range: NSRange(location: 0, length: s.length)) != nil else { continue }
             var pieces: [String] = []
             splitWithRules(key, into: &pieces, specials: false)
             guard let first = pieces.first else { continue }
-            affixSpecials[first, default: []].append((pieces, key))
+            affixSpecials[Exact(first), default: []].append((pieces, key))
         }
     }
 
@@ -62,7 +65,9 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     }()
     private static let patterns: [String] = {
         guard case .object(let root)? = try? JSONParser.parse(Array(rulesJSON.utf8)), case .array(let p)? = root["patterns"] else { return [] }
-        return p.compactMap(\.stringValue)
+        // Letter classes stored once stand in the patterns as private-use characters.
+        let classes = root["classes"]?.objectValue?.pairs ?? []
+        return p.compactMap(\.stringValue).map { s in classes.reduce(s) { $0.replacingOccurrences(of: $1.0, with: $1.1.stringValue ?? "") } }
     }()
 
     private static let lock = NSLock()
@@ -79,14 +84,16 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         let code = FineWeb2.entries[language].flatMap { e in e.config == language ? FineWeb2.labels.first { $0.config == language }?.label : nil } ?? language
         if let t = built[code] { built[language] = t; return t }
         guard case .object(let o)? = table[code] else { missing.insert(language); return nil }
-        func regex(_ key: String) -> NSRegularExpression? {
+        func regex(_ key: String, _ options: NSRegularExpression.Options = []) -> NSRegularExpression? {
             guard case .number(let i)? = o[key], Int(i) < patterns.count else { return nil }
-            return try? NSRegularExpression(pattern: patterns[Int(i)])
+            return try? NSRegularExpression(pattern: patterns[Int(i)], options: options)
         }
         guard let p = regex("prefix"), let s = regex("suffix"), let i = regex("infix"), case .object(let r)? = o["rules"] else { return nil }
-        var rules: [String: [String]?] = [:]
-        for (k, v) in r.pairs { rules.updateValue(v.arrayValue.map { $0.compactMap(\.stringValue) }, forKey: k) }
-        let t = SpacyStyleTokenizer(language: code, prefix: p, suffix: s, infix: i, url: regex("url"), rules: rules)
+        var rules: [Exact: [String]?] = [:]
+        for (k, v) in r.pairs { rules.updateValue(v.arrayValue.map { $0.compactMap(\.stringValue) }, forKey: Exact(k)) }
+        let tokenMatch = regex("token_match", o["token_match_ignores_case"] == .bool(true) ? [.caseInsensitive] : [])
+        if o["token_match"] != nil && o["token_match"] != .null && tokenMatch == nil { preconditionFailure("\(code): token_match does not compile") }
+        let t = SpacyStyleTokenizer(language: code, prefix: p, suffix: s, infix: i, url: regex("url"), tokenMatch: tokenMatch, rules: rules)
         built[code] = t
         built[language] = t
         return t
@@ -146,6 +153,15 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         }
     }
 
+    /// Whether `token_match` matches at the start of `s` (Python's `re.match`). Every alternative of French's needs a
+    /// hyphen or an apostrophe, so other French chunks are not run through it.
+    private func matchesWhole(_ s: NSString) -> Bool {
+        guard let tokenMatch else { return false }
+        if language == "fr" && !(s as String).unicodeScalars.contains(where: { Self.joiners.contains($0) }) { return false }
+        return match(tokenMatch, s)?.location == 0
+    }
+    private static let joiners: Set<Unicode.Scalar> = Set("-–—‐‑'’".unicodeScalars)
+
     private func match(_ re: NSRegularExpression, _ s: NSString) -> NSRange? {
         let r = re.rangeOfFirstMatch(in: s as String, options: [], range: NSRange(location: 0, length: s.length))
         return r.location == NSNotFound ? nil : r
@@ -153,7 +169,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
 
     /// One whitespace-free chunk.
     func split(_ chunk: String, into out: inout [String]) {
-        if let special = rules[chunk] { out += special ?? [chunk]; return }
+        if let special = rules[Exact(chunk)] { out += special ?? [chunk]; return }
         if Self.lettersOnly(chunk) { out.append(chunk); return }
         let scalars = chunk.unicodeScalars
         if plainNumbers && scalars.allSatisfy({ $0.value >= 0x30 && $0.value <= 0x39 }) { out.append(chunk); return }
@@ -164,7 +180,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
             // A period is cut after a lower-case letter (spaCy's suffix rule); other letters go the long way.
             let beforePeriod = word.last.map { $0.value >= 0x61 && $0.value <= 0x7A } ?? false
             if (last != "." || beforePeriod) && Self.lettersOnly(w) {
-                if let special = rules[w] { out += special ?? [w] } else { out.append(w) }
+                if let special = rules[Exact(w)] { out += special ?? [w] } else { out.append(w) }
                 out.append(String(last))
                 return
             }
@@ -172,7 +188,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         // Chunks that need the patterns repeat (numbers with punctuation, words in brackets): their words are kept,
         // as spaCy keeps them, up to `cacheLimit` chunks.
         cacheLock.lock()
-        let cached = cache[chunk]
+        let cached = cache[Exact(chunk)]
         cacheLock.unlock()
         if let cached { out += cached; return }
         var tokens: [String] = []
@@ -181,11 +197,11 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         out += tokens
         cacheLock.lock()
         if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[chunk] = tokens
+        cache[Exact(chunk)] = tokens
         cacheLock.unlock()
     }
     private let cacheLock = NSLock()
-    private var cache: [String: [String]] = [:]
+    private var cache: [Exact: [String]] = [:]
     static let cacheLimit = 200_000
 
     /// Runs of pieces that spell a special case become it: every match is found, then the longest (and of equal
@@ -193,7 +209,8 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     func rejoinSpecials(_ tokens: [String]) -> [String] {
         var matches: [(start: Int, end: Int, key: String)] = []
         for i in tokens.indices {
-            for (pieces, key) in affixSpecials[tokens[i]] ?? [] where i + pieces.count <= tokens.count && Array(tokens[i..<(i + pieces.count)]) == pieces {
+            for (pieces, key) in affixSpecials[Exact(tokens[i])] ?? [] where i + pieces.count <= tokens.count
+                && zip(tokens[i..<(i + pieces.count)], pieces).allSatisfy({ $0.utf8.elementsEqual($1.utf8) }) {
                 matches.append((i, i + pieces.count, key))
             }
         }
@@ -207,7 +224,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         var out: [String] = [], i = 0
         while i < tokens.count {
             if let (end, key) = kept[i] {
-                if let special = rules[key] { out += special ?? [key] } else { out += tokens[i..<end] }
+                if let special = rules[Exact(key)] { out += special ?? [key] } else { out += tokens[i..<end] }
                 i = end
             } else {
                 out.append(tokens[i]); i += 1
@@ -220,18 +237,19 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     /// cases, as spaCy splits a special case to learn what its pieces are).
     func splitWithRules(_ chunk: String, into out: inout [String], specials: Bool = true) {
         let rules = specials ? self.rules : [:]
-        if let special = rules[chunk] { out += special ?? [chunk]; return }
+        if let special = rules[Exact(chunk)] { out += special ?? [chunk]; return }
         var string = chunk as NSString
         var prefixes: [String] = [], suffixes: [String] = []
         var lastSize = -1
         while string.length > 0 && string.length != lastSize {
-            if rules[string as String] != nil { break }
+            if matchesWhole(string) { break }
+            if rules[Exact(string as String)] != nil { break }
             lastSize = string.length
             let pre = match(prefix, string).map { $0.location == 0 ? $0.length : 0 } ?? 0
             var minusPre: NSString = string
             if pre > 0 {
                 minusPre = string.substring(from: pre) as NSString
-                if minusPre.length > 0 && rules[minusPre as String] != nil {
+                if minusPre.length > 0 && rules[Exact(minusPre as String)] != nil {
                     prefixes.append(string.substring(to: pre)); string = minusPre
                     break
                 }
@@ -241,7 +259,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
             var minusSuf: NSString = string
             if suf > 0 {
                 minusSuf = string.substring(to: string.length - suf) as NSString
-                if minusSuf.length > 0 && rules[minusSuf as String] != nil {
+                if minusSuf.length > 0 && rules[Exact(minusSuf as String)] != nil {
                     suffixes.append(string.substring(from: string.length - suf)); string = minusSuf
                     break
                 }
@@ -258,8 +276,10 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         out += prefixes
         if string.length > 0 {
             let s = string as String
-            if let special = rules[s] {
+            if let special = rules[Exact(s)] {
                 out += special ?? [s]
+            } else if matchesWhole(string) {
+                out.append(s)
             } else if let url, let m = match(url, string), m.location == 0 {
                 out.append(s)
             } else {
@@ -277,4 +297,13 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
         }
         out += suffixes.reversed()
     }
+}
+
+/// A string compared code point by code point, as Python compares `str` (spaCy's special cases and cache), not by
+/// Swift's canonical equivalence: `delà` written with a combining accent is not the special case `delà`.
+struct Exact: Hashable {
+    let s: String
+    init(_ s: String) { self.s = s }
+    static func == (a: Exact, b: Exact) -> Bool { a.s.utf8.elementsEqual(b.s.utf8) }
+    func hash(into h: inout Hasher) { for b in s.utf8 { h.combine(b) } }
 }

@@ -11,7 +11,7 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 CORPORA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "shared", "corpora")
 UDHR = {"arb": "ar", "ces": "cs", "deu": "de", "ind": "id", "ita": "it", "nld": "nl", "pol": "pl", "rus": "ru",
-        "spa": "es", "swe": "sv", "ukr": "uk", "por": "pt"}
+        "spa": "es", "swe": "sv", "ukr": "uk", "por": "pt", "fra": "fr", "tur": "tr", "pes": "fa"}
 
 
 def docs():
@@ -21,7 +21,7 @@ def docs():
             yield "nltk_mac_morpho_pt_detok.jsonl.gz", d["id"], "pt", d["text"]
     for line in gzip.open(os.path.join(CORPORA, "web_text_trafilatura_naive.jsonl.gz"), "rt", encoding="utf-8"):
         d = json.loads(line)
-        if d.get("lang") in ("de", "es", "pl", "pt", "nl", "it", "ru", "cs", "sv"):
+        if d.get("lang") in ("de", "es", "fr", "pl", "pt", "nl", "it", "ru", "cs", "sv", "tr"):
             yield "web_text_trafilatura_naive.jsonl.gz", d["id"], d["lang"], d["text"]
     for line in gzip.open(os.path.join(CORPORA, "nltk_udhr2.jsonl.gz"), "rt", encoding="utf-8"):
         d = json.loads(line)
