@@ -102,6 +102,14 @@ final class PerLanguageTests: XCTestCase {
         XCTAssertEqual(g.annotations["thresholds"], .string("fineweb2:por_Latn"))
     }
 
+    /// Stop words are compared code point by code point, as datatrove's Python sets compare: `é` written as `e` and a
+    /// combining accent is not the stop word `é`.
+    func testStopWordsCompareCodePoints() throws {
+        let s = try step(#"{"type": "gopher_quality", "min_doc_words": 1, "min_stop_words": 1, "stop_words": ["\u00e9"], "max_non_alpha_words_ratio": 0, "min_avg_word_length": 0}"#)
+        XCTAssertEqual(apply(s, "Ele \u{e9} bom", language: nil).0, .keep)
+        XCTAssertEqual(apply(s, "Ele e\u{301} bom", language: nil).0, .drop(reason: "gopher_enough_stop_words"))
+    }
+
     /// The user's values win over FineWeb-2's, key by key; FineWeb-2's others stay.
     func testUserOverridesWin() throws {
         let s = try step(#"{"type": "gopher_quality", "thresholds": "fineweb2", "by_language": {"pt": {"min_stop_words": 40}, "en": {"stop_words": ["zzz"]}}}"#)

@@ -34,12 +34,13 @@ public final class GopherQuality: DocumentStep {
 
     public let name: String
     public let parameters: Parameters
-    private let stopWords: Set<String>
+    /// Compared code point by code point, as datatrove's Python sets compare (a decomposed `é` is not the stop word `é`).
+    private let stopWords: Set<Exact>
 
     public init(name: String = "gopher_quality", parameters: Parameters = Parameters()) {
         self.name = name
         self.parameters = parameters
-        stopWords = Set(parameters.stopWords)
+        stopWords = Set(parameters.stopWords.map(Exact.init))
     }
 
     static let descriptor = StepDescriptor(
@@ -78,7 +79,9 @@ public final class GopherQuality: DocumentStep {
         let alpha = Double(words.filter { $0.containsLetter }.count) / nWords
         doc.annotations["gopher_alpha_words_ratio"] = .number(alpha)
         if p.maxNonAlphaWordsRatio > 0 && alpha < p.maxNonAlphaWordsRatio { return .drop(reason: "gopher_below_alpha_threshold") }
-        let stops = stopWords.intersection(words).count
+        var present = Set<Exact>()
+        for w in words where stopWords.contains(Exact(w)) { present.insert(Exact(w)) }
+        let stops = present.count
         doc.annotations["gopher_stop_words"] = .int(stops)
         if p.minStopWords > 0 && stops < p.minStopWords { return .drop(reason: "gopher_enough_stop_words") }
         return .keep
