@@ -264,14 +264,8 @@ struct SecretDetector: PIIDetector {
 
     /// The token starting at `i` (the start of a token), with an AWS secret key after an access key id.
     private func token(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> [PIISpan]? {
-        func at(_ i: Int, _ s: StaticString) -> Bool {
-            let n = s.utf8CodeUnitCount
-            guard i + n <= bytes.count else { return false }
-            let p = s.utf8Start
-            for k in 0..<n where bytes[i + k] != p[k] { return false }
-            return true
-        }
-        func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
+        func at(_ i: Int, _ s: StaticString) -> Bool { Self.matches(bytes, i, s) }
+        func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { Self.runEnd(bytes, i, ok) }
         func one(_ a: Int, _ e: Int) -> [PIISpan] { [PIISpan(start: a, end: e, kind: kind)] }
         let b = bytes[i]
         guard i + 1 < bytes.count else { return nil }
@@ -346,7 +340,7 @@ struct SecretDetector: PIIDetector {
 
     /// The credential assigned at `i` (a `=` or `:`), if a credential name stands before it.
     private func assignment(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int, Int)? {
-        func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { var j = i; while j < bytes.count && ok(bytes[j]) { j += 1 }; return j }
+        func runEnd(_ i: Int, _ ok: (UInt8) -> Bool) -> Int { Self.runEnd(bytes, i, ok) }
         if bytes[i] == 0x3D && i >= 10 && Self.matches(bytes, i - 10, "AccountKey") {
             // Azure storage: an 88-character base64 key (86 and "==") in a connection string.
             let v = i + 1
@@ -372,6 +366,13 @@ struct SecretDetector: PIIDetector {
         let closed = quote.map { e < bytes.count && bytes[e] == $0 } ?? !(e < bytes.count && bytes[e] == 0x28)
         guard closed && e - v >= 8 && !Self.plainWord(bytes, v, e) && Self.entropy(Array(bytes[v..<e])[...]) >= Self.minEntropy else { return nil }
         return (v, e)
+    }
+
+    /// The end of the run of bytes `ok` accepts from `i`.
+    @inline(__always) static func runEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int, _ ok: (UInt8) -> Bool) -> Int {
+        var j = i
+        while j < bytes.count && ok(bytes[j]) { j += 1 }
+        return j
     }
 
     /// Whether `bytes[at...]` starts with `s`.

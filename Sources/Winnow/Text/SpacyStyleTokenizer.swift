@@ -57,18 +57,19 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     /// The languages with rules.
     public static var languages: [String] { Array(table.keys).sorted() }
 
-    private static let table: [String: JSONValue] = {
-        guard case .object(let root)? = try? JSONParser.parse(Array(rulesJSON.utf8)), case .object(let languages)? = root["languages"] else {
+    /// The generated rules, parsed once: each language's entry, and the patterns they index.
+    private static let parsed: (table: [String: JSONValue], patterns: [String]) = {
+        guard case .object(let root)? = try? JSONParser.parse(Array(rulesJSON.utf8)), case .object(let languages)? = root["languages"],
+              case .array(let p)? = root["patterns"] else {
             preconditionFailure("SpacyRules.swift does not parse")
         }
-        return Dictionary(uniqueKeysWithValues: languages.pairs)
-    }()
-    private static let patterns: [String] = {
-        guard case .object(let root)? = try? JSONParser.parse(Array(rulesJSON.utf8)), case .array(let p)? = root["patterns"] else { return [] }
         // Letter classes stored once stand in the patterns as private-use characters.
         let classes = root["classes"]?.objectValue?.pairs ?? []
-        return p.compactMap(\.stringValue).map { s in classes.reduce(s) { $0.replacingOccurrences(of: $1.0, with: $1.1.stringValue ?? "") } }
+        let patterns = p.compactMap(\.stringValue).map { s in classes.reduce(s) { $0.replacingOccurrences(of: $1.0, with: $1.1.stringValue ?? "") } }
+        return (Dictionary(uniqueKeysWithValues: languages.pairs), patterns)
     }()
+    private static var table: [String: JSONValue] { parsed.table }
+    private static var patterns: [String] { parsed.patterns }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var built: [String: SpacyStyleTokenizer] = [:]
