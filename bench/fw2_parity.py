@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--lang-value")
     ap.add_argument("--samples", type=int, default=0, help="print this many disagreements")
     ap.add_argument("--json", help="append the result as one JSON line here")
+    ap.add_argument("--stamp", default="", help="the bench run's stamp, recorded with the result")
     a = ap.parse_args()
     v = fw2_values(a.label)
     opener = gzip.open if a.corpus.endswith(".gz") else open
@@ -105,7 +106,7 @@ def main():
             shown += 1
     if a.json:
         with open(a.json, "a") as f:
-            f.write(json.dumps({"label": a.label, "config": v["config"], "docs": len(docs), "same": same, "kept_winnow": kept_w,
+            f.write(json.dumps({"stamp": a.stamp, "label": a.label, "config": v["config"], "docs": len(docs), "same": same, "kept_winnow": kept_w,
                                 "kept_datatrove": kept_dt, "winnow_s": round(w_wall, 2), "winnow_default_s": round(w_default_wall, 2),
                                 "datatrove_s": round(dt_wall, 2)}) + "\n")
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-language filtering (issue 23): FineWeb-2's three filters with `"thresholds": "fineweb2"` against the same
+# Per-language filtering (issue 23), one run for every figure bench/RESULTS.md quotes: FineWeb-2's three filters with `"thresholds": "fineweb2"` against the same
 # filters with the step's own values (the English-only path), and against datatrove 0.10.1 configured as
 # fineweb-2-pipeline.py configures them (bench/fw2_parity.py: decisions compared per document, both timed on one
 # worker). Appends to bench/results/multilingual.jsonl.
@@ -42,7 +42,7 @@ for rep in $(seq "${REPS:-1}"); do
 done
 [ -n "${LOOKUP_ONLY:-}" ] && exit 0
 # Decisions and time beside datatrove, per language with real text here.
-"$PY" bench/fw2_parity.py "$W" "$C/nltk_mac_morpho_pt_detok.jsonl.gz" pt --json bench/results/fw2_parity.jsonl
+"$PY" bench/fw2_parity.py "$W" "$C/nltk_mac_morpho_pt_detok.jsonl.gz" pt --json bench/results/fw2_parity.jsonl --stamp "$stamp"
 for l in de es fr pl; do
-  "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json bench/results/fw2_parity.jsonl
+  "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json bench/results/fw2_parity.jsonl --stamp "$stamp"
 done
