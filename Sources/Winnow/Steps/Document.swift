@@ -17,6 +17,20 @@ public struct Document: Sendable {
     /// The words of the text as `language`'s rules split them (`SpacyStyleTokenizer`, for the languages it has
     /// rules for; English's and every other language's: `WordTokenizer.english`), segmented as `words(segmentUnspaced:)`.
     public mutating func words(segmentUnspaced: Bool = false, language: String) -> [String] {
+        // Chinese: jieba's words (datatrove's zh tokenizer), already split where the scripts without spaces are.
+        if language == "zh", let chinese = ChineseWords.shared {
+            if let c = cachedLanguageWords, c.language == language { return c.words }
+            let w = chinese.words(text)
+            cachedLanguageWords = (language, segmentUnspaced, w)
+            return w
+        }
+        // Japanese: short units shaped like SudachiPy's (datatrove's ja tokenizer), without its dictionary.
+        if language == "ja" {
+            if let c = cachedLanguageWords, c.language == language { return c.words }
+            let w = JapaneseWords.words(text)
+            cachedLanguageWords = (language, segmentUnspaced, w)
+            return w
+        }
         guard language != "en", let tokenizer = SpacyStyleTokenizer.forLanguage(language) else { return words(segmentUnspaced: segmentUnspaced) }
         if let c = cachedLanguageWords, c.language == language, c.segmented == segmentUnspaced { return c.words }
         var w = tokenizer.words(text)

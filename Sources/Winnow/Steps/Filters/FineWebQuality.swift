@@ -9,7 +9,7 @@ public final class FineWebQuality: DocumentStep {
         public var linePunctThreshold = 0.12
         @Param("line_punct_exclude_zero", Schema.boolean("Do not drop documents where no line ends in terminal punctuation."))
         public var linePunctExcludeZero = false
-        @Param("short_line_thr", Schema.number("Drop when more lines than this share are short.", minimum: 0, maximum: 1))
+        @Param("short_line_thr", Schema.number("Drop when more lines than this share are short (1 or more: never, as FineWeb-2's 999).", minimum: 0))
         public var shortLineThreshold = 0.67
         @Param("short_line_length", Schema.integer("A line of at most this many characters is short.", minimum: 0))
         public var shortLineLength = 30
@@ -17,7 +17,7 @@ public final class FineWebQuality: DocumentStep {
         public var charDuplicatesRatio = 0.01
         @Param("new_line_ratio", Schema.number("Drop when there are more newlines per word than this.", minimum: 0))
         public var newLineRatio = 0.3
-        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, de, it, nl, pl, ru, cs, sv, id, ar, fa, uk; others split as en). thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
+        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, fr, de, it, nl, pl, ru, cs, sv, tr, id, ar, fa, uk), or zh (jieba's words, as datatrove's zh tokenizer; needs models/jieba from `make setup`); others split as en. thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
         public var language = "en"
         @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
@@ -36,7 +36,11 @@ public final class FineWebQuality: DocumentStep {
         type: "fineweb_quality", kind: .document,
         summary: "FineWeb's line-punctuation, short-line, duplicated-character and list-ratio rules (reasons: empty, line_punct_ratio, short_line_ratio, char_dup_ratio, list_ratio).",
         parameters: Parameters.self,
-        build: { spec, _ in .document(FineWebQuality(name: spec.effectiveName, parameters: try spec.decodeParameters(Parameters.self))) })
+        build: { spec, context in
+            let p = try spec.decodeParameters(Parameters.self)
+            try ChineseWords.prepare(language: p.language, context: context, pointer: "/language")
+            return .document(FineWebQuality(name: spec.effectiveName, parameters: p))
+        })
 
     public func apply(_ doc: inout Document) -> StepResult {
         let p = parameters

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes words.jsonl beside this script: for real text in each language with exported spaCy rules, the number of
+"""Writes words.jsonl beside this script: for real text in each language with exported spaCy rules (and Chinese,
+jieba's words, and Japanese, SudachiPy's), the number of
 words datatrove 0.10.1's word tokenizer for that language gives and a SHA-256 of them (joined by U+0001) — not the
 text or the words: the text stays in ../shared/corpora, which `SpacyStyleTokenizerTests` reads.
 
@@ -11,7 +12,11 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 CORPORA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "shared", "corpora")
 UDHR = {"arb": "ar", "ces": "cs", "deu": "de", "ind": "id", "ita": "it", "nld": "nl", "pol": "pl", "rus": "ru",
-        "spa": "es", "swe": "sv", "ukr": "uk", "por": "pt", "fra": "fr", "tur": "tr", "pes": "fa"}
+        "spa": "es", "swe": "sv", "ukr": "uk", "por": "pt", "fra": "fr", "tur": "tr", "pes": "fa",
+        "cmn_hans": "zh", "cmn_hant": "zh", "jpn": "ja"}
+# The name fineweb-2-pipeline.py passes datatrove for these (the bare "zh" would pick spaCy's multi-language rules,
+# not jieba).
+TOKENIZER = {"zh": "cmn_Hani", "ja": "jpn_Jpan"}
 
 
 def docs():
@@ -32,7 +37,7 @@ def docs():
 def main():
     out = open(os.path.join(os.path.dirname(__file__), "words.jsonl"), "w")
     for corpus, doc_id, lang, text in docs():
-        words = load_word_tokenizer(lang).word_tokenize(text)
+        words = load_word_tokenizer(TOKENIZER.get(lang, lang)).word_tokenize(text)
         digest = hashlib.sha256("\u0001".join(words).encode("utf-8")).hexdigest()
         out.write(json.dumps({"corpus": corpus, "id": doc_id, "lang": lang, "words": len(words), "sha256": digest}) + "\n")
 
