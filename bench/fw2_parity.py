@@ -9,7 +9,9 @@ worker beside it, and Winnow's with `"thresholds": "default"` (the English-only 
 LABEL is a lid.176 label (pt, de, …); its FineWeb-2 values are read from the table Winnow ships
 (Sources/Winnow/Steps/Filters/FineWeb2Table.swift, generated from FineWeb-2's configs), so both sides use the same
 numbers. Every document is given `"language": LABEL` (both tools read that field), so language identification does
-not enter the comparison. datatrove 0.10.1 splits words with its tokenizer for LABEL (spaCy's for most languages).
+not enter the comparison. datatrove 0.10.1 is given the language as fineweb-2-pipeline.py gives it (the config's name,
+e.g. cmn_Hani), which picks its word tokenizer (spaCy's rules for most languages, jieba for Chinese, SudachiPy for
+Japanese).
 """
 import argparse, collections, gzip, json, os, re, subprocess, sys, tempfile, time
 
@@ -22,15 +24,18 @@ def fw2_values(label):
     return table["languages"][label]
 
 
-def datatrove_reasons(docs, label, v):
+def datatrove_reasons(docs, v):
     from datatrove.data import Document
     from datatrove.pipeline.filters import FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    # As fineweb-2-pipeline.py passes it: the config's name (por_Latn, cmn_Hani), which picks datatrove's word tokenizer
+    # (for cmn_Hani spaCy with jieba; the bare ISO 639-1 code "zh" would pick spaCy's multi-language rules instead).
+    config = v["config"]
     filters = [
-        GopherRepetitionFilter(language=label, dup_para_frac=0, dup_line_char_frac=0, dup_para_char_frac=0,
+        GopherRepetitionFilter(language=config, dup_para_frac=0, dup_line_char_frac=0, dup_para_char_frac=0,
                                dup_line_frac=v["dup_line_frac"], top_n_grams=v["top_n_grams"], dup_n_grams=v["dup_n_grams"]),
-        FineWebQualityFilter(language=label, short_line_thr=999, char_duplicates_ratio=0.1,
+        FineWebQualityFilter(language=config, short_line_thr=999, char_duplicates_ratio=0.1,
                              line_punct_thr=v["line_punct_thr"], new_line_ratio=v["new_line_ratio"]),
-        GopherQualityFilter(language=label, max_avg_word_length=v["max_avg_word_length"], min_avg_word_length=v["min_avg_word_length"],
+        GopherQualityFilter(language=config, max_avg_word_length=v["max_avg_word_length"], min_avg_word_length=v["min_avg_word_length"],
                             stop_words=v["stopwords"], max_non_alpha_words_ratio=v["max_non_alpha_words_ratio"], min_stop_words=2),
     ]
     out = {}
@@ -90,7 +95,7 @@ def main():
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
     w, labels, w_wall = winnow_reasons(a.winnow, path, "fineweb2", work)
     _, _, w_default_wall = winnow_reasons(a.winnow, path, "default", work)
-    dt, dt_wall = datatrove_reasons(docs, a.label, v)
+    dt, dt_wall = datatrove_reasons(docs, v)
     same = sum(1 for k in dt if dt[k] == w.get(k))
     confusion = collections.Counter((dt[k] or "kept", w.get(k) or "kept") for k in dt if dt[k] != w.get(k))
     kept_w = sum(1 for k in w if not w[k]); kept_dt = sum(1 for k in dt if not dt[k])

@@ -2,7 +2,8 @@
 # Per-language filtering (issue 23), one run for every figure bench/RESULTS.md quotes: FineWeb-2's three filters with `"thresholds": "fineweb2"` against the same
 # filters with the step's own values (the English-only path), and against datatrove 0.10.1 configured as
 # fineweb-2-pipeline.py configures them (bench/fw2_parity.py: decisions compared per document, both timed on one
-# worker). Appends to bench/results/multilingual.jsonl.
+# worker), and the keep rates of each language's prose and junk beside English's (bench/keep_rates.py). Appends to
+# bench/results/multilingual.jsonl, fw2_parity.jsonl and keep_rates.jsonl.
 #
 #   bench/multilingual.sh            # REPS=3 for three repetitions of the lookup-cost runs
 set -euo pipefail
@@ -46,3 +47,11 @@ done
 for l in de es fr pl; do
   "$PY" bench/fw2_parity.py "$W" "$C/web_text_trafilatura_naive.jsonl.gz" $l --lang-field lang --lang-value $l --json bench/results/fw2_parity.jsonl --stamp "$stamp"
 done
+# Debian's translated documentation, manual pages, fortunes and messages (bench/debian_text.py: apt-get download,
+# ~4 minutes the first time): the same decisions in every language of issue 23, then the keep rates beside English.
+text=$out/debian-text
+[ -s "$text/zh.jsonl" ] || python3 bench/debian_text.py "$text"
+for l in pt es fr de it ru pl ja zh; do
+  "$PY" bench/fw2_parity.py "$W" "$text/$l.jsonl" $l --json bench/results/fw2_parity.jsonl --stamp "$stamp"
+done
+python3 bench/keep_rates.py "$W" "$text" --json bench/results/keep_rates.jsonl --stamp "$stamp"
