@@ -96,10 +96,19 @@ public final class ChineseWords: @unchecked Sendable {
     nonisolated(unsafe) private static var loaded: [String: ChineseWords] = [:]
 
     /// The folder holding jieba's files: `models/jieba` resolved against the spec's folder, then the working directory,
-    /// then `$WINNOW_MODELS/jieba`; a `StepBuildError` at `pointer` naming where it looked when none has them.
+    /// then `$WINNOW_MODELS/jieba`, then the checkout the running `winnow` was built in (`models/jieba` in a folder
+    /// above the executable: `.build/release/winnow` → the checkout); a `StepBuildError` at `pointer` naming where it
+    /// looked when none has them.
     static func locate(context: StepContext, pointer: String) throws -> String {
         var candidates = [context.resolve("models/jieba"), PipelineLoader.absolutePath("models/jieba")]
         if let dir = ProcessInfo.processInfo.environment["WINNOW_MODELS"], !dir.isEmpty { candidates.append(PipelineLoader.resolve("jieba", dir)) }
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = executable.deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(dir.appendingPathComponent("models/jieba").path)
+                dir = dir.deletingLastPathComponent()
+            }
+        }
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("dict.txt")) }) else {
             let tried = Array(NSOrderedSet(array: candidates)).map { "\($0)" }.joined(separator: ", ")
             throw StepBuildError(pointer, "Chinese word splitting needs jieba's dictionary (looked for dict.txt in \(tried)); `make setup` places it in the models/jieba folder of the Winnow checkout: run from there or set WINNOW_MODELS to its models folder")

@@ -155,16 +155,23 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
     }
 
     /// Whether `token_match` matches at the start of `s` (Python's `re.match`). Every alternative of French's needs a
-    /// hyphen or an apostrophe, so other French chunks are not run through it.
+    /// hyphen or an apostrophe, and starts with a letter (its ASCII characters are only A–Z and a–z), so other French
+    /// chunks (`--option`, `(voir`, `2-3`) are not run through it.
     private func matchesWhole(_ s: NSString) -> Bool {
         guard let tokenMatch else { return false }
-        if language == "fr" && !(s as String).unicodeScalars.contains(where: { Self.joiners.contains($0) }) { return false }
-        return match(tokenMatch, s)?.location == 0
+        if language == "fr" {
+            let first = s.length > 0 ? s.character(at: 0) : 0
+            if first < 0x80 && !((first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A)) { return false }
+            if !(s as String).unicodeScalars.contains(where: { Self.joiners.contains($0) }) { return false }
+        }
+        return match(tokenMatch, s, anchored: true) != nil
     }
     private static let joiners: Set<Unicode.Scalar> = Set("-–—‐‑'’".unicodeScalars)
 
-    private func match(_ re: NSRegularExpression, _ s: NSString) -> NSRange? {
-        let r = re.rangeOfFirstMatch(in: s as String, options: [], range: NSRange(location: 0, length: s.length))
+    /// The first match of `re` in `s`; `anchored`: only one starting at 0 (Python's `re.match`), which ICU finds
+    /// without trying every other position.
+    private func match(_ re: NSRegularExpression, _ s: NSString, anchored: Bool = false) -> NSRange? {
+        let r = re.rangeOfFirstMatch(in: s as String, options: anchored ? [.anchored] : [], range: NSRange(location: 0, length: s.length))
         return r.location == NSNotFound ? nil : r
     }
 
@@ -246,7 +253,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
             if matchesWhole(string) { break }
             if rules[Exact(string as String)] != nil { break }
             lastSize = string.length
-            let pre = match(prefix, string).map { $0.location == 0 ? $0.length : 0 } ?? 0
+            let pre = match(prefix, string, anchored: true)?.length ?? 0
             var minusPre: NSString = string
             if pre > 0 {
                 minusPre = string.substring(from: pre) as NSString
@@ -281,7 +288,7 @@ public final class SpacyStyleTokenizer: @unchecked Sendable {
                 out += special ?? [s]
             } else if matchesWhole(string) {
                 out.append(s)
-            } else if let url, let m = match(url, string), m.location == 0 {
+            } else if let url, let m = match(url, string, anchored: true), m.location == 0 {
                 out.append(s)
             } else {
                 let matches = infix.matches(in: s, options: [], range: NSRange(location: 0, length: string.length))
