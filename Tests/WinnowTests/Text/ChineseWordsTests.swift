@@ -30,6 +30,21 @@ final class ChineseWordsTests: XCTestCase {
         XCTAssertEqual(d.words(segmentUnspaced: true, language: "zh"), ["他", "来到", "了", "网易", "杭研", "大厦"])
     }
 
+    /// `"thresholds": "fineweb2"` on a Chinese document: FineWeb-2's cmn_Hani values, words counted as jieba splits them
+    /// (a character per word would count about twice as many).
+    func testFineWeb2FiltersCountJiebasWords() throws {
+        let text = String(repeating: "系统是一个面向网络计算机的功能强大的计算平台。小明硕士毕业于中国科学院计算所，后在日本京都大学深造。他来到了网易杭研大厦。\n", count: 3)
+        guard case .document(let s) = try StepRegistry.build(try JSONParser.parse(#"{"type": "gopher_quality", "thresholds": "fineweb2"}"#).decode(StepSpec.self),
+                                                             context: StepContext(baseDir: repoRoot)) else { return XCTFail("not a document step") }
+        var d = Document(id: "1", text: text, source: "s")
+        d.annotations["language"] = .string("zh")
+        XCTAssertEqual(s.apply(&d), .keep)
+        XCTAssertEqual(d.annotations["thresholds"], .string("fineweb2:cmn_Hani"))
+        let content = try chinese().words(text).filter { Punctuation.hasNonSymbol($0) }
+        XCTAssertEqual(content.count, 3 * 26)
+        XCTAssertEqual(d.annotations["gopher_words"], .int(content.count))
+    }
+
     /// A folder without jieba's files is an error naming what is missing; a broken line names its file and line.
     func testMissingOrBrokenDictionary() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jieba-\(UUID().uuidString)").path
