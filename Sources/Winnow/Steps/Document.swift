@@ -17,17 +17,13 @@ public struct Document: Sendable {
     /// The words of the text as `language`'s rules split them (`SpacyStyleTokenizer`, for the languages it has
     /// rules for; English's and every other language's: `WordTokenizer.english`), segmented as `words(segmentUnspaced:)`.
     public mutating func words(segmentUnspaced: Bool = false, language: String) -> [String] {
-        // Chinese: jieba's words (datatrove's zh tokenizer), already split where the scripts without spaces are.
-        if language == "zh", let chinese = ChineseWords.shared {
+        // Chinese: jieba's words (datatrove's zh tokenizer); Japanese: short units shaped like SudachiPy's (datatrove's
+        // ja tokenizer), without its dictionary. Both already split the scripts without spaces.
+        let unspaced: ((String) -> [String])? = language == "zh" ? ChineseWords.shared.map { c in { c.words($0) } }
+            : language == "ja" ? JapaneseWords.words : nil
+        if let unspaced {
             if let c = cachedLanguageWords, c.language == language { return c.words }
-            let w = chinese.words(text)
-            cachedLanguageWords = (language, segmentUnspaced, w)
-            return w
-        }
-        // Japanese: short units shaped like SudachiPy's (datatrove's ja tokenizer), without its dictionary.
-        if language == "ja" {
-            if let c = cachedLanguageWords, c.language == language { return c.words }
-            let w = JapaneseWords.words(text)
+            let w = unspaced(text)
             cachedLanguageWords = (language, segmentUnspaced, w)
             return w
         }
