@@ -280,7 +280,7 @@ public final class ChineseWords: @unchecked Sendable {
         var v = [Double](repeating: 0, count: 4)
         var back = [[Int]](repeating: [0, 0, 0, 0], count: n)
         for y in 0..<4 { v[y] = start[y] + (emission[y][obs[0].value] ?? Self.minFloat) }
-        for t in 1..<max(n, 1) where n > 1 {
+        for t in stride(from: 1, to: n, by: 1) {
             var nv = [Double](repeating: 0, count: 4)
             for y in 0..<4 {
                 let em = emission[y][obs[t].value] ?? Self.minFloat
