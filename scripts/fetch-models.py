@@ -11,6 +11,11 @@ each file's SHA-256; a file already there with the right hash is left alone. Sta
   model's three Python files (finalseg/prob_start.py, prob_trans.py, prob_emit.py), each checked by SHA-256, are
   written as one table, `kind<TAB>state<TAB>key<TAB>log-probability` (the numbers as Python prints them, so they
   read back bit for bit), for Winnow's Chinese word splitting (Sources/Winnow/Text/ChineseWords.swift).
+- sudachi/system.dic: SudachiDict core 20251022, Japanese morphological dictionary (Apache-2.0; the last release in
+  the format SudachiPy 0.6 reads), from the PyPI wheel sudachidict-core==20251022. sudachi/char.def, unk.def,
+  rewrite.def and sudachi.json: the character classes, unknown-word costs, input rewriting rules and plugin
+  settings that go with it, from the PyPI source archive SudachiPy-0.6.8.tar.gz; for Winnow's Japanese word
+  splitting (Sources/Winnow/Text/JapaneseWords.swift).
 """
 import ast, hashlib, html, io, os, re, sys, tarfile, urllib.parse, urllib.request, zipfile
 
@@ -34,7 +39,22 @@ MODELS = [{
     },
     # The table written from them (checked too: the same inputs always give these bytes).
     "sha256": "775eb79fc9518428e505307d927d7d4468647c282e599040643c105da6ab629a",
-}]
+}, {
+    "file": "sudachi/system.dic",
+    "sha256": "76695590833e7d05c318f1c2b0cde106c3b1148a19687b775b844c55d13d3494",
+    "wheel": ("sudachidict-core", "sudachidict_core-20251022-py3-none-any.whl"),
+    "member": "sudachidict_core/resources/system.dic",
+}] + [{
+    "file": f"sudachi/{name}",
+    "sha256": digest,
+    "wheel": ("sudachipy", "SudachiPy-0.6.8.tar.gz"),
+    "member": f"SudachiPy-0.6.8/py_src/sudachipy/resources/{name}",
+} for name, digest in [
+    ("char.def", "b549ec56ad67359f535c80b7efa150538af2a78b7609d0d6bae796dd89f4f29d"),
+    ("unk.def", "4e8c4c15e18af6a9fc5d636e3dc73fde55d50941b93a6c8835d4653d3f54ba79"),
+    ("rewrite.def", "a62bb6af22136331225d05fbcf95b97939e3f236feeda2240ed59641a0470d1c"),
+    ("sudachi.json", "5ef3d0c95ab6f9261ec75411947d90a837ac56556b3e242fb6351b1417582395"),
+]]
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()

@@ -26,13 +26,13 @@ public final class ChineseWords: @unchecked Sendable {
     public init(folder: String) throws {
         func read(_ name: String) throws -> String {
             let path = (folder as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else { throw ChineseWordsError("cannot read \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw WordModelError("cannot read \(path)") }
             return String(decoding: data, as: UTF8.self)
         }
         // `word frequency [tag]` per line (jieba's gen_pfdict), read on the bytes: a word's prefixes end where a UTF-8
         // character starts.
         let dictPath = (folder as NSString).appendingPathComponent("dict.txt")
-        guard let data = FileManager.default.contents(atPath: dictPath) else { throw ChineseWordsError("cannot read \(dictPath)") }
+        guard let data = FileManager.default.contents(atPath: dictPath) else { throw WordModelError("cannot read \(dictPath)") }
         var frequency: [String: Int] = [:]
         frequency.reserveCapacity(700_000)
         var total = 0
@@ -54,7 +54,7 @@ public final class ChineseWords: @unchecked Sendable {
                 var f = 0, d = space + 1, digits = 0
                 while d < e && b[d] >= 0x30 && b[d] <= 0x39 { f = f * 10 + Int(b[d] - 0x30); d += 1; digits += 1 }
                 guard space > s, digits > 0, d == e || b[d] == 0x20 else {
-                    throw ChineseWordsError("\(folder)/dict.txt line \(lineNumber): not `word frequency [tag]`")
+                    throw WordModelError("\(folder)/dict.txt line \(lineNumber): not `word frequency [tag]`")
                 }
                 frequency[String(decoding: UnsafeBufferPointer(rebasing: b[s..<space]), as: UTF8.self)] = f
                 total += f
@@ -73,16 +73,16 @@ public final class ChineseWords: @unchecked Sendable {
         for line in try read("hmm.tsv").split(separator: "\n") {
             lineNumber += 1
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 4, let state = Self.state(f[1]), let p = Double(f[3]) else { throw ChineseWordsError("\(folder)/hmm.tsv line \(lineNumber): not `kind state key log-probability`") }
+            guard f.count == 4, let state = Self.state(f[1]), let p = Double(f[3]) else { throw WordModelError("\(folder)/hmm.tsv line \(lineNumber): not `kind state key log-probability`") }
             switch f[0] {
             case "start": start[state] = p
             case "trans":
-                guard let to = Self.state(f[2]) else { throw ChineseWordsError("\(folder)/hmm.tsv line \(lineNumber): unknown state \(f[2])") }
+                guard let to = Self.state(f[2]) else { throw WordModelError("\(folder)/hmm.tsv line \(lineNumber): unknown state \(f[2])") }
                 transition[state][to] = p
             case "emit":
-                guard let s = f[2].unicodeScalars.first, f[2].unicodeScalars.count == 1 else { throw ChineseWordsError("\(folder)/hmm.tsv line \(lineNumber): not one character") }
+                guard let s = f[2].unicodeScalars.first, f[2].unicodeScalars.count == 1 else { throw WordModelError("\(folder)/hmm.tsv line \(lineNumber): not one character") }
                 emission[state][s.value] = p
-            default: throw ChineseWordsError("\(folder)/hmm.tsv line \(lineNumber): unknown kind \(f[0])")
+            default: throw WordModelError("\(folder)/hmm.tsv line \(lineNumber): unknown kind \(f[0])")
             }
         }
         self.start = start; self.transition = transition; self.emission = emission
@@ -92,55 +92,14 @@ public final class ChineseWords: @unchecked Sendable {
 
     // MARK: Loading, once per folder
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var loaded: [String: ChineseWords] = [:]
+    private static let cache = ModelCache<ChineseWords>()
 
-    /// The folder holding jieba's files: `models/jieba` resolved against the spec's folder, then the working directory,
-    /// then `$WINNOW_MODELS/jieba`, then the checkout the running `winnow` was built in (`models/jieba` in a folder
-    /// above the executable: `.build/release/winnow` → the checkout); a `StepBuildError` at `pointer` naming where it
-    /// looked when none has them.
-    static func locate(context: StepContext, pointer: String) throws -> String {
-        var candidates = [context.resolve("models/jieba"), PipelineLoader.absolutePath("models/jieba")]
-        if let dir = ProcessInfo.processInfo.environment["WINNOW_MODELS"], !dir.isEmpty { candidates.append(PipelineLoader.resolve("jieba", dir)) }
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            var dir = executable.deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(dir.appendingPathComponent("models/jieba").path)
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("dict.txt")) }) else {
-            let tried = Array(NSOrderedSet(array: candidates)).map { "\($0)" }.joined(separator: ", ")
-            throw StepBuildError(pointer, "Chinese word splitting needs jieba's dictionary (looked for dict.txt in \(tried)); `make setup` places it in the models/jieba folder of the Winnow checkout: run from there or set WINNOW_MODELS to its models folder")
-        }
-        return found
-    }
+    /// The splitter for `folder`, read on first use and shared by every step after.
+    static func load(_ folder: String) throws -> ChineseWords { try cache.load(folder, ChineseWords.init(folder:)) }
 
-    /// The splitter for `folder`, read on first use and shared by every step after; the last one loaded is `current`.
-    static func load(_ folder: String) throws -> ChineseWords {
-        lock.lock(); defer { lock.unlock() }
-        if let w = loaded[folder] { current = w; return w }
-        let w = try ChineseWords(folder: folder)
-        loaded[folder] = w
-        current = w
-        return w
-    }
-
-    /// The splitter `Document.words(language: "zh")` uses: the one the steps' building loaded (a run has one
-    /// dictionary, the pinned one), else `models/jieba` from the working directory.
-    nonisolated(unsafe) private(set) static var current: ChineseWords?
-    static var shared: ChineseWords? {
-        if let c = lock.withLock({ current }) { return c }
-        return try? load(PipelineLoader.absolutePath("models/jieba"))
-    }
-
-    /// For a word-splitting step built with `language`: loads the Chinese dictionary when the language is Chinese, so
-    /// a missing one is an error when the step is built (and at `winnow validate`), not a silent other splitting.
-    static func prepare(language: String, context: StepContext, pointer: String) throws {
-        guard language == "zh" else { return }
-        let folder = try locate(context: context, pointer: pointer)
-        do { _ = try load(folder) } catch let e as ChineseWordsError { throw StepBuildError(pointer, e.description) }
-    }
+    /// The splitter `Document.words(language: "zh")` uses: the one the steps' building loaded, else
+    /// `models/jieba` from the working directory.
+    static var shared: ChineseWords? { cache.shared(fallback: "models/jieba", ChineseWords.init(folder:)) }
 
     // MARK: Splitting
 
@@ -312,9 +271,4 @@ public final class ChineseWords: @unchecked Sendable {
         }
         if nexti < n { out.append(Self.string(obs[nexti...])) }
     }
-}
-
-struct ChineseWordsError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }

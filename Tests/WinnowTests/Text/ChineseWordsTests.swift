@@ -3,8 +3,9 @@ import Foundation
 @testable import Winnow
 
 /// Chinese words as datatrove 0.10.1 gives them for FineWeb-2's `cmn_Hani` (spaCy with jieba 0.42.1), and Japanese
-/// short units without a dictionary. Real text is checked in `SpacyStyleTokenizerTests` (the Declaration of Human Rights
-/// in both Chinese scripts) and by bench/fw2_parity.py (1,736 Debian documents, every word the same).
+/// words as it gives them for `jpn_Jpan` (spaCy with SudachiPy 0.6.8). Real text is checked in
+/// `SpacyStyleTokenizerTests` (the Declaration of Human Rights in both Chinese scripts and in Japanese) and by
+/// bench/fw2_parity.py (1,736 Chinese and 2,308 Japanese Debian documents, every word the same).
 final class ChineseWordsTests: XCTestCase {
     private func chinese() throws -> ChineseWords { try ChineseWords.load("\(repoRoot)/models/jieba") }
 
@@ -55,22 +56,57 @@ final class ChineseWordsTests: XCTestCase {
         XCTAssertThrowsError(try ChineseWords(folder: dir)) { XCTAssertTrue("\($0)".contains("dict.txt line 2"), "\($0)") }
     }
 
-    /// A Chinese filter needs the dictionary when it is built: `language: "zh"` and `thresholds: "fineweb2"` look for it.
+    /// A Chinese or Japanese filter needs its dictionary when it is built: `language: "zh"`/`"ja"` and `thresholds: "fineweb2"` look for it.
     func testFiltersLoadTheDictionaryWhenBuilt() throws {
-        for params in [#"{"type": "gopher_quality", "language": "zh"}"#, #"{"type": "fineweb_quality", "thresholds": "fineweb2"}"#] {
+        for params in [#"{"type": "gopher_quality", "language": "zh"}"#, #"{"type": "gopher_repetition", "language": "ja"}"#,
+                       #"{"type": "fineweb_quality", "thresholds": "fineweb2"}"#] {
             let spec = try JSONParser.parse(params).decode(StepSpec.self)
             XCTAssertNoThrow(try StepRegistry.build(spec, context: StepContext(baseDir: repoRoot)), params)
         }
     }
 
-    /// Japanese short units: katakana runs whole, kanji in pairs, hiragana at common function words, letters and digits
-    /// in runs (one decimal point joined), every symbol alone — SudachiPy gives the first two sentences the same words.
-    func testJapaneseWords() {
-        XCTAssertEqual(JapaneseWords.words("ファイル /usr/share/doc/debian を参照してください。"),
-                       ["ファイル", "/", "usr", "/", "share", "/", "doc", "/", "debian", "を", "参照", "し", "て", "ください", "。"])
-        XCTAssertEqual(JapaneseWords.words("東京都庁に行きました。"), ["東京", "都庁", "に", "行き", "まし", "た", "。"])
-        XCTAssertEqual(JapaneseWords.words("1.1.1. 版 1.5 倍・ユーザーアカウント"), ["1", ".", "1", ".", "1", ".", "版", "1.5", "倍", "・", "ユーザーアカウント"])
+    /// Japanese: Sudachi's words, as datatrove 0.10.1 (SudachiPy 0.6.8, SudachiDict core 20251022, mode A) gives them
+    /// for these sentences — the input's rewriting (full-width, half-width kana, a reading in brackets, prolonged
+    /// marks) shows only in where words end, never in the words, which are spans of the text as written.
+    func testJapaneseWordsAreSudachis() throws {
+        let ja = try JapaneseWords.load("\(repoRoot)/models/sudachi")
+        let cases: [(String, [String])] = [
+            ("ファイル /usr/share/doc/debian を参照してください。", ["ファイル", "/", "usr", "/", "share", "/", "doc", "/", "debian", "を", "参照", "し", "て", "ください", "。"]),
+            ("東京都庁に行きました。", ["東京", "都庁", "に", "行き", "まし", "た", "。"]),
+            ("1.1.1. 版 1,000.5 倍・ユーザーアカウント、二十三万円", ["1", ".", "1", ".", "1", ".", "版", "1,000.5", "倍", "・", "ユーザー", "アカウント", "、", "二十三万", "円"]),
+            ("ＡＢＣの漢字(かんじ)をｶﾞｲﾄﾞで読む――すごーーい！", ["ＡＢＣ", "の", "漢字(かんじ)", "を", "ｶﾞｲﾄﾞ", "で", "読む", "―", "―", "すごーーい", "！"]),
+            ("選挙管理委員会は国立国語研究所で", ["選挙", "管理", "委員", "会", "は", "国立", "国語", "研究", "所", "で"]),
+            ("ｃａｔ「ねこ」は東京スカイツリー～", ["ｃａｔ", "「", "ねこ", "」", "は", "東京", "スカイツリー", "～"]),
+        ]
+        for (text, words) in cases { XCTAssertEqual(ja.words(text), words, text) }
         var d = Document(id: "1", text: "これはペンです", source: "s")
         XCTAssertEqual(d.words(segmentUnspaced: true, language: "ja"), ["これ", "は", "ペン", "です"])
+    }
+
+    /// datatrove cuts Japanese text into pieces of at most 40,000 UTF-8 bytes before Sudachi reads it (Sudachi takes
+    /// at most 49,149): the pieces cover the text, in order, each within the limit and as long as ten-character steps
+    /// allow.
+    func testJapanesePieces() {
+        let text = Array(String(repeating: "日本語のテキストabc。", count: 9_000).unicodeScalars)
+        let pieces = JapaneseWords.pieces(text, maxBytes: 40_000)
+        XCTAssertEqual(pieces.first?.lowerBound, 0)
+        XCTAssertEqual(pieces.last?.upperBound, text.count)
+        for (a, b) in zip(pieces, pieces.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+        for p in pieces {
+            let bytes = text[p].reduce(0) { $0 + UTF8.width($1) }
+            XCTAssertLessThanOrEqual(bytes, 40_000)
+            if p.upperBound < text.count { XCTAssertGreaterThan(bytes, 40_000 - 10 * 4) }
+        }
+        XCTAssertEqual(JapaneseWords.pieces(Array("短い".unicodeScalars), maxBytes: 40_000), [0..<2])
+    }
+
+    /// A missing or damaged Japanese dictionary is an error naming the file.
+    func testBrokenJapaneseDictionary() throws {
+        let dir = NSTemporaryDirectory() + "winnow-sudachi-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertThrowsError(try JapaneseWords(folder: dir)) { XCTAssertTrue("\($0)".contains("system.dic"), "\($0)") }
+        try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: dir + "/system.dic"))
+        XCTAssertThrowsError(try JapaneseWords(folder: dir)) { XCTAssertTrue("\($0)".contains("not a Sudachi system dictionary"), "\($0)") }
     }
 }

@@ -19,7 +19,7 @@ public final class GopherRepetition: DocumentStep {
         public var topNGrams: [[Double]] = [[2, 0.2], [3, 0.18], [4, 0.16]]
         @Param("dup_n_grams", pairs("For each [n, fraction]: most share of characters in repeated n-grams."))
         public var dupNGrams: [[Double]] = [[5, 0.15], [6, 0.14], [7, 0.13], [8, 0.12], [9, 0.11], [10, 0.10]]
-        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, fr, de, it, nl, pl, ru, cs, sv, tr, id, ar, fa, uk), or zh (jieba's words, as datatrove's zh tokenizer; needs models/jieba from `make setup`); others split as en. thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
+        @Param("language", Schema.string("Whose rules split the text into words: en (datatrove's English tokenizer, spaCy's English rules) or a code with spaCy rules of its own (pt, es, fr, de, it, nl, pl, ru, cs, sv, tr, id, ar, fa, uk), or zh (jieba's words, as datatrove's zh tokenizer; needs models/jieba from `make setup`), or ja (Sudachi's words, as datatrove's ja tokenizer; needs models/sudachi from `make setup`); others split as en. thresholds: fineweb2 sets it to each document's language, as FineWeb-2's pipeline passes its filters the language.", minLength: 1))
         public var language = "en"
         @Param("segment_unspaced", Schema.boolean("Split Chinese, Japanese, Thai, Lao, Khmer and Myanmar runs into characters or syllables instead of one enormous word (false: exactly datatrove's English words)."))
         public var segmentUnspaced = true
@@ -44,7 +44,7 @@ public final class GopherRepetition: DocumentStep {
         parameters: Parameters.self,
         build: { spec, context in
             let p = try spec.decodeParameters(Parameters.self)
-            try ChineseWords.prepare(language: p.language, context: context, pointer: "/language")
+            try WordModels.prepare(language: p.language, context: context, pointer: "/language")
             return .document(GopherRepetition(name: spec.effectiveName, parameters: p))
         })
 

@@ -157,8 +157,8 @@ extension StepDescriptor {
                 return step
             }
             if mode == "fineweb2" {
-                // Chinese documents are split by jieba's dictionary, read on the first one: it must be there.
-                if splits { _ = try ChineseWords.locate(context: context, pointer: "/thresholds") }
+                // Chinese and Japanese documents are split by a dictionary, read on the first one: it must be there.
+                if splits { for language in WordModels.folders.keys.sorted() { _ = try WordModels.locate(language: language, context: context, pointer: "/thresholds") } }
                 for (language, entry) in FineWeb2.entries {
                     guard let p = FineWeb2.parameters(for: type, entry) else { break }
                     lazy[language] = ("fineweb2:\(entry.config)", { try variant([p, splitting(language)]) })
