@@ -8,7 +8,7 @@ the translated manual pages (rendered by groff), fortune cookies, and the progra
 
     python3 bench/debian_text.py OUT_DIR [--cache DIR]
 
-writes OUT_DIR/{en,pt,es,fr,de,it,ru,pl,ja,zh}.jsonl, one document per line:
+writes OUT_DIR/{en,pt,es,fr,de,it,ru,pl,ja,zh,vi,ko}.jsonl, one document per line:
 `{"id", "text", "language", "kind", "source", "page"}` (`page`: the guide chapter or manual page, the same in every
 language, so English's translation of a document is found; empty for fortunes and junk) with `kind` one of
 - prose: a section (h2/h3) of the Debian Reference or the Maintainers' Guide, a manual page's running text
@@ -31,6 +31,8 @@ LANGS = {
     "pl": {"man": "pl", "fortunes": "pl", "mo": "pl"},
     "ja": {"reference": "ja", "guide": "ja", "man": "ja", "mo": "ja"},
     "zh": {"reference": "zh-cn", "guide": "zh-cn", "man": "zh_CN", "fortunes": "zh", "mo": "zh_CN"},
+    "vi": {"guide": "vi", "man": "vi", "mo": "vi"},
+    "ko": {"mo": "ko"},
 }
 # Programs whose messages are translated into all of these languages.
 MO_PACKAGES = ["apt", "dpkg", "coreutils", "findutils", "diffutils", "grep", "sed", "tar", "bash", "iso-codes"]

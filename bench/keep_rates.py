@@ -21,7 +21,7 @@ character duplicates 0.1, two stop words — with English's own values), and the
 """
 import argparse, collections, csv, json, os, subprocess, tempfile
 
-LANGS = ["pt", "es", "fr", "de", "it", "ru", "pl", "ja", "zh"]
+LANGS = ["pt", "es", "fr", "de", "it", "ru", "pl", "ja", "zh", "vi", "ko"]
 PROSE = ["guides", "manuals", "fortunes"]
 JUNK = ["menu", "keywords", "boilerplate"]
 

@@ -50,8 +50,8 @@ done
 # Debian's translated documentation, manual pages, fortunes and messages (bench/debian_text.py: apt-get download,
 # ~4 minutes the first time): the same decisions in every language of issue 23, then the keep rates beside English.
 text=$out/debian-text
-[ -s "$text/zh.jsonl" ] || python3 bench/debian_text.py "$text"
-for l in pt es fr de it ru pl ja zh; do
+[ -s "$text/ko.jsonl" ] || python3 bench/debian_text.py "$text"
+for l in pt es fr de it ru pl ja zh vi ko; do
   "$PY" bench/fw2_parity.py "$W" "$text/$l.jsonl" $l --json bench/results/fw2_parity.jsonl --stamp "$stamp"
 done
 python3 bench/keep_rates.py "$W" "$text" --json bench/results/keep_rates.jsonl --stamp "$stamp"

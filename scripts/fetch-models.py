@@ -16,8 +16,12 @@ each file's SHA-256; a file already there with the right hash is left alone. Sta
   rewrite.def and sudachi.json: the character classes, unknown-word costs, input rewriting rules and plugin
   settings that go with it, from the PyPI source archive SudachiPy-0.6.8.tar.gz; for Winnow's Japanese word
   splitting (Sources/Winnow/Text/JapaneseWords.swift).
+- pyvi/tokenizer.crfsuite and pyvi/words.txt: pyvi 0.1.1's Vietnamese word-segmentation model (a CRFsuite model,
+  taken out of the pickle pyvi ships, models/pyvi3.pkl, whose SHA-256 is checked: the model is the largest byte
+  string in it, read with pickletools without running the pickle) and its list of two- and three-syllable words,
+  from the PyPI wheel pyvi==0.1.1 (MIT); for Winnow's Vietnamese word splitting (VietnameseWords.swift).
 """
-import ast, hashlib, html, io, os, re, sys, tarfile, urllib.parse, urllib.request, zipfile
+import ast, hashlib, html, io, os, pickletools, re, sys, tarfile, urllib.parse, urllib.request, zipfile
 
 MODELS = [{
     "file": "lid.176.ftz",
@@ -54,7 +58,17 @@ MODELS = [{
     ("unk.def", "4e8c4c15e18af6a9fc5d636e3dc73fde55d50941b93a6c8835d4653d3f54ba79"),
     ("rewrite.def", "a62bb6af22136331225d05fbcf95b97939e3f236feeda2240ed59641a0470d1c"),
     ("sudachi.json", "5ef3d0c95ab6f9261ec75411947d90a837ac56556b3e242fb6351b1417582395"),
-]]
+]] + [{
+    "file": "pyvi/tokenizer.crfsuite",
+    "wheel": ("pyvi", "pyvi-0.1.1-py2.py3-none-any.whl"),
+    "members": {"pickle": ("pyvi/models/pyvi3.pkl", "6cdd73aee04b6a4ad7320ca85d27d931a7ef870cfdd41beb148e86bdb8aca134")},
+    "sha256": "4716a0e60bbb16135917cce8440351f9790309879dd8f069c773070da9a3e0c1",
+}, {
+    "file": "pyvi/words.txt",
+    "sha256": "517743d27e71d43343e4b8e9e89015cdc68d84ebe1d48106449e501d918ece4a",
+    "wheel": ("pyvi", "pyvi-0.1.1-py2.py3-none-any.whl"),
+    "member": "pyvi/models/words.txt",
+}]
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
@@ -98,6 +112,15 @@ def hmm_table(parts):
                 lines.append(f"{kind}\t{state}\t\t{v!r}")
     return ("\n".join(lines) + "\n").encode()
 
+def crfsuite_model(parts):
+    """The CRFsuite model inside pyvi's pickled sklearn-crfsuite estimator: its largest string (protocol 2 pickles
+    bytes as latin-1 text), found by walking the opcodes — the pickle is never run."""
+    largest = max((arg for _, arg, _ in pickletools.genops(parts["pickle"]) if isinstance(arg, (str, bytes))), key=len)
+    data = largest.encode("latin-1") if isinstance(largest, str) else largest
+    if not data.startswith(b"lCRF"):
+        sys.exit("pyvi3.pkl: no CRFsuite model (lCRF) found in it")
+    return data
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "models")
@@ -118,7 +141,7 @@ def main():
                 parts[kind] = member(data, filename, name)
                 if sha256(parts[kind]) != digest:
                     sys.exit(f"{name} in {filename}: SHA-256 {sha256(parts[kind])}, expected {digest}")
-            model = hmm_table(parts)
+            model = crfsuite_model(parts) if "pickle" in parts else hmm_table(parts)
         else:
             model = member(data, filename, m["member"])
         if sha256(model) != m["sha256"]:

@@ -17,10 +17,11 @@ public struct Document: Sendable {
     /// The words of the text as `language`'s rules split them (`SpacyStyleTokenizer`, for the languages it has
     /// rules for; English's and every other language's: `WordTokenizer.english`), segmented as `words(segmentUnspaced:)`.
     public mutating func words(segmentUnspaced: Bool = false, language: String) -> [String] {
-        // Chinese: jieba's words (datatrove's zh tokenizer); Japanese: Sudachi's (datatrove's ja tokenizer). Both
-        // already split the scripts without spaces.
+        // Chinese: jieba's words (datatrove's zh tokenizer); Japanese: Sudachi's (datatrove's ja tokenizer); Vietnamese:
+        // pyvi's (datatrove's vi tokenizer). None needs the unspaced runs segmented again.
         let unspaced: ((String) -> [String])? = language == "zh" ? ChineseWords.shared.map { c in { c.words($0) } }
-            : language == "ja" ? JapaneseWords.shared.map { j in { j.words($0) } } : nil
+            : language == "ja" ? JapaneseWords.shared.map { j in { j.words($0) } }
+            : language == "vi" ? VietnameseWords.shared.map { v in { v.words($0) } } : nil
         if let unspaced {
             if let c = cachedLanguageWords, c.language == language { return c.words }
             let w = unspaced(text)

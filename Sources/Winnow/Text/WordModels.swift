@@ -1,13 +1,15 @@
 import Foundation
 
-/// The dictionaries word splitting reads for the languages written without spaces — jieba's for Chinese
-/// (`models/jieba`, `ChineseWords`), Sudachi's for Japanese (`models/sudachi`, `JapaneseWords`) — found where
-/// `make setup` puts them and loaded once per process.
+/// The dictionaries and models word splitting reads for the languages whose words are not what spaces delimit —
+/// jieba's for Chinese (`models/jieba`, `ChineseWords`), Sudachi's for Japanese (`models/sudachi`, `JapaneseWords`),
+/// pyvi's for Vietnamese (`models/pyvi`, `VietnameseWords`) — found where `make setup` puts them and loaded once per
+/// process.
 enum WordModels {
     /// What each language that needs a dictionary reads: the folder under `models/` and a file that must be in it.
     static let folders: [String: (folder: String, marker: String, what: String)] = [
         "zh": ("jieba", "dict.txt", "Chinese word splitting needs jieba's dictionary"),
         "ja": ("sudachi", "system.dic", "Japanese word splitting needs Sudachi's dictionary"),
+        "vi": ("pyvi", "tokenizer.crfsuite", "Vietnamese word splitting needs pyvi's model"),
     ]
 
     /// The folder holding `language`'s dictionary: `models/<folder>` resolved against the spec's folder, then the
@@ -40,7 +42,8 @@ enum WordModels {
         do {
             switch language {
             case "zh": _ = try ChineseWords.load(folder)
-            default: _ = try JapaneseWords.load(folder)
+            case "ja": _ = try JapaneseWords.load(folder)
+            default: _ = try VietnameseWords.load(folder)
             }
         } catch let e as WordModelError { throw StepBuildError(pointer, e.description) }
     }

@@ -55,7 +55,8 @@ final class SpacyStyleTokenizerTests: XCTestCase {
             if byFile[file] == nil { byFile[file] = try texts(file) }
             let text = try XCTUnwrap(byFile[file]?[id], "\(id) is not in \(file)")
             let words = lang == "zh" ? try ChineseWords.load("\(repoRoot)/models/jieba").words(text)
-                : lang == "ja" ? try JapaneseWords.load("\(repoRoot)/models/sudachi").words(text) : try XCTUnwrap(SpacyStyleTokenizer.forLanguage(lang), lang).words(text)
+                : lang == "ja" ? try JapaneseWords.load("\(repoRoot)/models/sudachi").words(text)
+                : lang == "vi" ? try VietnameseWords.load("\(repoRoot)/models/pyvi").words(text) : try XCTUnwrap(SpacyStyleTokenizer.forLanguage(lang), lang).words(text)
             let digest = SHA256.hash(Array(words.joined(separator: "\u{1}").utf8)).hex
             total[lang, default: 0] += 1
             if digest == sha { same[lang, default: 0] += 1 } else {
@@ -71,5 +72,6 @@ final class SpacyStyleTokenizerTests: XCTestCase {
         XCTAssertGreaterThan(total.count, 10)
         XCTAssertEqual(same["zh"], 2, "Chinese: jieba's words, both scripts")
         XCTAssertEqual(same["ja"], 1, "Japanese: Sudachi's words")
+        XCTAssertEqual(same["vi"], 1, "Vietnamese: pyvi's words")
     }
 }

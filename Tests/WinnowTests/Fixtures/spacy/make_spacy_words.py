@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes words.jsonl beside this script: for real text in each language with exported spaCy rules (and Chinese,
-jieba's words, and Japanese, SudachiPy's), the number of
+jieba's words, Japanese, SudachiPy's, and Vietnamese, pyvi's), the number of
 words datatrove 0.10.1's word tokenizer for that language gives and a SHA-256 of them (joined by U+0001) — not the
 text or the words: the text stays in ../shared/corpora, which `SpacyStyleTokenizerTests` reads.
 
@@ -13,10 +13,10 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 CORPORA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "shared", "corpora")
 UDHR = {"arb": "ar", "ces": "cs", "deu": "de", "ind": "id", "ita": "it", "nld": "nl", "pol": "pl", "rus": "ru",
         "spa": "es", "swe": "sv", "ukr": "uk", "por": "pt", "fra": "fr", "tur": "tr", "pes": "fa",
-        "cmn_hans": "zh", "cmn_hant": "zh", "jpn": "ja"}
+        "cmn_hans": "zh", "cmn_hant": "zh", "jpn": "ja", "vie": "vi"}
 # The name fineweb-2-pipeline.py passes datatrove for these (the bare "zh" would pick spaCy's multi-language rules,
 # not jieba).
-TOKENIZER = {"zh": "cmn_Hani", "ja": "jpn_Jpan"}
+TOKENIZER = {"zh": "cmn_Hani", "ja": "jpn_Jpan", "vi": "vie_Latn"}
 
 
 def docs():
