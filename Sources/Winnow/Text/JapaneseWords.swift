@@ -24,13 +24,12 @@ public final class JapaneseWords: @unchecked Sendable {
 
     private let base: UnsafeRawPointer
     private let size: Int
-    private let numLeft: Int
+    private let numLeft: Int, numRight: Int
     private let connOffset: Int
     private let trieOffset: Int, trieCount: Int
     private let wordIdTableOffset: Int
     private let paramsOffset: Int, wordCount: Int
     private let infosOffset: Int
-    private let posIDs: [[String]: Int]
 
     // MARK: The analyser's settings (char.def, unk.def, rewrite.def, sudachi.json)
 
@@ -93,7 +92,7 @@ public final class JapaneseWords: @unchecked Sendable {
         }
         try need(4, "connection matrix")
         let left = i16(off), right = i16(off + 2)
-        numLeft = left
+        numLeft = left; numRight = right
         off += 4
         connOffset = off
         off += 2 * left * right
@@ -108,7 +107,6 @@ public final class JapaneseWords: @unchecked Sendable {
         wordCount = words; paramsOffset = off + 4; off += 4 + 6 * words
         try need(4 * words, "word information")
         infosOffset = off
-        self.posIDs = posIDs
 
         // char.def: category lines (`NAME invoke group length`) and character ranges (`0xA..0xB NAME …`).
         let charDef = try text("char.def")
@@ -416,8 +414,11 @@ public final class JapaneseWords: @unchecked Sendable {
         var isUnknown: Bool { wordID >> 28 == 0xF }
     }
 
+    /// The connection matrix's cost from a word with right id `leftRight` to one with left id `rightLeft` (ids outside
+    /// the matrix, from a damaged dictionary, never connect).
     @inline(__always) private func connection(_ leftRight: Int, _ rightLeft: Int) -> Int {
-        Int(base.loadUnaligned(fromByteOffset: connOffset + 2 * (rightLeft * numLeft + leftRight), as: Int16.self))
+        guard leftRight >= 0, leftRight < numLeft, rightLeft >= 0, rightLeft < numRight else { return Int(Int16.max) }
+        return Int(base.loadUnaligned(fromByteOffset: connOffset + 2 * (rightLeft * numLeft + leftRight), as: Int16.self))
     }
 
     /// Part of speech, normalised form, headword length in bytes and mode-A split of dictionary word `id`.
@@ -510,17 +511,22 @@ public final class JapaneseWords: @unchecked Sendable {
             while i < input.count {
                 let k = Int(input[i])
                 nodePos ^= k
+                guard nodePos < trieCount else { break }
                 let u = unit(nodePos)
                 if Int(u & ((1 << 31) | 0xFF)) != k { break }
                 nodePos ^= Int(Self.offset(u))
+                guard nodePos < trieCount else { break }
                 i += 1
                 guard (u >> 8) & 1 == 1 else { continue }
                 let value = Int(unit(nodePos) & 0x7FFF_FFFF)
                 if i < input.count && !(charStart[charAt[i]] == i && canBegin[charAt[i]]) { continue }
                 let table = wordIdTableOffset + value
+                guard table < paramsOffset - 4 else { continue }
                 let count = Int(base.load(fromByteOffset: table, as: UInt8.self))
+                guard table + 1 + 4 * count <= paramsOffset - 4 else { continue }
                 for e in 0..<count {
                     let id = base.loadUnaligned(fromByteOffset: table + 1 + 4 * e, as: UInt32.self)
+                    guard Int(id & 0x0FFF_FFFF) < wordCount else { continue }
                     let p = paramsOffset + 6 * Int(id & 0x0FFF_FFFF)
                     insert(Node(begin: c, end: charAt[i],
                                 left: Int(base.loadUnaligned(fromByteOffset: p, as: Int16.self)),
