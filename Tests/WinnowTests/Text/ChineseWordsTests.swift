@@ -77,8 +77,21 @@ final class ChineseWordsTests: XCTestCase {
             ("ＡＢＣの漢字(かんじ)をｶﾞｲﾄﾞで読む――すごーーい！", ["ＡＢＣ", "の", "漢字(かんじ)", "を", "ｶﾞｲﾄﾞ", "で", "読む", "―", "―", "すごーーい", "！"]),
             ("選挙管理委員会は国立国語研究所で", ["選挙", "管理", "委員", "会", "は", "国立", "国語", "研究", "所", "で"]),
             ("ｃａｔ「ねこ」は東京スカイツリー～", ["ｃａｔ", "「", "ねこ", "」", "は", "東京", "スカイツリー", "～"]),
+            ("絵文字😀です👍🏽！", ["絵", "文字", "😀", "です", "👍", "🏽", "！"]),
+            ("①②③と㍿と㌔", ["①②③", "と", "㍿", "と", "㌔"]),
+            ("ＩＢＭの「Ｗａｔｓｏｎ」", ["ＩＢＭ", "の", "「", "Ｗａｔｓｏｎ", "」"]),
+            ("İstanbul ΣΟΦΙΑ straße", ["İstanbul", "ΣΟΦΙΑ", "straße"]),
+            ("第１２３回、３．１４、1,000,000円、二〇二六年十二月四日",
+             ["第", "１２３", "回", "、", "３．１４", "、", "1,000,000", "円", "、", "二〇二六", "年", "十二", "月", "四", "日"]),
+            ("がぎぐげご、パピプ".decomposedStringWithCanonicalMapping,
+             ["が", "ぎ", "ぐ", "げ", "ご", "、", "パピプ"].map { $0.decomposedStringWithCanonicalMapping }),
+            ("", []), ("　 \n", []),
         ]
         for (text, words) in cases { XCTAssertEqual(ja.words(text), words, text) }
+        // 120,000 bytes: datatrove's three pieces cut a word at each seam (30,002 words, not 30,000).
+        let long = ja.words(String(repeating: "漢字", count: 30_000))
+        XCTAssertEqual(long.count, 30_002)
+        XCTAssertEqual(Set(long), ["漢字", "漢", "字"])
         var d = Document(id: "1", text: "これはペンです", source: "s")
         XCTAssertEqual(d.words(segmentUnspaced: true, language: "ja"), ["これ", "は", "ペン", "です"])
     }
