@@ -111,7 +111,7 @@ def main():
             shown += 1
     if a.json:
         with open(a.json, "a") as f:
-            f.write(json.dumps({"stamp": a.stamp, "label": a.label, "config": v["config"], "docs": len(docs), "same": same, "kept_winnow": kept_w,
+            f.write(json.dumps({"stamp": a.stamp, "label": a.label, "config": v["config"], "corpus": os.path.basename(a.corpus), "docs": len(docs), "same": same, "kept_winnow": kept_w,
                                 "kept_datatrove": kept_dt, "winnow_s": round(w_wall, 2), "winnow_default_s": round(w_default_wall, 2),
                                 "datatrove_s": round(dt_wall, 2)}) + "\n")
 

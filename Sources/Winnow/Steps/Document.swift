@@ -18,10 +18,12 @@ public struct Document: Sendable {
     /// rules for; English's and every other language's: `WordTokenizer.english`), segmented as `words(segmentUnspaced:)`.
     public mutating func words(segmentUnspaced: Bool = false, language: String) -> [String] {
         // Chinese: jieba's words (datatrove's zh tokenizer); Japanese: Sudachi's (datatrove's ja tokenizer); Vietnamese:
-        // pyvi's (datatrove's vi tokenizer). None needs the unspaced runs segmented again.
+        // pyvi's (datatrove's vi tokenizer); Korean: close to Kiwi's (datatrove's ko tokenizer, `KoreanWords`). None needs
+        // the unspaced runs segmented again.
         let unspaced: ((String) -> [String])? = language == "zh" ? ChineseWords.shared.map { c in { c.words($0) } }
             : language == "ja" ? JapaneseWords.shared.map { j in { j.words($0) } }
-            : language == "vi" ? VietnameseWords.shared.map { v in { v.words($0) } } : nil
+            : language == "vi" ? VietnameseWords.shared.map { v in { v.words($0) } }
+            : language == "ko" ? { KoreanWords.words($0) } : nil
         if let unspaced {
             if let c = cachedLanguageWords, c.language == language { return c.words }
             let w = unspaced(text)
