@@ -14,22 +14,28 @@ final class SlurmTests: XCTestCase {
             print("SlurmTests: \(Self.script) is absent (../shared is not beside the checkout)")
             throw XCTSkip("\(Self.script) is absent")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [Self.script, "start"]
         // Output to a file, not a pipe: the daemons the script starts inherit the descriptor and keep a pipe open
-        // forever (reading it to its end would never return).
+        // forever (reading it to its end would never return). Spawned and reaped with posix_spawn/waitpid, not
+        // Foundation's Process: its waitUntilExit once missed the script's exit and hung the suite for 18 minutes.
         let log = NSTemporaryDirectory() + "slurm-start-\(getpid()).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        p.waitUntilExit()
-        try out.close()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        let args: [String] = ["/bin/bash", Self.script, "start"]
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { (a: String) -> UnsafeMutablePointer<CChar>? in strdup(a) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
+        guard spawned == 0 else { throw XCTSkip("cannot run \(Self.script): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7F) == 0, code = (status >> 8) & 0xFF
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        guard p.terminationStatus == 0 else {
+        guard exited && code == 0 else {
             print("SlurmTests: Slurm could not start:\n\(text)")
             throw XCTSkip("Slurm could not start: \(text.suffix(300))")
         }
