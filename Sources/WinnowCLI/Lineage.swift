@@ -141,3 +141,22 @@ struct SchemaCommand: ParsableCommand {
         print(lineage ? LineageSchema.sql : markdown ? PipelineSchema.markdownReference() : PipelineSchema.text, terminator: "")
     }
 }
+
+struct ContaminationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contamination",
+        abstract: "Which benchmark items a run's decontaminate steps found, in which sources, and what was removed: per benchmark and source, then per item.")
+
+    @OptionGroup var location: LineageLocation
+    @Argument(help: "A run id (default: the newest run in the lineage file).") var runID: String?
+    @Flag(help: "Print a JSON object {run_id, summary: [{benchmark, source, items_found, documents_affected, tokens_removed}], items: [{benchmark, item_id, documents, dropped, ngrams, sources}]} (default: tables).") var json = false
+
+    func run() throws {
+        do {
+            let r = try ContaminationReport.load(try location.path(), runID: runID)
+            print(json ? r.json() : r.table(), terminator: json ? "\n" : "")
+        } catch let e as LineageError {
+            throw fail(e.description)
+        }
+    }
+}

@@ -19,6 +19,7 @@ struct RecordEncoder {
             case .number(let d): bytes.append(1); f64(d)
             case .string(let s): bytes.append(2); string(s)
             case .bool(let b): bytes.append(3); bytes.append(b ? 1 : 0)
+            case .json(let j): bytes.append(4); string(j)
             }
         }
     }
@@ -46,6 +47,7 @@ struct RecordDecoder {
             case 0: a[k] = .int(u64())
             case 1: a[k] = .number(f64())
             case 2: a[k] = .string(string())
+            case 4: a[k] = .json(string())
             default: a[k] = .bool(byte() == 1)
             }
         }

@@ -382,6 +382,26 @@ CREATE VIEW IF NOT EXISTS duplicate_clusters AS
   SELECT run_id, step, dup_of AS kept_doc_id, count(*) AS duplicates, group_concat(doc_id, ' ') AS duplicate_doc_ids
   FROM documents WHERE dup_of IS NOT NULL
   GROUP BY run_id, step, dup_of;
+
+-- Benchmark items found in documents by a decontaminate step (its `contamination` annotation): one row per
+-- document and item, with the n-grams matched; status, step and reason say what became of the document.
+CREATE VIEW IF NOT EXISTS contamination AS
+  SELECT d.run_id, d.source, d.doc_id, json_extract(b.value, '$.benchmark') AS benchmark, i.key AS item_id, i.value AS ngrams,
+         d.status, d.step, d.reason
+  FROM documents d, json_each(d.annotations, '$.contamination') b, json_each(b.value, '$.items') i
+  WHERE d.annotations LIKE '%"contamination":%';
+
+-- Per run, benchmark and source: items found, documents affected, and words removed from them (all of a dropped
+-- document's, those cut out by mode remove; a document with items of two benchmarks counts in both).
+CREATE VIEW IF NOT EXISTS contamination_summary AS
+  SELECT d.run_id, json_extract(b.value, '$.benchmark') AS benchmark, d.source,
+         (SELECT count(DISTINCT c.item_id) FROM contamination c
+          WHERE c.run_id = d.run_id AND c.source = d.source AND c.benchmark = json_extract(b.value, '$.benchmark')) AS items_found,
+         count(*) AS documents_affected,
+         coalesce(sum(json_extract(d.annotations, '$.contamination_removed_tokens')), 0) AS tokens_removed
+  FROM documents d, json_each(d.annotations, '$.contamination') b
+  WHERE d.annotations LIKE '%"contamination":%'
+  GROUP BY d.run_id, json_extract(b.value, '$.benchmark'), d.source;
 """
 
     /// Indexes, created once the first run's bulk inserts are done (cheaper than maintaining them row by

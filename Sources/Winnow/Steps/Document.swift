@@ -78,6 +78,8 @@ public enum Annotation: Equatable, Sendable {
     case number(Double)
     case string(String)
     case bool(Bool)
+    /// A JSON array or object, already written compactly (`decontaminate`'s `contamination`).
+    case json(String)
 }
 
 /// Ordered key → value annotations; setting a key again replaces its value.
@@ -120,6 +122,7 @@ public struct Annotations: Equatable, Sendable {
             case .number(let d): JSONWriter.appendNumber((d * 1e6).rounded() / 1e6, to: &out)
             case .string(let s): JSONEscape.appendQuoted(s, to: &out)
             case .bool(let b): out += Array((b ? "true" : "false").utf8)
+            case .json(let j): out += Array(j.utf8)
             }
         }
         out.append(UInt8(ascii: "}"))

@@ -46,6 +46,7 @@ public enum StepRegistry {
         ExactDedup.descriptor,
         MinHashDedup.descriptor,
         LineDedup.descriptor,
+        Decontaminate.descriptor,
     ]
 
     public static func descriptor(for type: String) -> StepDescriptor? { all.first { $0.type == type } }

@@ -11,8 +11,12 @@ final class StepDefaultsTests: XCTestCase {
         switch schema["type"]?.stringValue {
         case "integer", "number": return .number(max(1, schema["minimum"]?.doubleValue ?? 1))
         case "boolean": return .bool(true)
-        case "array": return .array([.string("x")])
-        case "object": return .object(JSONObject())
+        case "array": return .array([schema["items"].map(sample) ?? .string("x")])
+        case "object":
+            var o = JSONObject()
+            let properties = schema["properties"]
+            for case .string(let name) in schema["required"]?.arrayValue ?? [] { o[name] = properties?[name].map(sample) ?? .string("x") }
+            return .object(o)
         default: return .string("x")
         }
     }
