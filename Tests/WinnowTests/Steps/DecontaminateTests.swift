@@ -192,3 +192,14 @@ final class DecontaminateTests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("science-qa   sci-2"), table.stdout)
     }
 }
+
+extension DecontaminateTests {
+    /// The ASCII fast path hashes exactly as the general path does.
+    func testASCIIWordsHashAsTheirNormalisedForm() {
+        let text = "Hello WORLD, it's 2024 — Straße ﬁne Ａｂｃ x\u{301}y"
+        let t = EvalText.tokens(text)
+        let s = Array(text.unicodeScalars)
+        for k in 0..<t.count { XCTAssertEqual(t.hashes[k], EvalText.hash(EvalText.normalize(s[t.starts[k]..<t.ends[k]])), "word \(k)") }
+        XCTAssertEqual(EvalText.words(text), ["hello", "world", "it", "s", "2024", "straße", "fine", "abc", "x\u{301}y".precomposedStringWithCompatibilityMapping])
+    }
+}

@@ -48,7 +48,7 @@ enum EvalText {
         raw.append(contentsOf: scalars)
         let folded = String(raw).precomposedStringWithCompatibilityMapping.lowercased()
         var out = String.UnicodeScalarView()
-        for u in folded.unicodeScalars where classify(u) != .separator || (u.value >= 0x80 && UnspacedScripts.kind(u) == .mark) { out.append(u) }
+        for u in folded.unicodeScalars where classify(u) != .separator { out.append(u) }
         return String(out)
     }
 
@@ -59,7 +59,16 @@ enum EvalText {
         t.hashes.reserveCapacity(s.count / 5)
         t.starts.reserveCapacity(s.count / 5)
         t.ends.reserveCapacity(s.count / 5)
+        var ascii = [UInt8](repeating: 0, count: 64)
         func add(_ a: Int, _ b: Int) {
+            // ASCII words (most of them) are lower-cased into a buffer and hashed as is: the same bytes, so the same
+            // hash, as `hash(normalize(…))`, without making a String.
+            if b - a <= ascii.count, s[a..<b].allSatisfy({ $0.value < 0x80 }) {
+                for k in a..<b { let v = UInt8(s[k].value); ascii[k - a] = v >= 0x41 && v <= 0x5A ? v | 0x20 : v }
+                let h = ascii.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[0..<(b - a)]), seed: seed) }
+                t.hashes.append(h); t.starts.append(a); t.ends.append(b)
+                return
+            }
             let norm = normalize(s[a..<b])
             guard !norm.isEmpty else { return }
             t.hashes.append(hash(norm)); t.starts.append(a); t.ends.append(b)
@@ -88,7 +97,8 @@ enum EvalText {
         return (0..<t.count).map { normalize(s[t.starts[$0]..<t.ends[$0]]) }
     }
 
-    static func hash(_ token: String) -> UInt64 { XXHash64.hash(token, seed: 0x6465636F6E74) }
+    static let seed: UInt64 = 0x6465636F6E74
+    static func hash(_ token: String) -> UInt64 { XXHash64.hash(token, seed: seed) }
 
     /// The hash of a run of `length` token hashes (a polynomial in them, then mixed, with the length folded in).
     static let base: UInt64 = 0x100000001B3
