@@ -72,24 +72,31 @@ def insert(doc, leak, rng):
     return doc[:at] + " " + leak + doc[at:]
 
 
+def datatrove_hasher(n):
+    """datatrove's decontamination config for n-grams of n words, and its indexer's hashing as a function
+    (label, query) → hashes. The indexer needs lighteval installed even to be made (its run() loads lighteval's
+    tasks), so its compute_hashes is called with what it reads from self: datatrove's English word tokenizer, the
+    config and its hash function."""
+    from types import SimpleNamespace
+    from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontIndexer
+    from datatrove.utils.hashing import create_hash_func
+    from datatrove.utils.word_tokenizers import load_word_tokenizer
+    config = NGramsDecontConfig(n_grams=n, find_query_ngrams=True, find_overlap_ngrams=True)
+    indexer = SimpleNamespace(tokenizer=load_word_tokenizer("eng_Latn"), config=config, hash_func=create_hash_func(config.hash_config))
+    return config, lambda label, query=None: NGramsDecontIndexer.compute_hashes(indexer, label, query)
+
+
 def datatrove_run(items_path, docs, n, work):
     import numpy as np
     from datatrove.data import Document
-    from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
-    config = NGramsDecontConfig(n_grams=n, find_query_ngrams=True, find_overlap_ngrams=True)
+    from datatrove.pipeline.decont import NGramsDecontFilter
+    config, compute_hashes = datatrove_hasher(n)
     index_dir = os.path.join(work, "dt-index")
     os.makedirs(index_dir, exist_ok=True)
-    # The indexer needs lighteval installed even to be made (its run() loads lighteval's tasks); its own hashing,
-    # compute_hashes, is called on the same items with what it reads from self: datatrove's English word tokenizer,
-    # the config and its hash function.
-    from types import SimpleNamespace
-    from datatrove.utils.hashing import create_hash_func
-    from datatrove.utils.word_tokenizers import load_word_tokenizer
-    indexer = SimpleNamespace(tokenizer=load_word_tokenizer("eng_Latn"), config=config, hash_func=create_hash_func(config.hash_config))
     hashes = set()
     for line in open(items_path):
         it = json.loads(line)
-        hashes.update(NGramsDecontIndexer.compute_hashes(indexer, it["answer"], it["question"] + "\n" + it["choices"]))
+        hashes.update(compute_hashes(it["answer"], it["question"] + "\n" + it["choices"]))
     np.array(sorted(hashes), dtype=config.hash_config.np_descr).tofile(os.path.join(index_dir, "mmlu.index.hashes"))
     f = NGramsDecontFilter(index_folder=index_dir, config=config)
     found = {}

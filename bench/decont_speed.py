@@ -66,18 +66,16 @@ def main():
     print(f"{a.items} items, {len(docs)} documents ({mb:.1f} MB); winnow: {w['docs_per_s']:.0f} documents/s, {w['mb_per_s']:.2f} MB/s on one thread, "
           f"{w['docs'] - w['kept']} dropped; whole command (index build, 3 passes) {w_total:.1f} s, peak memory {rss:.0f} MB")
 
-    from types import SimpleNamespace
     import numpy as np
     from datatrove.data import Document
-    from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
-    from datatrove.utils.hashing import create_hash_func
-    from datatrove.utils.word_tokenizers import load_word_tokenizer
-    config = NGramsDecontConfig(n_grams=13, find_query_ngrams=True, find_overlap_ngrams=True)
-    indexer = SimpleNamespace(tokenizer=load_word_tokenizer("eng_Latn"), config=config, hash_func=create_hash_func(config.hash_config))
+    from datatrove.pipeline.decont import NGramsDecontFilter
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from decont_recall import datatrove_hasher
+    config, compute_hashes = datatrove_hasher(13)
     start = time.time()
     hashes = set()
     for line in open(items_path):
-        hashes.update(NGramsDecontIndexer.compute_hashes(indexer, json.loads(line)["text"]))
+        hashes.update(compute_hashes(json.loads(line)["text"]))
     dt_build = time.time() - start
     index_dir = os.path.join(a.work, f"dt-index-{a.items}")
     os.makedirs(index_dir, exist_ok=True)
