@@ -203,3 +203,27 @@ extension DecontaminateTests {
         XCTAssertEqual(EvalText.words(text), ["hello", "world", "it", "s", "2024", "straße", "fine", "abc", "x\u{301}y".precomposedStringWithCompatibilityMapping])
     }
 }
+
+extension DecontaminateTests {
+    /// Items from a Parquet file's flat columns (here one Winnow writes: id, text, source, and `answer` from metadata),
+    /// joined in the order `fields` gives, with their ids.
+    func testParquetItems() throws {
+        let path = "\(dir)/evals.parquet"
+        let w = try ParquetShardWriter(path: path, compression: .zstd, level: nil, rowGroupBytes: 200)
+        for k in 1...20 {
+            try w.append(id: "p\(k)", text: "Question \(k): how many rivers cross the northern province of the old kingdom before the sea?",
+                         source: "evals", metadata: Array(#"{"answer": "Exactly \#(k) rivers, counted on the oldest map of the province."}"#.utf8))
+        }
+        _ = try w.commit()
+        let json = #"{"type": "decontaminate", "against": [{"name": "pq", "path": "\#(path)", "fields": ["text", "answer"], "id_field": "id"}]}"#
+        guard case .document(let s as Decontaminate) = try StepRegistry.build(try JSONParser.parse(json).decode(StepSpec.self)) else { return XCTFail() }
+        XCTAssertEqual(s.index.items.count, 20)
+        XCTAssertEqual(s.index.items[6].id, "p7")
+        let (r, d) = run(s, "Leaked: the province before the sea? Exactly 7 rivers, counted on the oldest map of the province. End.")
+        XCTAssertEqual(r, .drop(reason: "contaminated"))
+        guard case .json(let j)? = d.annotations["contamination"] else { return XCTFail("no annotation") }
+        XCTAssertTrue(j.contains(#""items":{"p7":"#), j)
+        let missing = #"{"type": "decontaminate", "against": [{"name": "pq", "path": "\#(path)", "fields": ["choices"]}]}"#
+        XCTAssertThrowsError(try StepRegistry.build(try JSONParser.parse(missing).decode(StepSpec.self))) { XCTAssertTrue("\($0)".contains("no flat column \"choices\""), "\($0)") }
+    }
+}
