@@ -123,12 +123,12 @@ public final class Decontaminate: DocumentStep {
             for (start, g) in grams.enumerated() {
                 let owners = index.owners(of: g)
                 if owners.isEmpty { continue }
+                let run = (start..<(start + length)).map(docWord)
                 for owner in owners {
                     let item = Int(owner)
                     let words: [Substring]
                     if let w = itemWords[item] { words = w } else { words = index.words(of: item); itemWords[item] = words }
                     // The real words, not only the hash: the run of the document's words must occur in the item.
-                    let run = (start..<(start + length)).map(docWord)
                     var found = false
                     if words.count >= length {
                         for a in 0...(words.count - length) where words[a] == run[0] {

@@ -52,6 +52,24 @@ enum EvalText {
         return String(out)
     }
 
+    /// Calls `body` with the scalar span of each word of `s`, in order.
+    private static func scan(_ s: [Unicode.Scalar], _ body: (Int, Int) -> Void) {
+        var i = 0
+        while i < s.count {
+            switch classify(s[i]) {
+            case .separator: i += 1
+            case .single:
+                var j = i + 1
+                while j < s.count, s[j].value >= 0x80, UnspacedScripts.kind(s[j]) == .mark { j += 1 }
+                body(i, j); i = j
+            case .word:
+                var j = i + 1
+                while j < s.count, classify(s[j]) == .word { j += 1 }
+                body(i, j); i = j
+            }
+        }
+    }
+
     /// Tokens of `text` with their spans.
     static func tokens(_ text: String) -> Tokens {
         let s = Array(text.unicodeScalars)
@@ -60,7 +78,7 @@ enum EvalText {
         t.starts.reserveCapacity(s.count / 5)
         t.ends.reserveCapacity(s.count / 5)
         var ascii = [UInt8](repeating: 0, count: 64)
-        func add(_ a: Int, _ b: Int) {
+        scan(s) { a, b in
             // ASCII words (most of them) are lower-cased into a buffer and hashed as is: the same bytes, so the same
             // hash, as `hash(normalize(…))`, without making a String.
             if b - a <= ascii.count, s[a..<b].allSatisfy({ $0.value < 0x80 }) {
@@ -73,28 +91,18 @@ enum EvalText {
             guard !norm.isEmpty else { return }
             t.hashes.append(hash(norm)); t.starts.append(a); t.ends.append(b)
         }
-        var i = 0
-        while i < s.count {
-            switch classify(s[i]) {
-            case .separator: i += 1
-            case .single:
-                var j = i + 1
-                while j < s.count, s[j].value >= 0x80, UnspacedScripts.kind(s[j]) == .mark { j += 1 }
-                add(i, j); i = j
-            case .word:
-                var j = i + 1
-                while j < s.count, classify(s[j]) == .word { j += 1 }
-                add(i, j); i = j
-            }
-        }
         return t
     }
 
-    /// The normalised tokens of `text` as strings (an item's, for checking a hash match against the real text).
+    /// The normalised words of `text` (an item's, kept for checking a hash match against the real text).
     static func words(_ text: String) -> [String] {
         let s = Array(text.unicodeScalars)
-        let t = tokens(text)
-        return (0..<t.count).map { normalize(s[t.starts[$0]..<t.ends[$0]]) }
+        var out: [String] = []
+        scan(s) { a, b in
+            let w = normalize(s[a..<b])
+            if !w.isEmpty { out.append(w) }
+        }
+        return out
     }
 
     static let seed: UInt64 = 0x6465636F6E74
