@@ -6,33 +6,25 @@ leaked text is, must all be found, and the untouched documents must not be flagg
 
 The items: the MMLU questions (with their choices and worked answers) that lm-evaluation-harness 0.4.13 ships as its
 chain-of-thought few-shot prompts (`lm_eval/tasks/mmlu/flan_cot_fewshot/_cot_prompts.json`, from the wheel on the
-Python package index; 57 subjects). The documents: English news and web pages from ../shared/corpora. Every second
+Python package index; 57 subjects), as `make setup` writes them to models/evals/mmlu_cot.jsonl. The documents: English news and web pages from ../shared/corpora. Every second
 document gets one item's question and choices inserted at a random word boundary, verbatim or changed as leaked
 text is changed: upper or lower case, punctuation replaced or dropped, spaces turned into line breaks, tabs or runs
 of spaces, or cut in two by a paragraph break. Winnow's `decontaminate` (n = 13, annotate) and datatrove 0.10.1's
 `NGramsDecontFilter` (n = 13, its own normalisation and index, built from the same items) read the same documents;
 per tool: recall (documents with their inserted item found), false positives (untouched documents flagged), and time.
 """
-import argparse, glob, gzip, json, os, random, re, subprocess, sys, tempfile, time, zipfile
+import argparse, gzip, json, os, random, re, subprocess, sys, tempfile, time
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CORPORA = os.path.join(ROOT, "..", "shared", "corpora")
 
 
-def mmlu_items(work):
-    wheel = glob.glob(os.path.join(work, "lm_eval-0.4.13-*.whl"))
-    if not wheel:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", work, "lm_eval==0.4.13"], check=True)
-        wheel = glob.glob(os.path.join(work, "lm_eval-0.4.13-*.whl"))
-    prompts = json.loads(zipfile.ZipFile(wheel[0]).read("lm_eval/tasks/mmlu/flan_cot_fewshot/_cot_prompts.json"))
-    items = []
-    for subject, text in sorted(prompts.items()):
-        for k, block in enumerate(text.split("\n\nQ: ")[1:]):
-            m = re.match(r"(?s)(.*?)\n(\(A\).*?)\nA: (.*)", block.strip())
-            if not m:
-                continue
-            items.append({"id": f"{subject}-{k + 1}", "question": m.group(1).strip(), "choices": m.group(2).strip(), "answer": m.group(3).strip()})
-    return items
+def mmlu_items():
+    """The items `make setup` places in models/evals/mmlu_cot.jsonl (scripts/fetch-models.py, SHA-256 checked)."""
+    path = os.path.join(ROOT, "models", "evals", "mmlu_cot.jsonl")
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing: run `make setup`")
+    return [json.loads(line) for line in open(path)]
 
 
 def documents(n):
@@ -117,7 +109,7 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     rng = random.Random(24)
-    items = mmlu_items(a.work)
+    items = mmlu_items()
     items_path = os.path.join(a.work, "mmlu_cot.jsonl")
     with open(items_path, "w") as f:
         for it in items:

@@ -20,8 +20,13 @@ each file's SHA-256; a file already there with the right hash is left alone. Sta
   taken out of the pickle pyvi ships, models/pyvi3.pkl, whose SHA-256 is checked: the model is the largest byte
   string in it, read with pickletools without running the pickle) and its list of two- and three-syllable words,
   from the PyPI wheel pyvi==0.1.1 (MIT); for Winnow's Vietnamese word splitting (VietnameseWords.swift).
+- evals/mmlu_cot.jsonl: public benchmark items for the decontamination checks — the 282 MMLU questions (57
+  subjects, with their choices and worked answers) that lm-evaluation-harness 0.4.13 ships as its chain-of-thought
+  few-shot prompts (lm_eval/tasks/mmlu/flan_cot_fewshot/_cot_prompts.json in the PyPI wheel lm_eval==0.4.13, MIT),
+  one JSON object per item: id (subject-k), question, choices, answer. Read by DecontaminateRealTextTests and
+  bench/decont_recall.py.
 """
-import ast, hashlib, html, io, os, pickletools, re, sys, tarfile, urllib.parse, urllib.request, zipfile
+import ast, hashlib, html, io, json, os, pickletools, re, sys, tarfile, urllib.parse, urllib.request, zipfile
 
 MODELS = [{
     "file": "lid.176.ftz",
@@ -68,6 +73,11 @@ MODELS = [{
     "sha256": "517743d27e71d43343e4b8e9e89015cdc68d84ebe1d48106449e501d918ece4a",
     "wheel": ("pyvi", "pyvi-0.1.1-py2.py3-none-any.whl"),
     "member": "pyvi/models/words.txt",
+}, {
+    "file": "evals/mmlu_cot.jsonl",
+    "wheel": ("lm-eval", "lm_eval-0.4.13-py3-none-any.whl"),
+    "members": {"prompts": ("lm_eval/tasks/mmlu/flan_cot_fewshot/_cot_prompts.json", "081478485b1d4f51e01305e19113f0e3a468f2dc787596386998e229a97b096c")},
+    "sha256": "bec9552ebc15344810e00549cb5f42faa3bf2137392dea28b4ff6e862451b7b2",
 }]
 
 def sha256(data):
@@ -121,6 +131,18 @@ def crfsuite_model(parts):
         sys.exit("pyvi3.pkl: no CRFsuite model (lCRF) found in it")
     return data
 
+def mmlu_items(parts):
+    """lm_eval's CoT prompts (subject → few-shot text of `Q: question\n(A) … (D) …\nA: worked answer` blocks) as
+    JSONL items, subjects in sorted order."""
+    lines = []
+    for subject, text in sorted(json.loads(parts["prompts"]).items()):
+        for k, block in enumerate(text.split("\n\nQ: ")[1:]):
+            m = re.match(r"(?s)(.*?)\n(\(A\).*?)\nA: (.*)", block.strip())
+            if m:
+                lines.append(json.dumps({"id": f"{subject}-{k + 1}", "question": m.group(1).strip(),
+                                         "choices": m.group(2).strip(), "answer": m.group(3).strip()}))
+    return ("\n".join(lines) + "\n").encode()
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "models")
@@ -141,7 +163,7 @@ def main():
                 parts[kind] = member(data, filename, name)
                 if sha256(parts[kind]) != digest:
                     sys.exit(f"{name} in {filename}: SHA-256 {sha256(parts[kind])}, expected {digest}")
-            model = crfsuite_model(parts) if "pickle" in parts else hmm_table(parts)
+            model = crfsuite_model(parts) if "pickle" in parts else mmlu_items(parts) if "prompts" in parts else hmm_table(parts)
         else:
             model = member(data, filename, m["member"])
         if sha256(model) != m["sha256"]:
