@@ -12,23 +12,29 @@ public enum ParquetValue: Hashable, Sendable {
     case bool(Bool)
 }
 
-/// Reads one flat column chunk of a row group: its pages (a dictionary page, data pages v1 and v2), each page's CRC
+/// Reads one column chunk of a row group: its pages (a dictionary page, data pages v1 and v2), each page's CRC
 /// checked when the writer stored one, decompressed (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW) and decoded (PLAIN,
 /// PLAIN_DICTIONARY/RLE_DICTIONARY, RLE/bit-packed levels and indices, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
-/// DELTA_BYTE_ARRAY; definition levels for nulls). Memory is one column chunk and its decoded values. Errors name the
-/// file, row group and column.
+/// DELTA_BYTE_ARRAY; definition levels for nulls, repetition levels for the leaves of lists). Memory is one column
+/// chunk and its decoded values. Errors name the file, row group and column.
 struct ParquetColumnReader {
     let path: String
     let meta: ParquetColumnMeta
     /// The column's maximum definition level: a value is present when its level reaches it (0: required).
     let maxDefinitionLevel: Int
     let rowGroup: Int
+    /// The column's maximum repetition level: 0 for a flat column, 1 for the leaf of a list of scalars.
+    var maxRepetitionLevel = 0
 
     private var where_: String { "\(path): row group \(rowGroup), column \(meta.path.joined(separator: "."))" }
     func fail(_ m: String) -> FileError { FileError(path, "row group \(rowGroup), column \(meta.path.joined(separator: ".")): \(m)") }
 
     /// Every value of the chunk in row order (nil for a null).
-    func read(from file: FileHandle) throws -> [ParquetValue?] {
+    func read(from file: FileHandle) throws -> [ParquetValue?] { try readLevels(from: file).values }
+
+    /// Every level entry of the chunk in order: its value (nil where the definition level falls short: a null, or an
+    /// empty or null list) and its repetition level (0 where a new row starts; empty for a flat column).
+    func readLevels(from file: FileHandle) throws -> (values: [ParquetValue?], repetition: [Int]) {
         let start = meta.dictionaryPageOffset.map { $0 > 0 ? min($0, meta.dataPageOffset) : meta.dataPageOffset } ?? meta.dataPageOffset
         guard start >= 4, meta.totalCompressedSize >= 0 else { throw fail("the footer gives the column chunk an impossible offset (\(start))") }
         try file.seek(toOffset: UInt64(start))
@@ -37,6 +43,7 @@ struct ParquetColumnReader {
         var dictionary: [ParquetValue] = []
         var values: [ParquetValue?] = []
         values.reserveCapacity(Int(meta.numValues))
+        var repetition: [Int] = []
         var pos = 0
         while values.count < Int(meta.numValues) && pos < chunk.count {
             var r = ThriftCompactReader(chunk, from: pos, what: "\(where_): page header at byte \(Int(start) + pos)")
@@ -60,6 +67,13 @@ struct ParquetColumnReader {
                 let page = try decompress(body, size: h.uncompressedSize)
                 var rest = page[...]
                 var defined: [Bool]? = nil
+                if maxRepetitionLevel > 0 {
+                    guard rest.count >= 4 else { throw fail("a data page too short for its repetition levels") }
+                    let n = Int(littleEndian(rest.prefix(4)))
+                    guard 4 + n <= rest.count else { throw fail("repetition levels run past the page") }
+                    repetition += try hybrid(rest.dropFirst(4).prefix(n), bitWidth: bitWidth(maxRepetitionLevel), count: h.numValues)
+                    rest = rest.dropFirst(4 + n)
+                }
                 if maxDefinitionLevel > 0 {
                     guard rest.count >= 4 else { throw fail("a data page too short for its definition levels") }
                     let n = Int(littleEndian(rest.prefix(4)))
@@ -74,6 +88,9 @@ struct ParquetColumnReader {
                     throw fail("levels run past the page")
                 }
                 var defined: [Bool]? = nil
+                if maxRepetitionLevel > 0 {
+                    repetition += try hybrid(body.prefix(h.repetitionBytes), bitWidth: bitWidth(maxRepetitionLevel), count: h.numValues)
+                }
                 let levelsStart = body.startIndex + h.repetitionBytes
                 if maxDefinitionLevel > 0 {
                     let levels = try hybrid(body[levelsStart..<levelsStart + h.definitionBytes], bitWidth: bitWidth(maxDefinitionLevel), count: h.numValues)
@@ -87,7 +104,10 @@ struct ParquetColumnReader {
             }
         }
         guard values.count == Int(meta.numValues) else { throw fail("\(values.count) values decoded, the footer says \(meta.numValues)") }
-        return values
+        guard maxRepetitionLevel == 0 || repetition.count == values.count else {
+            throw fail("\(repetition.count) repetition levels for \(values.count) values (corrupt)")
+        }
+        return (values, repetition)
     }
 
     private func bitWidth(_ maxLevel: Int) -> Int { maxLevel == 0 ? 0 : Int.bitWidth - maxLevel.leadingZeroBitCount }

@@ -28,6 +28,34 @@ struct ParquetFile {
         return values
     }
 
+    /// The index of the leaf of list column `name` — a list of scalars, however the writer nests it (`name.list.element`
+    /// as pyarrow and Spark write it, `name.array`, `name.bag.array_element`) — if `name` is one.
+    func listColumn(_ name: String) -> Int? {
+        let c = leaves.indices.filter { leaves[$0].path[0] == name }
+        guard c.count == 1, leaves[c[0]].path.count > 1, leaves[c[0]].maxRepetitionLevel == 1 else { return nil }
+        return c[0]
+    }
+
+    /// The lists of list column `c` in row group `g`, one per row: its elements in order, nulls left out (a null or
+    /// empty list is an empty one).
+    func readLists(rowGroup g: Int, column c: Int, from h: FileHandle) throws -> [[ParquetValue]] {
+        let meta = metadata.rowGroups[g].columns[c]
+        let (values, repetition) = try ParquetColumnReader(path: path, meta: meta, maxDefinitionLevel: leaves[c].maxDefinitionLevel, rowGroup: g,
+                                                           maxRepetitionLevel: leaves[c].maxRepetitionLevel).readLevels(from: h)
+        let name = leaves[c].path.joined(separator: ".")
+        guard repetition.first ?? 0 == 0 else { throw FileError(path, "row group \(g), column \(name): the first value continues a row (corrupt repetition levels)") }
+        var rows: [[ParquetValue]] = []
+        rows.reserveCapacity(Int(metadata.rowGroups[g].numRows))
+        for (k, v) in values.enumerated() {
+            if repetition[k] == 0 { rows.append([]) }
+            if let v { rows[rows.count - 1].append(v) }
+        }
+        guard rows.count == Int(metadata.rowGroups[g].numRows) else {
+            throw FileError(path, "row group \(g), column \(name): \(rows.count) lists for the row group's \(metadata.rowGroups[g].numRows) rows")
+        }
+        return rows
+    }
+
     /// Columns that do not become metadata, with why: nested and list columns, and types Winnow does not convert.
     func skippedColumns(except used: Set<String>) -> [(name: String, why: String)] {
         var out: [(String, String)] = []

@@ -224,6 +224,35 @@ extension DecontaminateTests {
         guard case .json(let j)? = d.annotations["contamination"] else { return XCTFail("no annotation") }
         XCTAssertTrue(j.contains(#""items":{"p7":"#), j)
         let missing = #"{"type": "decontaminate", "against": [{"name": "pq", "path": "\#(path)", "fields": ["choices"]}]}"#
-        XCTAssertThrowsError(try StepRegistry.build(try JSONParser.parse(missing).decode(StepSpec.self))) { XCTAssertTrue("\($0)".contains("no flat column \"choices\""), "\($0)") }
+        XCTAssertThrowsError(try StepRegistry.build(try JSONParser.parse(missing).decode(StepSpec.self))) { XCTAssertTrue("\($0)".contains("no column \"choices\""), "\($0)") }
+    }
+
+    /// Items whose `choices` is a Parquet list column, as MMLU's Parquet on the Hub has it: files pyarrow wrote
+    /// (Fixtures/parquet/make_parquet.py: dictionary or plain, data pages v1 and v2, lists crossing pages, null and
+    /// empty lists, null elements, a list of integers) give each row's question, then its choices, then its scores,
+    /// in the order pyarrow reads them (lists.items.json).
+    func testParquetListItems() throws {
+        let fixtures = "\(repoRoot)/Tests/WinnowTests/Fixtures/parquet"
+        guard case .object(let expected) = try JSONParser.parse(readFileBytes("\(fixtures)/lists.items.json")) else { return XCTFail("lists.items.json") }
+        XCTAssertEqual(expected.keys.count, 4)
+        for name in expected.keys {
+            let rows = expected[name]?.arrayValue ?? []
+            let b = try JSONParser.parse(#"{"name": "l", "path": "\#(fixtures)/\#(name).parquet", "fields": ["question", "choices", "scores"], "id_field": "id"}"#)
+                .decode(Decontaminate.Benchmark.self)
+            let items = try EvalItems.read(path: "\(fixtures)/\(name).parquet", benchmark: b)
+            let want = rows.map { (r: JSONValue) -> (String, String) in
+                let id = r["id"]?.stringValue ?? ""
+                let parts = [r["question"]?.stringValue ?? ""] + (r["choices"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    + (r["scores"]?.arrayValue ?? []).compactMap { $0.intValue.map(String.init) }
+                return (id, parts.joined(separator: "\n"))
+            }
+            XCTAssertEqual(want.count, 40, name)
+            XCTAssertEqual(items.map { $0.id }, want.map { $0.0 }, name)
+            XCTAssertEqual(items.map { $0.text }, want.map { $0.1 }, name)
+        }
+        // A list of structs is not a list of scalars: named, not guessed at.
+        let types = "\(fixtures)/types.parquet"
+        let nested = #"{"type": "decontaminate", "against": [{"name": "t", "path": "\#(types)", "fields": ["text", "info"]}]}"#
+        XCTAssertThrowsError(try StepRegistry.build(try JSONParser.parse(nested).decode(StepSpec.self))) { XCTAssertTrue("\($0)".contains("no column \"info\""), "\($0)") }
     }
 }

@@ -299,10 +299,12 @@ enum EvalItems {
     static func parquet(path: String, benchmark b: Decontaminate.Benchmark) throws -> [(id: String, text: String)] {
         guard let fields = b.fields, !fields.isEmpty else { throw StepBuildError("/fields", "\(path): Parquet items need \"fields\"") }
         let file = try ParquetFile(path: path)
-        var columns: [Int] = []
+        // Each field a flat column or a list of scalars (`choices` as a list of strings), whose elements join in order.
+        var columns: [(index: Int, isList: Bool)] = []
         for f in fields {
-            guard let c = file.column(f) else { throw StepBuildError("/fields", "\(path): no flat column \"\(f)\" (list and nested columns are not read)") }
-            columns.append(c)
+            if let c = file.column(f) { columns.append((c, false)) }
+            else if let c = file.listColumn(f) { columns.append((c, true)) }
+            else { throw StepBuildError("/fields", "\(path): no column \"\(f)\" of strings, numbers or a list of them (nested columns are not read)") }
         }
         let idColumn: Int? = try b.idField.map { f in
             guard let c = file.column(f) else { throw StepBuildError("/id_field", "\(path): no flat column \"\(f)\"") }
@@ -322,11 +324,14 @@ enum EvalItems {
             }
         }
         for g in 0..<file.metadata.rowGroups.count {
-            let values = try columns.map { try file.read(rowGroup: g, column: $0, from: h) }
+            let values: [[[ParquetValue?]]] = try columns.map { c in
+                c.isList ? try file.readLists(rowGroup: g, column: c.index, from: h).map { $0.map { Optional($0) } }
+                         : try file.read(rowGroup: g, column: c.index, from: h).map { [$0] }
+            }
             let ids = try idColumn.map { try file.read(rowGroup: g, column: $0, from: h) }
             for r in 0..<Int(file.metadata.rowGroups[g].numRows) {
                 row += 1
-                let parts = values.compactMap { string($0[r]) }
+                let parts = values.flatMap { $0[r].compactMap(string) }
                 let id = ids.flatMap { string($0[r]) } ?? String(row)
                 out.append((id, parts.joined(separator: "\n")))
             }

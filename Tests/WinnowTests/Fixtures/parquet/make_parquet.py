@@ -163,12 +163,51 @@ def main():
     path = os.path.join(HERE, "int96.parquet")
     pq.write_table(t.select(["id", "text", "ts_us"]), path, use_deprecated_int96_timestamps=True)
     save("int96", path)
+    lists()
     # Malformed: not Parquet, a footer cut short.
     with open(os.path.join(HERE, "not_parquet.parquet"), "wb") as f:
         f.write(b'{"id": "a", "text": "this is JSON, not Parquet"}\n')
     whole = open(os.path.join(HERE, "none_plain_v1.parquet"), "rb").read()
     with open(os.path.join(HERE, "truncated_footer.parquet"), "wb") as f:
         f.write(whole[:-20])
+
+
+def lists():
+    """Benchmark-shaped items whose `choices` is a list of strings (as MMLU's Parquet on the Hub has it), with null and
+    empty lists and null elements, and `scores` a list of integers; dictionary or plain, data pages v1 and v2, pages
+    small enough that lists cross page boundaries. Next to them lists.items.json: per file, each row's id, question
+    and lists as pyarrow reads them, nulls left out (what Winnow joins into an item)."""
+    n = 40
+    choices = []
+    for i in range(n):
+        if i % 11 == 5:
+            choices.append(None)
+        elif i % 7 == 3:
+            choices.append([])
+        else:
+            c = [f"{TEXTS[(i + k) % 5]} ({k})" for k in range(1 + i % 4)]
+            if i % 9 == 2:
+                c.insert(1, None)
+            choices.append(c)
+    t = pa.table({
+        "id": pa.array([f"item-{i}" for i in range(n)]),
+        "question": pa.array([f"Question {i}: {TEXTS[i % 5]}" for i in range(n)]),
+        "choices": pa.array(choices, type=pa.list_(pa.string())),
+        "scores": pa.array([list(range(i % 3)) for i in range(n)], type=pa.list_(pa.int64())),
+    })
+    expected = {}
+    for dictionary in (True, False):
+        for version in ("1.0", "2.0"):
+            name = f"lists_{'dict' if dictionary else 'plain'}_v{version[0]}"
+            path = os.path.join(HERE, name + ".parquet")
+            pq.write_table(t, path, compression="ZSTD", use_dictionary=dictionary, data_page_version=version,
+                           row_group_size=15, data_page_size=64)
+            rows = pq.read_table(path).to_pylist()
+            expected[name] = [{"id": r["id"], "question": r["question"], "choices": [c for c in (r["choices"] or []) if c is not None],
+                               "scores": r["scores"]} for r in rows]
+    with open(os.path.join(HERE, "lists.items.json"), "w") as f:
+        json.dump(expected, f, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        f.write("\n")
 
 
 if __name__ == "__main__":
