@@ -144,7 +144,7 @@ public final class Decontaminate: DocumentStep {
 
     public func apply(_ doc: inout Document) -> StepResult {
         let scalars = Array(doc.text.unicodeScalars)
-        let tokens = EvalText.tokens(doc.text)
+        let tokens = EvalText.tokens(scalars)
         let found = matches(scalars, tokens)
         guard !found.isEmpty else { return .keep }
         // Per benchmark: items with their n-gram counts, and the matched spans (merged) in characters.

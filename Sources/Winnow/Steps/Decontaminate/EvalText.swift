@@ -36,14 +36,20 @@ enum EvalText {
         }
     }
 
-    /// A token's normalised form: ASCII lower-cased directly; anything else NFKC, lower case, and with the
-    /// punctuation, symbols and spaces NFKC can produce (`⑴` → `(1)`) left out.
+    /// A token's normalised form: NFKC, lower case, and with the punctuation, symbols and spaces NFKC can produce
+    /// (`⑴` → `(1)`) left out. Words made only of ASCII and of letters and digits whose form is one scalar
+    /// (`simple`) are mapped scalar by scalar; the rest go through Foundation.
     static func normalize(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-        if scalars.allSatisfy({ $0.value < 0x80 }) {
-            var v = String.UnicodeScalarView()
-            for u in scalars { v.append(u.value >= 0x41 && u.value <= 0x5A ? Unicode.Scalar(u.value | 0x20)! : u) }
-            return String(v)
+        var v = String.UnicodeScalarView()
+        for u in scalars {
+            let m = simpleForm(u)
+            if m == 0 { return slowNormalize(scalars) }
+            v.append(Unicode.Scalar(m)!)
         }
+        return String(v)
+    }
+
+    static func slowNormalize(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
         var raw = String.UnicodeScalarView()
         raw.append(contentsOf: scalars)
         let folded = String(raw).precomposedStringWithCompatibilityMapping.lowercased()
@@ -51,6 +57,32 @@ enum EvalText {
         for u in folded.unicodeScalars where classify(u) != .separator { out.append(u) }
         return String(out)
     }
+
+    /// `u`'s normalised form when `u` is ASCII or in `simple`; 0 when the word it is in needs the whole computation.
+    @inline(__always) static func simpleForm(_ u: Unicode.Scalar) -> UInt32 {
+        let v = u.value
+        if v < 0x80 { return v >= 0x41 && v <= 0x5A ? v | 0x20 : v }
+        return v < 0x10000 ? simple[Int(v)] : 0
+    }
+
+    /// For each scalar of the Basic Multilingual Plane above ASCII: its normalised form (NFKC, then lower case) when
+    /// that is one scalar and the scalar cannot combine with a neighbour under NFKC, else 0. Only letters and digits
+    /// of combining class 0 qualify: not marks (which compose with what precedes them), not conjoining Hangul jamo,
+    /// not capital sigma (whose lower case depends on where it stands in the word). Built once, from `slowNormalize`.
+    private static let simple: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 0x10000)
+        for v in 0x80..<0x10000 {
+            guard let u = Unicode.Scalar(v), v != 0x3A3, !(0x1100...0x11FF).contains(v), !(0xA960...0xA97F).contains(v),
+                  !(0xD7B0...0xD7FF).contains(v), u.properties.canonicalCombiningClass == .notReordered else { continue }
+            switch u.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber, .letterNumber, .otherNumber: break
+            default: continue
+            }
+            let form = Array(slowNormalize([u][...]).unicodeScalars)
+            if form.count == 1 { t[v] = form[0].value }
+        }
+        return t
+    }()
 
     /// Calls `body` with the scalar span of each word of `s`, in order.
     private static func scan(_ s: [Unicode.Scalar], _ body: (Int, Int) -> Void) {
@@ -71,23 +103,32 @@ enum EvalText {
     }
 
     /// Tokens of `text` with their spans.
-    static func tokens(_ text: String) -> Tokens {
-        let s = Array(text.unicodeScalars)
+    static func tokens(_ text: String) -> Tokens { tokens(Array(text.unicodeScalars)) }
+
+    /// Tokens of a text given as its scalars, with their spans.
+    static func tokens(_ s: [Unicode.Scalar]) -> Tokens {
         var t = Tokens()
         t.hashes.reserveCapacity(s.count / 5)
         t.starts.reserveCapacity(s.count / 5)
         t.ends.reserveCapacity(s.count / 5)
-        var ascii = [UInt8](repeating: 0, count: 64)
+        var buffer = [UInt8](repeating: 0, count: 256)
         scan(s) { a, b in
-            // ASCII words (most of them) are lower-cased into a buffer and hashed as is: the same bytes, so the same
-            // hash, as `hash(normalize(…))`, without making a String.
-            if b - a <= ascii.count, s[a..<b].allSatisfy({ $0.value < 0x80 }) {
-                for k in a..<b { let v = UInt8(s[k].value); ascii[k - a] = v >= 0x41 && v <= 0x5A ? v | 0x20 : v }
-                let h = ascii.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[0..<(b - a)]), seed: seed) }
+            // Words whose scalars all have a simple form (most of them) are written as UTF-8 into a buffer and
+            // hashed from it: the same bytes, so the same hash, as `hash(normalize(…))`, without making a String.
+            var n = 0
+            for k in a..<b {
+                let m = simpleForm(s[k])
+                if m == 0 || n + 3 > buffer.count { n = -1; break }
+                if m < 0x80 { buffer[n] = UInt8(m); n += 1 }
+                else if m < 0x800 { buffer[n] = UInt8(0xC0 | m >> 6); buffer[n + 1] = UInt8(0x80 | m & 0x3F); n += 2 }
+                else { buffer[n] = UInt8(0xE0 | m >> 12); buffer[n + 1] = UInt8(0x80 | (m >> 6) & 0x3F); buffer[n + 2] = UInt8(0x80 | m & 0x3F); n += 3 }
+            }
+            if n >= 0 {
+                let h = buffer.withUnsafeBytes { XXHash64.hash(UnsafeRawBufferPointer(rebasing: $0[0..<n]), seed: seed) }
                 t.hashes.append(h); t.starts.append(a); t.ends.append(b)
                 return
             }
-            let norm = normalize(s[a..<b])
+            let norm = slowNormalize(s[a..<b])
             guard !norm.isEmpty else { return }
             t.hashes.append(hash(norm)); t.starts.append(a); t.ends.append(b)
         }
