@@ -17,6 +17,13 @@ final class EvalIndex: @unchecked Sendable {
     /// Where the entries whose hash starts with each `directoryBits`-bit prefix begin.
     private let directory: [UInt32]
     private let directoryBits: Int
+    /// A split-block Bloom filter over the table's distinct hashes (Parquet's: 256-bit blocks, each hash setting one
+    /// bit in each of a block's eight 32-bit words, ~12 bits per hash): most of a document's n-grams are in no item,
+    /// and the filter says so from one cache line, where the directory and the binary search would read two or three.
+    private let filter: [UInt32]
+    private let filterBlocks: UInt64
+    private static let salts: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+        (0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31)
     /// Items' normalised words, joined by single spaces, one after another; `textStarts[i]..<textStarts[i + 1]`.
     private let text: [UInt8]
     private let textStarts: [Int]
@@ -76,14 +83,45 @@ final class EvalIndex: @unchecked Sendable {
             while k < hashes.count, Int(hashes[k] >> UInt64(64 - bits)) < prefix { k += 1 }
             directory[prefix] = UInt32(k)
         }
+        var distinct = 0
+        for k in hashes.indices where k == 0 || hashes[k] != hashes[k - 1] { distinct += 1 }
+        let blocks = max(1, (distinct * 12 + 255) / 256)
+        var filter = [UInt32](repeating: 0, count: blocks * 8)
+        for h in hashes {
+            let (b, bits) = Self.block(h, blocks: UInt64(blocks))
+            for w in 0..<8 { filter[b + w] |= bits[w] }
+        }
+        self.filter = filter; self.filterBlocks = UInt64(blocks)
         self.items = items; self.text = text; self.textStarts = textStarts
         self.hashes = hashes; self.owners = owners; self.directory = directory; self.directoryBits = bits
         self.shortLengths = lengths.sorted()
         self.stats = stats
     }
 
+    /// Hash `h`'s filter block (its first word's index) and the bit it sets in each of the block's eight words.
+    @inline(__always) private static func block(_ h: UInt64, blocks: UInt64) -> (Int, [UInt32]) {
+        let b = Int(((h >> 32) &* blocks) >> 32) * 8
+        let key = UInt32(truncatingIfNeeded: h)
+        let s = salts
+        return (b, [s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7].map { 1 << ((key &* $0) >> 27) })
+    }
+
+    /// False when no item has n-gram hash `h`; true when one may.
+    @inline(__always) func mayContain(_ h: UInt64) -> Bool {
+        let b = Int(((h >> 32) &* filterBlocks) >> 32) * 8
+        let key = UInt32(truncatingIfNeeded: h)
+        let s = Self.salts
+        return filter.withUnsafeBufferPointer { f in
+            f[b] & 1 << ((key &* s.0) >> 27) != 0 && f[b + 1] & 1 << ((key &* s.1) >> 27) != 0
+                && f[b + 2] & 1 << ((key &* s.2) >> 27) != 0 && f[b + 3] & 1 << ((key &* s.3) >> 27) != 0
+                && f[b + 4] & 1 << ((key &* s.4) >> 27) != 0 && f[b + 5] & 1 << ((key &* s.5) >> 27) != 0
+                && f[b + 6] & 1 << ((key &* s.6) >> 27) != 0 && f[b + 7] & 1 << ((key &* s.7) >> 27) != 0
+        }
+    }
+
     /// The items whose n-gram (or whole short item) has hash `h`.
     func owners(of h: UInt64) -> ArraySlice<UInt32> {
+        guard mayContain(h) else { return owners[0..<0] }
         let prefix = Int(h >> UInt64(64 - directoryBits))
         var lo = Int(directory[prefix]), hi = Int(directory[prefix + 1])
         while lo < hi {
@@ -101,5 +139,5 @@ final class EvalIndex: @unchecked Sendable {
     }
 
     /// Bytes the index holds (table, directory, item words), for the step's report.
-    var bytes: Int { hashes.count * 12 + directory.count * 4 + text.count + textStarts.count * 8 }
+    var bytes: Int { hashes.count * 12 + directory.count * 4 + filter.count * 4 + text.count + textStarts.count * 8 }
 }
