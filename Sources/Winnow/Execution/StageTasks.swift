@@ -398,6 +398,10 @@ public final class StageTasks {
         let ledger = try OutputLedger(root: pipeline.outputDir)
         ledger.activate()
         defer { ledger.deactivate() }
+        // Every task has finished: a `NAME.tmp-PID` of a recorded name is what a killed task left behind (the task
+        // run again wrote NAME under its own pid).
+        let orphans = ledger.removeOrphanedTemporaries()
+        if !orphans.isEmpty { observer?.log("removed \(orphans.count) temporary file(s) killed tasks left behind: \(orphans.prefix(3).joined(separator: ", "))\(orphans.count > 3 ? ", …" : "")") }
 
         let db = try LineageStore.openForWriting(pipeline.lineagePath)
         let runLedger = RunLedger(db: db)

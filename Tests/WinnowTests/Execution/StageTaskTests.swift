@@ -19,7 +19,7 @@ final class StageTaskTests: XCTestCase {
 
     /// Runs every stage with `n` tasks, then --finish; task k of a stage gets its index from the flags, from
     /// SLURM_ARRAY_TASK_ID/COUNT or from JOB_COMPLETION_INDEX in turn.
-    private func runByTasks(_ spec: String, workdir: String, tasks n: Int) throws {
+    private func runByTasks(_ spec: String, workdir: String, tasks n: Int, finish: Bool = true) throws {
         for s in try stages(spec) {
             for i in 0..<n {
                 let base = ["run", spec, "--workdir", workdir, "--stage", String(s.index), "--quiet"]
@@ -30,7 +30,7 @@ final class StageTaskTests: XCTestCase {
                 }
             }
         }
-        try winnow(["run", spec, "--workdir", workdir, "--finish", "--quiet"])
+        if finish { try winnow(["run", spec, "--workdir", workdir, "--finish", "--quiet"]) }
     }
 
     private func checkSameAsOneProcess(_ name: String, edit: (inout JSONObject) -> Void = { _ in }) throws {
@@ -82,6 +82,23 @@ final class StageTaskTests: XCTestCase {
             output["formats"] = try! JSONParser.parse(Array(#"["jsonl", "parquet", "llmc", "megatron"]"#.utf8))
             json["output"] = .object(output)
         }
+    }
+
+    /// A task killed while writing a shard leaves `NAME.tmp-PID` in the output folder; run again it writes NAME under
+    /// its own pid, and --finish removes the leftover (found by bench/crash-loop.sh). A temporary file of a name
+    /// Winnow never recorded stays.
+    func testFinishRemovesWhatKilledTasksLeftBehind() throws {
+        let dir = try makeTempDir(self)
+        let spec = try RunComparison.spec("fineweb-like.json", in: dir)
+        let out = "\(dir)/out"
+        try runByTasks(spec, workdir: "\(dir)/work", tasks: 2, finish: false)
+        let shard = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("shard-") }.sorted().first)
+        try Data("half a shard".utf8).write(to: URL(fileURLWithPath: "\(out)/\(shard).tmp-4242"))
+        try Data("a user's file".utf8).write(to: URL(fileURLWithPath: "\(out)/notes.txt.tmp-4242"))
+        let r = try winnow(["run", spec, "--workdir", "\(dir)/work", "--finish"])
+        XCTAssertTrue(r.stderr.contains("removed 1 temporary file(s) killed tasks left behind: \(shard).tmp-4242") || r.stdout.contains("removed 1 temporary file(s)"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/\(shard).tmp-4242"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/notes.txt.tmp-4242"))
     }
 
     /// A stage started before the stages it reads refuses, naming the missing stage; so does --finish.
