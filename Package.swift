@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Winnow", targets: ["Winnow"]),
         // The command is `winnow`; its target is WinnowCLI, so no two folders under Sources/ differ only by case.
         .executable(name: "winnow", targets: ["WinnowCLI"]),
+        // Winnow's parsers under libFuzzer (bench/fuzz/run.sh), or replaying files through them.
+        .executable(name: "winnow-fuzz", targets: ["WinnowFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +34,7 @@ let package = Package(
         .executableTarget(name: "WinnowCLI", dependencies: [
             "Winnow", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "WinnowFuzz", dependencies: ["Winnow"]),
         .testTarget(name: "WinnowTests", dependencies: ["Winnow"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

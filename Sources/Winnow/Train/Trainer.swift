@@ -94,12 +94,17 @@ public final class TokenStream {
         if let order { shards = order.map { found[$0] } }
         for (k, s) in shards.enumerated() {
             let d = try Data(contentsOf: URL(fileURLWithPath: s.path), options: .alwaysMapped)
+            guard d.count >= 1024 else { throw FileError(s.path, "\(d.count) bytes: shorter than an llm.c token shard's 1,024-byte header") }
             let (magic, version, n) = d.withUnsafeBytes { p in
                 (Int32(littleEndian: p.loadUnaligned(as: Int32.self)), Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4, as: Int32.self)),
                  Int(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: Int32.self))))
             }
             guard (magic, version) == (TokenShardFormat.llmcMagic16, 1) || (magic, version) == (TokenShardFormat.llmcMagic32, 7) else {
                 throw FileError(s.path, "not an llm.c token shard (magic \(magic), version \(version))")
+            }
+            let width = magic == TokenShardFormat.llmcMagic32 ? 4 : 2
+            guard n >= 0, n <= (d.count - 1024) / width else {
+                throw FileError(s.path, "the header says \(n) tokens; the file holds \((d.count - 1024) / width) (truncated or corrupt)")
             }
             shards[k] = Shard(path: s.path, tokens: n, wide: magic == TokenShardFormat.llmcMagic32)
             data.append(d)

@@ -1,0 +1,34 @@
+import XCTest
+import Foundation
+@testable import Winnow
+
+/// The fuzz targets (bench/fuzz/run.sh) on their committed seeds: none crashes, well-formed seeds are taken and
+/// broken ones refused.
+final class FuzzSeedsTests: XCTestCase {
+    private let seeds = "\(repoRoot)/bench/fuzz/seeds"
+
+    private func files(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { "\(dir)/\($0)" }
+    }
+
+    func testSeedsAreTakenOrRefusedAsTheyShouldBe() throws {
+        let refused: Set<String> = ["spec/wrong.json", "cron/e7.txt", "shards/short.bin"]
+        var checked = 0
+        for target in FuzzTargets.names {
+            for path in files("\(seeds)/\(target)") {
+                let name = "\(target)/\((path as NSString).lastPathComponent)"
+                let error = FuzzTargets.refusal(target, try readFileBytes(path))
+                XCTAssertEqual(error == nil, !refused.contains(name), "\(name): \(error.map { "\($0)" } ?? "taken")")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 20)
+        // Formats whose seeds are the test fixtures other tools wrote.
+        XCTAssertTrue(FuzzTargets.run("parquet", try readFileBytes("\(repoRoot)/Tests/WinnowTests/Fixtures/parquet/zstd_dict_v2.parquet")))
+        XCTAssertFalse(FuzzTargets.run("parquet", try readFileBytes("\(repoRoot)/Tests/WinnowTests/Fixtures/parquet/truncated_footer.parquet")))
+        let ftz = FuzzTargets.refusal("fasttext", try readFileBytes("\(repoRoot)/Tests/WinnowTests/Fixtures/fasttext/tiny_qout.ftz"))
+        XCTAssertNil(ftz, "\(ftz.map { "\($0)" } ?? "")")
+        XCTAssertFalse(FuzzTargets.run("fasttext", Array("not a model".utf8)))
+    }
+
+}
