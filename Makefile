@@ -9,7 +9,7 @@ BIN := .build/release/winnow
 # unoptimised, which made the suite minutes long. Checks (overflow, preconditions, @testable) stay on.
 DEBUG_FLAGS := -Xswiftc -O
 
-.PHONY: setup packages pyenv build run test bench schema clean
+.PHONY: setup packages pyenv build run test crash-loop asan tsan bench schema clean
 
 ## setup: install the Debian packages Winnow links against (as root), or print the command to do it; then
 ## place the pinned models in models/ (scripts/fetch-models.py checks their SHA-256) and build .build/pyenv
@@ -50,6 +50,23 @@ test: setup
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/check-token-shards.sh
 	scripts/check-parquet.sh
+	$(MAKE) --no-print-directory crash-loop
+
+## crash-loop: the short crash loop (bench/crash-loop.sh 10 over two corpora of ../shared/corpora, with the binary
+## the tests built): 10 SIGKILLs each of a run, a training and stage tasks, every result equal to an unkilled one's
+crash-loop:
+	@if [ -d ../shared/corpora ]; then \
+	  CRASH_SOURCES="nltk_abc_news nltk_mac_morpho_pt_detok" WINNOW_BIN=.build/debug/winnow CRASH_OUT=.build/crash-loop \
+	    CRASH_RESULTS=.build/crash-loop/results.jsonl bench/crash-loop.sh 10 all; \
+	else echo "crash-loop: skipped, ../shared/corpora is absent (../shared is not beside the checkout)"; fi
+
+## asan, tsan: the test suite under AddressSanitizer or ThreadSanitizer (own build folders, so the normal build stays)
+asan: setup
+	$(SWIFT) build --build-tests $(DEBUG_FLAGS) --sanitize=address --scratch-path .build/asan
+	WINNOW_BIN=$(CURDIR)/.build/asan/debug/winnow $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address --scratch-path .build/asan
+tsan: setup
+	$(SWIFT) build --build-tests $(DEBUG_FLAGS) --sanitize=thread --scratch-path .build/tsan
+	WINNOW_BIN=$(CURDIR)/.build/tsan/debug/winnow $(SWIFT) test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build/tsan
 
 ## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
 bench: build
