@@ -13,6 +13,9 @@ struct WinnowCommand: ParsableCommand {
     /// As ArgumentParser's, except that a Foundation file error that reaches here is printed as "path: reason", not as
     /// an NSCocoaErrorDomain dump.
     static func main() {
+        // Over a file-size limit (`ulimit -f`) a write fails with EFBIG and the error names the file, instead of
+        // SIGXFSZ killing the process without a word.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -55,13 +55,27 @@ public final class SQLiteDatabase {
 
     var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
-    /// The connection's last error; one that is about the file rather than a statement names the file.
+    /// The connection's last error; one that is about the file rather than a statement names the file, and an I/O
+    /// error the operating system's reason too (`disk I/O error (File too large)`, `… (No space left on device)`).
     func lastError(_ rc: Int32) -> SQLiteError {
         let primary = rc & 0xFF
-        if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR {
-            return SQLiteError(code: rc, message: "\(path): \(errorMessage)")
+        if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL {
+            return SQLiteError(code: rc, message: "\(path): \(errorMessage)\(osReason(primary))")
         }
         return SQLiteError(code: rc, message: errorMessage)
+    }
+
+    /// ` (strerror)` of the system call behind the last I/O error, when SQLite kept one.
+    private func osReason(_ primary: Int32) -> String {
+        guard primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN else { return "" }
+        let e = sqlite3_system_errno(handle)
+        if e > 0 { return " (\(String(cString: strerror(e))))" }
+        // A write cut short leaves no errno; the usual cause is a file-size limit (`ulimit -f`).
+        var limit = rlimit()
+        if primary == SQLITE_IOERR, getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+            return " (a write was cut short; the file-size limit, ulimit -f, is \(limit.rlim_cur) bytes)"
+        }
+        return ""
     }
 
     /// Runs one or more statements that return no rows.
@@ -72,8 +86,8 @@ public final class SQLiteDatabase {
             let msg = err.map { String(cString: $0) } ?? errorMessage
             sqlite3_free(err)
             let primary = rc & 0xFF
-            let aboutFile = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR
-            throw SQLiteError(code: rc, message: aboutFile ? "\(path): \(msg)" : msg)
+            let aboutFile = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL
+            throw SQLiteError(code: rc, message: aboutFile ? "\(path): \(msg)\(osReason(primary))" : msg)
         }
     }
 

@@ -150,8 +150,19 @@ final class OutputLedger: @unchecked Sendable {
         lock.lock()
         let text = known.sorted().map { $0 + "\n" }.joined()
         lock.unlock()
+        // Written with system calls, so a failure names the operating system's reason (EMFILE, ENOSPC, EFBIG).
         let tmp = path + ".new"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError(tmp, "cannot create (\(String(cString: strerror(errno))))") }
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { let e = errno; close(fd); unlink(tmp); throw FileError(tmp, "write failed (\(String(cString: strerror(n < 0 ? e : ENOSPC))))") }
+            done += n
+        }
+        guard close(fd) == 0 else { let e = errno; unlink(tmp); throw FileError(tmp, "write failed (\(String(cString: strerror(e))))") }
         guard rename(tmp, path) == 0 else { throw FileError(path, "cannot replace (\(String(cString: strerror(errno))))") }
     }
 
