@@ -127,7 +127,9 @@ public final class FastTextModel: Sendable {
     @inline(__always) static func stdLog(_ x: Float) -> Float { Float(Foundation.log(Double(x) + 1e-5)) }
 
     @inline(__always) func sigmoid(_ x: Float) -> Float {
-        if x < -8 { return 0 }
+        // A model with non-finite weights (a corrupt file) gives NaN scores: probability 0, not a trap
+        // (found by fuzzing; fastText's C++ indexes its table with an undefined value there).
+        if x.isNaN || x < -8 { return 0 }
         if x > 8 { return 1 }
         return sigmoidTable[Int((x + 8) * 512 / 8 / 2)]
     }

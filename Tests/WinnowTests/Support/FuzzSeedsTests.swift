@@ -31,4 +31,21 @@ final class FuzzSeedsTests: XCTestCase {
         XCTAssertFalse(FuzzTargets.run("fasttext", Array("not a model".utf8)))
     }
 
+
+    /// Inputs that once crashed a parser under fuzzing (bench/fuzz/regressions/TARGET/, each named for what it
+    /// found): each now runs to an answer; a model file is taken or refused, never a trap.
+    func testFindingsStayFixed() throws {
+        var replayed = 0
+        for target in FuzzTargets.names {
+            for path in files("\(repoRoot)/bench/fuzz/regressions/\(target)") {
+                _ = FuzzTargets.refusal(target, try readFileBytes(path))
+                replayed += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(replayed, 1)
+        // fastText weights that are NaN (the first finding): predictions come back, with probability 0.
+        let nan = try readFileBytes("\(repoRoot)/bench/fuzz/regressions/fasttext/nan-weights.bin")
+        let model = try FastTextModel(bytes: nan, path: "nan-weights.bin")
+        XCTAssertTrue(model.predict("fuzzing the model with a sentence", k: 3).allSatisfy { $0.probability.isFinite && $0.probability >= 0 })
+    }
 }
