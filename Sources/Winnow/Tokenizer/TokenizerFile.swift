@@ -46,8 +46,11 @@ public enum TokenizerFile {
         guard let vocab = model["vocab"]?.objectValue else { throw fail("no model.vocab object") }
         var tokens = [[UInt8]?](repeating: nil, count: vocab.count)
         var idOf: [String: Int32] = [:]
+        // Ids run from 0 without gaps, so none reaches the number of entries (a larger one would size the table).
+        let entries = vocab.count + (root["added_tokens"]?.arrayValue?.count ?? 0)
         for (spelled, v) in vocab.pairs {
             guard let id = v.intValue, id >= 0 else { throw fail("model.vocab[\"\(spelled)\"] is not an id") }
+            guard id < entries else { throw fail("model.vocab[\"\(spelled)\"] has id \(id), beyond the \(entries) tokens (ids must run from 0 without gaps)") }
             if id >= tokens.count { tokens += [[UInt8]?](repeating: nil, count: id + 1 - tokens.count) }
             guard let bytes = ByteLevel.decode(spelled) else { throw fail("model.vocab token \"\(spelled)\" has a character outside the byte-level alphabet") }
             tokens[id] = bytes
@@ -56,6 +59,7 @@ public enum TokenizerFile {
         var specials: [(text: [UInt8], id: Int32)] = []
         for (k, t) in (root["added_tokens"]?.arrayValue ?? []).enumerated() {
             guard let id = t["id"]?.intValue, id >= 0, let content = t["content"]?.stringValue else { throw fail("added_tokens[\(k)] needs an id and a content") }
+            guard id < entries else { throw fail("added_tokens[\(k)] has id \(id), beyond the \(entries) tokens (ids must run from 0 without gaps)") }
             if id >= tokens.count { tokens += [[UInt8]?](repeating: nil, count: id + 1 - tokens.count) }
             tokens[id] = Array(content.utf8)
             specials.append((Array(content.utf8), Int32(id)))

@@ -93,6 +93,10 @@ public final class TokenStream {
         var shards = found
         if let order { shards = order.map { found[$0] } }
         for (k, s) in shards.enumerated() {
+            // The size first: a file too short for the header is refused before it is mapped (mapping an empty
+            // file leaks a page in Foundation, as fuzzing found).
+            let size = (try? FileManager.default.attributesOfItem(atPath: s.path)[.size] as? Int) ?? nil
+            if let size, size < 1024 { throw FileError(s.path, "\(size) bytes: shorter than an llm.c token shard's 1,024-byte header") }
             let d = try Data(contentsOf: URL(fileURLWithPath: s.path), options: .alwaysMapped)
             guard d.count >= 1024 else { throw FileError(s.path, "\(d.count) bytes: shorter than an llm.c token shard's 1,024-byte header") }
             let (magic, version, n) = d.withUnsafeBytes { p in

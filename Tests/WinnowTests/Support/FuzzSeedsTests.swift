@@ -42,7 +42,13 @@ final class FuzzSeedsTests: XCTestCase {
                 replayed += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(replayed, 1)
+        XCTAssertGreaterThanOrEqual(replayed, 3)
+        // A vocabulary id of 7 trillion (the second): refused, not a table of that size.
+        let huge = FuzzTargets.refusal("tokenizer", try readFileBytes("\(repoRoot)/bench/fuzz/regressions/tokenizer/huge-id.json"))
+        XCTAssertTrue("\(huge.map { "\($0)" } ?? "taken")".contains("tokens (ids must run from 0 without gaps)"), "\(String(describing: huge))")
+        // An empty token shard (the third; it leaked a page when mapped): refused by its size.
+        let empty = FuzzTargets.refusal("shards", [])
+        XCTAssertTrue("\(empty.map { "\($0)" } ?? "taken")".contains("0 bytes: shorter than an llm.c token shard's 1,024-byte header"), "\(String(describing: empty))")
         // fastText weights that are NaN (the first finding): predictions come back, with probability 0.
         let nan = try readFileBytes("\(repoRoot)/bench/fuzz/regressions/fasttext/nan-weights.bin")
         let model = try FastTextModel(bytes: nan, path: "nan-weights.bin")
