@@ -118,6 +118,13 @@ print(f"reference run: {r['input_lines']} input lines, {len(r['files'])} files, 
 PY
 echo "reference run: ${ref_s} s"
 
+same_as_reference() {  # same_as_reference MODE: the trial's output and lineage against the reference run's
+  check "$out/run" > "$out/trial.json"
+  if ! cmp -s "$out/ref.json" "$out/trial.json"; then
+    echo "crash-loop: $1 trial $trials (after $kills kills) differs from the reference run:"; diff "$out/ref.json" "$out/trial.json" | head -20; exit 1
+  fi
+}
+
 record() {  # record MODE KILLS TRIALS SECONDS
   printf '{"stamp": "%s", "mode": "%s", "kills": %d, "trials": %d, "mismatches": 0, "reference_s": %s, "seconds": %s, "sources": "%s", "phases": %s}\n' \
     "$stamp" "$1" "$2" "$3" "$ref_s" "$4" "$sources" "$(phases_json)" | tee -a "$results"
@@ -138,10 +145,7 @@ if [ "$mode" = run ] || [ "$mode" = all ]; then
       fi
     done
     "$W" run "$out/run.json" --workers 2 > "$out/final.log" 2>&1 || { echo "crash-loop: the run after $kills kills failed:"; tail -20 "$out/final.log"; exit 1; }
-    check "$out/run" > "$out/trial.json"
-    if ! cmp -s "$out/ref.json" "$out/trial.json"; then
-      echo "crash-loop: trial $trials (after $kills kills) differs from the reference run:"; diff "$out/ref.json" "$out/trial.json" | head -20; exit 1
-    fi
+    same_as_reference run
   done
   echo "run: $kills kills over $trials trials, every trial equal to the reference run"
   record run "$kills" "$trials" "$(elapsed "$t0")"
@@ -211,11 +215,8 @@ if [ "$mode" = tasks ] || [ "$mode" = all ]; then
       fi
       "${cmd[@]}" > "$out/final.log" 2>&1 || { echo "crash-loop: '$st' failed after a kill:"; tail -20 "$out/final.log"; exit 1; }
     done
-    check "$out/run" > "$out/trial.json"
     # Stage tasks record their run with trigger 'tasks'; the rows, files and counts must equal the reference's.
-    if ! cmp -s "$out/ref.json" "$out/trial.json"; then
-      echo "crash-loop: task trial $trials (after $kills kills) differs from the reference run:"; diff "$out/ref.json" "$out/trial.json" | head -20; exit 1
-    fi
+    same_as_reference tasks
   done
   echo "tasks: $kills kills over $trials trials, every trial equal to the reference run"
   record tasks "$kills" "$trials" "$(elapsed "$t0")"

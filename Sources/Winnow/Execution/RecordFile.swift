@@ -28,20 +28,35 @@ struct RecordEncoder {
 struct RecordDecoder {
     let p: UnsafeRawBufferPointer
     var i = 0
+    /// Set when a read would pass the record's end (a corrupt file): that read and every later one give zero or
+    /// empty values, and the reader refuses the file (found by fuzzing the `records` target).
+    private(set) var overran = false
     init(_ p: UnsafeRawBufferPointer) { self.p = p }
 
-    mutating func u32() -> Int { let v = p.loadUnaligned(fromByteOffset: i, as: UInt32.self); i += 4; return Int(UInt32(littleEndian: v)) }
-    mutating func u64() -> Int { let v = p.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8; return Int(truncatingIfNeeded: UInt64(littleEndian: v)) }
+    /// The offset of the next `n` bytes, or nil (and `overran`) when the record has fewer.
+    @inline(__always) private mutating func take(_ n: Int) -> Int? {
+        guard !overran, n >= 0, i >= 0, i <= p.count - n else { overran = true; return nil }
+        defer { i += n }
+        return i
+    }
+
+    mutating func u32() -> Int { guard let at = take(4) else { return 0 }; return Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+    mutating func u64() -> Int { guard let at = take(8) else { return 0 }; return Int(truncatingIfNeeded: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self))) }
     mutating func f64() -> Double { Double(bitPattern: UInt64(truncatingIfNeeded: u64())) }
-    mutating func byte() -> UInt8 { let b = p[i]; i += 1; return b }
-    mutating func blob() -> [UInt8] { let n = u32(); defer { i += n }; return Array(p[i..<i + n]) }
-    mutating func blobSlice() -> UnsafeRawBufferPointer { let n = u32(); defer { i += n }; return UnsafeRawBufferPointer(rebasing: p[i..<i + n]) }
-    mutating func string() -> String { let n = u32(); defer { i += n }; return String(decoding: p[i..<i + n], as: UTF8.self) }
+    mutating func byte() -> UInt8 { guard let at = take(1) else { return 0 }; return p[at] }
+    mutating func blob() -> [UInt8] { let n = u32(); guard let at = take(n) else { return [] }; return Array(p[at..<at + n]) }
+    mutating func blobSlice() -> UnsafeRawBufferPointer {
+        let n = u32()
+        guard let at = take(n) else { return UnsafeRawBufferPointer(rebasing: p[0..<0]) }
+        return UnsafeRawBufferPointer(rebasing: p[at..<at + n])
+    }
+    mutating func string() -> String { let n = u32(); guard let at = take(n) else { return "" }; return String(decoding: p[at..<at + n], as: UTF8.self) }
     mutating func optionalString() -> String? { byte() == 1 ? string() : nil }
 
     mutating func annotations() -> Annotations {
         var a = Annotations()
         for _ in 0..<u32() {
+            if overran { break }
             let k = string()
             switch byte() {
             case 0: a[k] = .int(u64())
@@ -180,7 +195,11 @@ extension WorkRecord {
                 try checkHeader(&d, path)
                 return
             }
-            try body(Self(&d))
+            let r = Self(&d)
+            guard !d.overran, d.i == d.p.count else {
+                throw FileError(path, "a corrupt work-file record (its fields \(d.overran ? "run past" : "stop short of") its \(d.p.count) bytes): start the run again with --fresh (or a new --workdir for stage tasks)")
+            }
+            try body(r)
         }
         if first { throw WorkFileFormatError(path: path, found: "an empty file", expected: "\(kind) version \(version)") }
     }

@@ -146,7 +146,8 @@ public struct ParquetMetadata: Sendable {
             guard let type = e.type else { throw ParquetError("schema leaf \(path.joined(separator: ".")) has no physical type") }
             out.append(ParquetLeaf(path: path, type: type, maxDefinitionLevel: d, maxRepetitionLevel: r, kind: Self.kind(of: e, type: type)))
         }
-        let top = schema.first?.numChildren ?? 0
+        // A negative child count (a corrupt footer, found by fuzzing) is no children.
+        let top = max(0, schema.first?.numChildren ?? 0)
         for _ in 0..<top { try walk([], def: 0, rep: 0) }
         return out
     }

@@ -198,7 +198,8 @@ struct WARCReader {
                 return
             }
             guard http.status == 200 else { try body(.skipped(line: number, id: id, reason: "http_\(http.status)", url: Self.url(r))); return }
-            let type = http.contentType.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            // The media type before any parameters (an empty or parameter-only Content-Type gives "": found by fuzzing).
+            let type = http.contentType.map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard type == "text/html" || type == "application/xhtml+xml" else { try body(.skipped(line: number, id: id, reason: "not_html", url: Self.url(r))); return }
             let payload = r.block[http.bodyStart...]
             let charset = http.charset ?? TextDecoding.sniffCharset(payload)

@@ -42,7 +42,20 @@ final class FuzzSeedsTests: XCTestCase {
                 replayed += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(replayed, 3)
+        XCTAssertGreaterThanOrEqual(replayed, 6)
+        // A work-file record whose fields run past its length: the file is refused, named as corrupt.
+        let overrun = FuzzTargets.refusal("records", try readFileBytes("\(repoRoot)/bench/fuzz/regressions/records/overrun.docs"))
+        XCTAssertTrue("\(overrun.map { "\($0)" } ?? "taken")".contains("no record type reads it"), "\(String(describing: overrun))")
+        XCTAssertThrowsError(try WorkFile.StagedDoc.forEach("\(repoRoot)/bench/fuzz/regressions/records/overrun.docs") { _ in }) {
+            XCTAssertTrue("\($0)".contains("a corrupt work-file record") || "\($0)" .contains("truncated work file"), "\($0)")
+        }
+        var d = RecordDecoder(UnsafeRawBufferPointer(start: nil, count: 0))
+        XCTAssertEqual(d.string(), "")
+        XCTAssertTrue(d.overran)
+        // A response whose Content-Type is empty: read as a record that is not HTML, not a trap.
+        XCTAssertNil(FuzzTargets.refusal("warc", try readFileBytes("\(repoRoot)/bench/fuzz/regressions/warc/empty-content-type.warc")))
+        // A Parquet footer whose root has a negative number of children: a file without columns, refused.
+        XCTAssertNotNil(FuzzTargets.refusal("parquet", try readFileBytes("\(repoRoot)/bench/fuzz/regressions/parquet/negative-children.parquet")))
         // A vocabulary id of 7 trillion (the second): refused, not a table of that size.
         let huge = FuzzTargets.refusal("tokenizer", try readFileBytes("\(repoRoot)/bench/fuzz/regressions/tokenizer/huge-id.json"))
         XCTAssertTrue("\(huge.map { "\($0)" } ?? "taken")".contains("tokens (ids must run from 0 without gaps)"), "\(String(describing: huge))")
