@@ -91,6 +91,15 @@ public final class FastTextModel: Sendable {
         guard input.rows >= dictionary.nwords else {
             throw r.fail("input matrix has \(input.rows) rows for \(dictionary.nwords) words")
         }
+        // Every row a subword or word n-gram can reach must exist: nwords + bucket rows, or, pruned, nwords + each
+        // kept bucket's row (a model that promised more rows than it has was read past its matrix: found by fuzzing).
+        if dictionary.pruneSize < 0, (dictionary.maxn > 0 || dictionary.wordNgrams > 1), input.rows < dictionary.nwords + dictionary.bucket {
+            throw r.fail("input matrix has \(input.rows) rows for \(dictionary.nwords) words and \(dictionary.bucket) buckets")
+        }
+        let ngramRows = input.rows - dictionary.nwords
+        if dictionary.pruneSize > 0, let bad = dictionary.prune.values.first(where: { $0 < 0 || Int($0) >= ngramRows }) {
+            throw r.fail("dictionary prune map sends a bucket to row \(bad) beyond the input matrix's \(ngramRows) n-gram rows")
+        }
         let outRows = args.loss == .hierarchicalSoftmax ? dictionary.nlabels - 1 : dictionary.nlabels
         guard dictionary.nlabels > 0, output.rows >= outRows else {
             throw r.fail("output matrix has \(output.rows) rows for \(dictionary.nlabels) labels")

@@ -42,7 +42,11 @@ final class FuzzSeedsTests: XCTestCase {
                 replayed += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(replayed, 6)
+        XCTAssertGreaterThanOrEqual(replayed, 7)
+        // A quantized model whose n-gram rows lie beyond its input matrix: refused at load, not read past.
+        XCTAssertThrowsError(try FastTextModel(bytes: readFileBytes("\(repoRoot)/bench/fuzz/regressions/fasttext/rows-beyond-matrix.ftz"), path: "m.ftz")) {
+            XCTAssertTrue("\($0)".contains("beyond the input matrix") || "\($0)".contains("buckets"), "\($0)")
+        }
         // A work-file record whose fields run past its length: the file is refused, named as corrupt.
         let overrun = FuzzTargets.refusal("records", try readFileBytes("\(repoRoot)/bench/fuzz/regressions/records/overrun.docs"))
         XCTAssertTrue("\(overrun.map { "\($0)" } ?? "taken")".contains("no record type reads it"), "\(String(describing: overrun))")
