@@ -18,9 +18,9 @@ public enum TokenizerFile {
         return try loadHF(path)
     }
 
+    /// The file's bytes (read with Winnow's own reader: Foundation's leaks a page on an empty file, as fuzzing found).
     static func read(_ path: String) throws -> [UInt8] {
-        guard let d = FileManager.default.contents(atPath: path) else { throw Failure(file: path, message: "cannot read the file") }
-        return [UInt8](d)
+        do { return try readFileBytes(path) } catch { throw Failure(file: path, message: "cannot read the file (\(describe(error)))") }
     }
 
     public static func loadHF(_ path: String) throws -> BPEModel {
