@@ -1,3 +1,4 @@
+import Foundation
 /// Length-prefixed binary records for the executor's work files (staged documents, barrier keys,
 /// decisions). Little-endian; each record is `u32 length` then the payload.
 struct RecordEncoder {
@@ -97,8 +98,16 @@ final class RecordReader {
     private var end = 0
     private var eof = false
 
+    /// Where the records end (file offset), and how far the reader has read: a record's stated length is checked
+    /// against what is left before a buffer is sized for it (a corrupt length of 4 GB asked for 4 GB: fuzzing).
+    private let limit: Int64
+    private var readTo: Int64
+
     init(path: String, offset: Int64 = 0, length: Int64? = nil) throws {
         source = try FileSource(path: path, offset: offset, length: length)
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int).map(Int64.init) ?? Int64.max
+        limit = length.map { min(size, offset + $0) } ?? size
+        readTo = offset
     }
 
     deinit { buffer.deallocate() }
@@ -119,7 +128,7 @@ final class RecordReader {
                 buffer = bigger
             }
             let got = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
-            if got == 0 { eof = true } else { end += got }
+            if got == 0 { eof = true } else { end += got; readTo += Int64(got) }
         }
         return true
     }
@@ -127,7 +136,8 @@ final class RecordReader {
     func forEach(_ body: (inout RecordDecoder) throws -> Void) throws {
         while try fill(4) {
             let n = Int(UInt32(littleEndian: UnsafeRawPointer(buffer.baseAddress! + start).loadUnaligned(as: UInt32.self)))
-            guard try fill(4 + n) else { throw FileError(source.path, "truncated work file (record of \(n) bytes cut short)") }
+            let at = readTo - Int64(end - start)   // the file offset of this record's length
+            guard Int64(4 + n) <= limit - at, try fill(4 + n) else { throw FileError(source.path, "truncated work file (record of \(n) bytes cut short)") }
             var d = RecordDecoder(UnsafeRawBufferPointer(start: buffer.baseAddress! + start + 4, count: n))
             try body(&d)
             start += 4 + n

@@ -42,7 +42,11 @@ final class FuzzSeedsTests: XCTestCase {
                 replayed += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(replayed, 8)
+        XCTAssertGreaterThanOrEqual(replayed, 9)
+        // A record whose length says 4 GB in a 9-byte file: refused as truncated, no 4 GB buffer.
+        XCTAssertThrowsError(try WorkFile.StagedDoc.forEach("\(repoRoot)/bench/fuzz/regressions/records/huge-length.docs") { _ in }) {
+            XCTAssertTrue("\($0)".contains("truncated work file"), "\($0)")
+        }
         // A quantized model whose n-gram rows lie beyond its input matrix: refused at load, not read past.
         XCTAssertThrowsError(try FastTextModel(bytes: readFileBytes("\(repoRoot)/bench/fuzz/regressions/fasttext/rows-beyond-matrix.ftz"), path: "m.ftz")) {
             XCTAssertTrue("\($0)".contains("beyond the input matrix") || "\($0)".contains("buckets"), "\($0)")
