@@ -47,9 +47,7 @@ struct LineagePrune: ParsableCommand {
     func validate() throws { if keep < 1 { throw ValidationError("--keep \(keep): must be at least 1") } }
 
     func run() throws {
-        do { print(try LineageStore.prune(try location.path(), keep: keep)) } catch let e as LineageError {
-            throw fail(e.description)
-        }
+        try reportingLineageErrors { print(try LineageStore.prune(try location.path(), keep: keep)) }
     }
 }
 
@@ -73,11 +71,9 @@ struct LineageQuery: ParsableCommand {
     @Flag(help: "Print a JSON array of objects.") var json = false
 
     func run() throws {
-        do {
+        try reportingLineageErrors {
             let r = try LineageStore.query(try location.path(), sql, run: runID)
             print(json ? r.json() : csv ? r.csv() : r.table(), terminator: "")
-        } catch let e as LineageError {
-            throw fail(e.description)
         }
     }
 }
@@ -89,9 +85,7 @@ struct Explain: ParsableCommand {
     @Argument(help: "The document id.") var docID: String
 
     func run() throws {
-        do { print(try LineageStore.explain(try location.path(), docID: docID), terminator: "") } catch let e as LineageError {
-            throw fail(e.description)
-        }
+        try reportingLineageErrors { print(try LineageStore.explain(try location.path(), docID: docID), terminator: "") }
     }
 }
 
@@ -105,11 +99,9 @@ struct MixtureCommand: ParsableCommand {
     @Flag(help: "Print a JSON array of {source, bucket, target, achieved, tokens, documents, epochs} (shares as fractions).") var json = false
 
     func run() throws {
-        do {
+        try reportingLineageErrors {
             let (id, rows) = try MixtureRow.load(try location.path(), runID: runID)
             if json { print(JSONWriter.compact(.array(rows.map { $0.json() }))) } else { print("run \(id)\n" + MixtureRow.table(rows), terminator: "") }
-        } catch let e as LineageError {
-            throw fail(e.description)
         }
     }
 }
@@ -121,11 +113,9 @@ struct Runs: ParsableCommand {
     @Flag(help: "Print a JSON array of objects.") var json = false
 
     func run() throws {
-        do {
+        try reportingLineageErrors {
             let r = try LineageStore.runs(try location.path())
             print(json ? r.json() : r.table(), terminator: "")
-        } catch let e as LineageError {
-            throw fail(e.description)
         }
     }
 }
@@ -152,11 +142,14 @@ struct ContaminationCommand: ParsableCommand {
     @Flag(help: "Print a JSON object {run_id, summary: [{benchmark, source, items_found, documents_affected, tokens_removed}], items: [{benchmark, item_id, documents, dropped, ngrams, sources}]} (default: tables).") var json = false
 
     func run() throws {
-        do {
+        try reportingLineageErrors {
             let r = try ContaminationReport.load(try location.path(), runID: runID)
             print(json ? r.json() : r.table(), terminator: json ? "\n" : "")
-        } catch let e as LineageError {
-            throw fail(e.description)
         }
     }
+}
+
+/// Runs a lineage command's body; a `LineageError` (no such run, no lineage file, …) becomes `error: …` and exit 1.
+func reportingLineageErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as LineageError { throw fail(e.description) }
 }
