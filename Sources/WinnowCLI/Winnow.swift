@@ -20,13 +20,19 @@ struct WinnowCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            let ns = error as NSError
-            if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
+            if isFoundationError(error) {
                 warn("error: \(describe(error))")
                 Foundation.exit(1)
             }
             exit(withError: error)
         }
+    }
+
+    /// Whether a file-system error from Foundation escaped (shown as one line rather than as a usage error). Its own
+    /// function so the bridged NSError is released before the process exits (LeakSanitizer reported it otherwise).
+    private static func isFoundationError(_ error: Error) -> Bool {
+        let domain = (error as NSError).domain
+        return domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain
     }
 }
 

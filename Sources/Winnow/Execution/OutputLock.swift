@@ -15,7 +15,9 @@ public final class OutputLock {
 
     /// Who holds a lock file now (its line), for messages.
     public static func holder(of dir: String) -> String? {
-        let text = (try? String(contentsOfFile: (dir as NSString).appendingPathComponent(".winnow.lock"), encoding: .utf8)) ?? ""
+        // Winnow's own reader, not Foundation's: Foundation leaks its buffer on an empty file (a released lock is one).
+        let bytes = (try? readFileBytes((dir as NSString).appendingPathComponent(".winnow.lock"))) ?? []
+        let text = String(decoding: bytes, as: UTF8.self)
         let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return line.isEmpty ? nil : line
     }

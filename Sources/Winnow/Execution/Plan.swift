@@ -14,6 +14,27 @@ public struct Partition: Sendable, Codable, Equatable {
     public let firstLine: Int
     /// Bytes on disk this partition accounts for (for progress).
     public let diskBytes: Int64
+    /// The input file's size and modification time when the run listed it: a file that differs when the partition is
+    /// read (truncated, rewritten) is an unreadable part, not a silent short read. Nil for plans written before.
+    public var fileSize: Int64? = nil
+    public var fileMTime: Double? = nil
+
+    /// Whether the file at `path` is no longer the one listed: nil when it is (or nothing was listed, or it is gone
+    /// and `goneIsChange` is false, so that opening it reports the operating system's reason), else why.
+    func changedSinceListed(goneIsChange: Bool = true) -> String? {
+        guard let fileSize, let fileMTime else { return nil }
+        let (size, mtime) = Planner.identity(path)
+        if size == fileSize && mtime == fileMTime || (size == nil && !goneIsChange) { return nil }
+        let now = size.map { "\($0) bytes, modified \(isoSeconds(mtime))" } ?? "gone"
+        return "changed while the run read it (\(fileSize) bytes, modified \(isoSeconds(fileMTime)) when the run listed it; now \(now)); run again to read it as it is now"
+    }
+}
+
+private func isoSeconds(_ t: Double?) -> String {
+    guard let t else { return "?" }
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: Date(timeIntervalSince1970: t))
 }
 
 /// The step list cut at barriers: stage j runs `segments[j]` on every partition; after stage j
@@ -66,11 +87,20 @@ enum Planner {
                 guard (st.st_mode & S_IFMT) == S_IFREG else {
                     throw FileError(path, "is not a regular file (a FIFO, socket, device or folder); only regular files and symbolic links to them are inputs")
                 }
-                let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+                let mtime = mtimeSeconds(st)
                 inputs.append(InputFile(sourceIndex: si, path: path, input: pipeline.displayPath(path), size: Int64(st.st_size), mtime: mtime))
             }
         }
         return inputs
+    }
+
+    static func mtimeSeconds(_ st: stat) -> Double { Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9 }
+
+    /// A file's size and modification time now (nils when it cannot be stat'ed).
+    static func identity(_ path: String) -> (size: Int64?, mtime: Double?) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return (nil, nil) }
+        return (Int64(st.st_size), mtimeSeconds(st))
     }
 
     /// Lists inputs and cuts them into partitions.
@@ -87,6 +117,8 @@ enum Planner {
         var parts: [Partition] = []
         let failing = ProcessInfo.processInfo.environment["WINNOW_TEST_UNPLANNABLE"]
         for f in inputs {
+            let first = parts.count
+            defer { for k in first..<parts.count { parts[k].fileSize = f.size; parts[k].fileMTime = f.mtime } }
             let si = f.sourceIndex, path = f.path, size = f.size
             // Test hook (fault injection, as SQLite's tests do): planning this input fails as an unreadable file would.
             if let failing, !failing.isEmpty, (path as NSString).lastPathComponent == failing {

@@ -10,7 +10,7 @@ public enum LineageStore {
         // process's short write (a scheduler recording an event) makes it fail at once, so try again for a while.
         var waited = 0.0
         while true {
-            do { try db.exec("PRAGMA journal_mode = WAL"); break } catch let e as SQLiteError where e.code == SQLITE_BUSY && waited < 30 {
+            do { try db.exec("PRAGMA journal_mode = WAL"); break } catch let e as SQLiteError where e.code == SQLITE_BUSY && waited < SQLiteDatabase.busyTimeoutSeconds {
                 usleep(20_000); waited += 0.02
             }
         }

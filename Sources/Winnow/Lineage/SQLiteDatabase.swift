@@ -26,6 +26,9 @@ private let SQLITE_TRANSIENT_PTR = unsafeBitCast(-1, to: sqlite3_destructor_type
 public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
+    /// How long a statement waits for another connection's write lock before failing with SQLITE_BUSY
+    /// (`winnow run --lineage-wait`); set once at start, before any database is opened.
+    nonisolated(unsafe) public static var busyTimeoutSeconds: Double = 30
 
     /// Opens `path`; `readOnly` opens it so that no statement can change the file; `immutable` (read-only only)
     /// reads a file on read-only media, where SQLite cannot create the `-shm` file a WAL-mode file needs.
@@ -47,7 +50,7 @@ public final class SQLiteDatabase {
             throw SQLiteError(code: rc, message: "\(path): \(msg)")
         }
         handle = h
-        sqlite3_busy_timeout(h, 30_000)
+        sqlite3_busy_timeout(h, Int32(min(max(0, Self.busyTimeoutSeconds * 1000), Double(Int32.max))))
         if readOnly { try exec("PRAGMA query_only = 1") }
     }
 
@@ -57,10 +60,16 @@ public final class SQLiteDatabase {
 
     /// The connection's last error; one that is about the file rather than a statement names the file, and an I/O
     /// error the operating system's reason too (`disk I/O error (File too large)`, `… (No space left on device)`).
-    func lastError(_ rc: Int32) -> SQLiteError {
+    func lastError(_ rc: Int32, message: String? = nil) -> SQLiteError {
+        let errorMessage = message ?? errorMessage
         let primary = rc & 0xFF
         if primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL {
             return SQLiteError(code: rc, message: "\(path): \(errorMessage)\(osReason(primary))")
+        }
+        if primary == SQLITE_BUSY {
+            let waited = Self.busyTimeoutSeconds.formatted(.number.precision(.fractionLength(0...1)))
+            return SQLiteError(code: rc, message: "\(path): \(errorMessage): another process held its write lock for over \(waited) s "
+                + "(a program with a transaction open on it, e.g. a sqlite3 shell); close it, or wait longer with --lineage-wait")
         }
         return SQLiteError(code: rc, message: errorMessage)
     }
@@ -83,11 +92,9 @@ public final class SQLiteDatabase {
         var err: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &err)
         if rc != SQLITE_OK {
-            let msg = err.map { String(cString: $0) } ?? errorMessage
+            let msg = err.map { String(cString: $0) }
             sqlite3_free(err)
-            let primary = rc & 0xFF
-            let aboutFile = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT || primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL
-            throw SQLiteError(code: rc, message: aboutFile ? "\(path): \(msg)\(osReason(primary))" : msg)
+            throw lastError(rc, message: msg)
         }
     }
 

@@ -87,4 +87,66 @@ final class ResourceFaultTests: XCTestCase {
         try FileManager.default.removeItem(atPath: blocked)
         XCTAssertEqual(try CLI.run(["run", spec, "--quiet"], env: RunComparison.env).status, 0)
     }
+
+    /// An input truncated while the run reads another: it is an unreadable part (exit 3, as for a damaged file) whose
+    /// error says what changed, the other input's documents are all there, and the next run reads the file as it is.
+    func testInputTruncatedMidRunIsAnUnreadablePartAndTheNextRunReadsIt() throws {
+        try writeFile("\(dir)/data/big.jsonl", (0..<200).map { jsonl("b\($0)", "a longer document \($0) with more words in it") }.joined())
+        let small = (0..<10).map { jsonl("s\($0)", "small document number \($0)") }
+        try writeFile("\(dir)/data/small.jsonl", small.joined())
+        try writeFile("\(dir)/spec.json", #"{"name": "cut", "sources": [{"name": "web", "paths": ["data/*.jsonl"]}], "output": {"dir": "out"}}"#)
+        // One worker, largest partition first: small.jsonl is read after the first task finished.
+        let p = try CLI.start(["run", "\(dir)/spec.json", "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "700"])
+        _ = p.read(until: { $0.contains("task finished") })
+        XCTAssertEqual(truncate("\(dir)/data/small.jsonl", off_t(small.prefix(4).joined().utf8.count)), 0)
+        _ = p.stdout.fileHandleForReading.readDataToEndOfFile()
+        p.process.waitUntilExit()
+        XCTAssertEqual(p.process.terminationStatus, 3)
+        let db = "\(dir)/out/lineage.db"
+        XCTAssertEqual(try lineageRows(db, "select status from runs"), [["finished_with_errors"]])
+        let err = try lineageRows(db, "select input, reason, message from errors")
+        XCTAssertEqual(err.map { [$0[0], $0[1]] }, [["data/small.jsonl", "unreadable_input"]])
+        XCTAssertTrue(err.first?[2].contains("changed while the run read it") ?? false, "\(err)")
+        XCTAssertEqual(try lineageRows(db, "select count(*) from documents where input = 'data/big.jsonl' and status = 'kept'"), [["200"]])
+        // The file now stays as it is: the next run reads its four lines, and nothing is missing.
+        let again = try CLI.run(["run", "\(dir)/spec.json", "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let last = "(select run_id from runs order by started_at desc, rowid desc limit 1)"
+        XCTAssertEqual(try lineageRows(db, "select status from runs where run_id = \(last)"), [["finished"]])
+        XCTAssertEqual(try lineageRows(db, "select input, count(*) from documents where run_id = \(last) and status = 'kept' group by input order by input"),
+                       [["data/big.jsonl", "200"], ["data/small.jsonl", "4"]])
+    }
+
+    /// Another program holding the lineage file's write lock (a sqlite3 shell with a transaction open): a short hold
+    /// is waited out; a hold longer than --lineage-wait stops the run with an error naming the file and saying what
+    /// holds it, leaves the finished run's files as they were, and the run goes through once the lock is gone.
+    func testLineageLockedByAnotherWriterIsWaitedForOrNamed() throws {
+        let expected = try reference("quickstart.json")
+        let spec = try RunComparison.spec("quickstart.json", in: dir)
+        XCTAssertEqual(try CLI.run(["run", spec, "--quiet"], env: RunComparison.env).status, 0)
+        let db = "\(dir)/out/lineage.db"
+        // Python's sqlite3 module, another SQLite client than Winnow's: BEGIN IMMEDIATE takes the write lock.
+        func holdLock(seconds: Double) throws -> CLI.Running {
+            let script = "import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN IMMEDIATE')\n"
+                + "print('locked',file=sys.stderr,flush=True)\ntime.sleep(float(sys.argv[2]))\nc.execute('ROLLBACK')\n"
+            let p = try CLI.startTool("/usr/bin/python3", ["-c", script, db, String(seconds)])
+            XCTAssertTrue(p.read(until: { $0.contains("locked") }).contains("locked"))
+            return p
+        }
+        let short = try holdLock(seconds: 2)
+        let waited = try CLI.run(["run", spec, "--quiet", "--fresh"], env: RunComparison.env)
+        XCTAssertEqual(waited.status, 0, waited.stderr)
+        short.process.waitUntilExit()
+
+        let long = try holdLock(seconds: 60)
+        defer { long.process.terminate() }
+        let before = try RunComparison.outputFiles("\(dir)/out").filter { $0.key != "lineage.db" }
+        let r = try CLI.run(["run", spec, "--quiet", "--fresh", "--lineage-wait", "1"], env: RunComparison.env)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: \(db): database is locked: another process held its write lock for over 1 s"), r.stderr)
+        XCTAssertEqual(try RunComparison.outputFiles("\(dir)/out").filter { $0.key != "lineage.db" }, before)
+        long.process.terminate()
+        long.process.waitUntilExit()
+        try checkRecovers(spec, out: "\(dir)/out", like: expected)
+    }
 }

@@ -63,8 +63,13 @@ struct CLI {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw XCTSkip("winnow is not built at \(binary): run `swift build` first (make test does)")
         }
+        return try startTool(binary, args, env: env, cwd: cwd)
+    }
+
+    /// Starts a program (winnow or another) and returns while it runs.
+    static func startTool(_ path: String, _ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Running {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }

@@ -119,6 +119,9 @@ final class StageWorker {
         var lastLine = partition.firstLine - 1
         var ordinal = 0, sinceCheck = 0
         do {
+            // A file truncated or rewritten since the run listed it is damage, as a corrupt one is: read before the
+            // change, nothing of it; changed while read, the documents before are kept. Either way it is counted.
+            if let why = partition.changedSinceListed(goneIsChange: false) { throw FileError(partition.path, why) }
             try reader.read { item in
                 defer { ordinal += 1; sinceCheck += 1 }
                 if sinceCheck >= 1024 {
@@ -145,6 +148,7 @@ final class StageWorker {
                     }
                 }
             }
+            if let why = partition.changedSinceListed() { throw FileError(partition.path, why) }
         } catch let e as FileError {
             // A truncated or corrupt compressed file: the documents before the damage are kept; the
             // damage is one bad "line" after the last one read (or the run stops, as the spec says).
