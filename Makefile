@@ -63,7 +63,8 @@ crash-loop:
 ## asan, tsan: the test suite under AddressSanitizer or ThreadSanitizer (own build folders, so the normal build stays)
 asan: setup
 	$(SWIFT) build --build-tests $(DEBUG_FLAGS) --sanitize=address --scratch-path .build/asan
-	WINNOW_BIN=$(CURDIR)/.build/asan/debug/winnow $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address --scratch-path .build/asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/sanitizers/lsan.supp WINNOW_BIN=$(CURDIR)/.build/asan/debug/winnow \
+	  $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address --scratch-path .build/asan
 tsan: setup
 	$(SWIFT) build --build-tests $(DEBUG_FLAGS) --sanitize=thread --scratch-path .build/tsan
 	WINNOW_BIN=$(CURDIR)/.build/tsan/debug/winnow $(SWIFT) test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build/tsan

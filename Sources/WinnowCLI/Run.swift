@@ -30,11 +30,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Stage tasks: merge the finished tasks' lineage into the pipeline's lineage file and write the manifest (default: off).") var finish = false
     @Flag(help: "Clean the inputs again even when the last finished run in output.dir had the same inputs and a spec that differs at most in weights, max_epochs, mixture, curriculum, tokenizer or token output (default: keep its cleaned shards and redo only the token phase).") var reclean = false
 
-    @Option(help: "Seconds to wait for another process's write lock on the lineage database before failing (default: 30).") var lineageWait: Double = 30
+    @Option(help: "Seconds to wait for another process's write lock on the lineage database before failing (default: 30).") var lineageWait: Double?
 
     func run() throws {
-        guard lineageWait >= 0 && lineageWait.isFinite else { throw ValidationError("--lineage-wait must be 0 or more seconds") }
-        SQLiteDatabase.busyTimeoutSeconds = lineageWait
+        if let lineageWait {
+            guard lineageWait >= 0 && lineageWait.isFinite else { throw ValidationError("--lineage-wait must be 0 or more seconds") }
+            SQLiteDatabase.busyTimeoutSeconds = lineageWait
+        }
         let pipeline = try loadSpecOrExit(spec)
         var options = try runOptions(workers: workers, noLineage: noLineage)
         if workdir != nil || stage != nil || finish || taskIndex != nil || taskCount != nil {
@@ -111,11 +113,13 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "The pipeline spec.") var spec: String
     @Flag(help: "Print JSON: {\"stages\": [{\"index\": 1, \"name\": …, \"tasks\": K, …}, …]} (default: text).") var json = false
 
-    @Option(help: "Seconds to wait for another process's write lock on the lineage database before failing (default: 30).") var lineageWait: Double = 30
+    @Option(help: "Seconds to wait for another process's write lock on the lineage database before failing (default: 30).") var lineageWait: Double?
 
     func run() throws {
-        guard lineageWait >= 0 && lineageWait.isFinite else { throw ValidationError("--lineage-wait must be 0 or more seconds") }
-        SQLiteDatabase.busyTimeoutSeconds = lineageWait
+        if let lineageWait {
+            guard lineageWait >= 0 && lineageWait.isFinite else { throw ValidationError("--lineage-wait must be 0 or more seconds") }
+            SQLiteDatabase.busyTimeoutSeconds = lineageWait
+        }
         let pipeline = try loadSpecOrExit(spec)
         let plan = try StageTasks.plan(pipeline)
         print(json ? plan.json() : plan.text(), terminator: json ? "\n" : "")
