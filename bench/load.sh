@@ -66,7 +66,7 @@ EOF
   local id="load-$((docs / 2))"
   local -a names=(drop_reasons errors shard_1 shard_sources source_summary latest_drop_reasons runs explain)
   local -a q=()
-  q+=("$(seconds "$W" lineage --db "$db" --run latest "select step, reason, count(*) from documents where status = 'dropped' group by 1, 2")")
+  q+=("$(seconds "$W" lineage --db "$db" --run latest "select * from drop_reasons")")
   q+=("$(seconds "$W" lineage --db "$db" --run latest "select * from errors")")
   q+=("$(seconds "$W" lineage --db "$db" --run latest "select source, doc_id, position from shard_documents where shard = 1")")
   q+=("$(seconds "$W" lineage --db "$db" --run latest "select * from shard_sources")")

@@ -57,7 +57,7 @@ struct LineageQuery: ParsableCommand {
         abstract: "Query the lineage database with SQL (read-only).",
         discussion: """
         Tables: runs, inputs, documents, errors, step_stats, source_stats, shards, token_shards, document_tokens, mixture_rows, \
-        curriculum_buckets, train_runs, train_metrics, dataset_versions, superseded_inputs, schedule_state, schedule_events, run_tasks.
+        curriculum_buckets, train_runs, train_metrics, dataset_versions, superseded_inputs, schedule_state, schedule_events, run_tasks, run_counts.
         Views: document_story, drop_reasons, shard_documents, shard_sources, source_summary, run_inputs, failed_runs, duplicate_clusters, \
         language_counts, token_counts, mixture, dataset_documents, version_history, latest_runs, latest_documents, latest_drop_reasons.
         Lineage keeps every run: count one run with --run RUN_ID (or --run latest), or use the latest_* views.

@@ -23,11 +23,11 @@ public struct Partition: Sendable, Codable, Equatable {
     /// and `goneIsChange` is false, so that opening it reports the operating system's reason), else why.
     func changedSinceListed(goneIsChange: Bool = true) -> String? {
         guard let fileSize, let fileMTime else { return nil }
-        let (size, mtime) = Planner.identity(path)
-        if size == fileSize && mtime == fileMTime || (size == nil && !goneIsChange) { return nil }
-        let now = size.map { "\($0) bytes, modified \(isoSeconds(mtime))" } ?? "gone"
-        return "changed while the run read it (\(fileSize) bytes, modified \(isoSeconds(fileMTime)) when the run listed it; now \(now)); run again to read it as it is now"
+        return Planner.change(of: path, from: (fileSize, fileMTime), when: "when the run listed it", goneIsChange: goneIsChange)
     }
+
+    /// The whole of one file (not a byte range or row groups cut on the listed file).
+    var isWholeFile: Bool { offset == 0 && length == nil }
 }
 
 private func isoSeconds(_ t: Double?) -> String {
@@ -95,6 +95,15 @@ enum Planner {
     }
 
     static func mtimeSeconds(_ st: stat) -> Double { Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9 }
+
+    /// Why the file at `path` is not the one of `identity` any more (nil when it is, or when it is gone and
+    /// `goneIsChange` is false); `when` says when the identity was taken.
+    static func change(of path: String, from identity: (size: Int64, mtime: Double), when: String, goneIsChange: Bool = true) -> String? {
+        let (size, mtime) = Planner.identity(path)
+        if size == identity.size && mtime == identity.mtime || (size == nil && !goneIsChange) { return nil }
+        let now = size.map { "\($0) bytes, modified \(isoSeconds(mtime))" } ?? "gone"
+        return "changed while the run read it (\(identity.size) bytes, modified \(isoSeconds(identity.mtime)) \(when); now \(now)); run again to read it as it is now"
+    }
 
     /// A file's size and modification time now (nils when it cannot be stat'ed).
     static func identity(_ path: String) -> (size: Int64?, mtime: Double?) {

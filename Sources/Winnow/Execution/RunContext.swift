@@ -26,6 +26,9 @@ final class RunContext: @unchecked Sendable {
     let counters: ProgressCounters
     let cancelFlag: CancelFlag
     weak var observer: RunObserver?
+    /// A stage task (`winnow run --stage`): its plan was made in another process, and a user may fix a broken input
+    /// and run its task again, so a whole-file partition is read as the file is when the task starts.
+    var isStageTask = false
 
     init(pipeline: Pipeline, runID: String, workFiles: WorkFiles, datasetDir: String, partitions: [Partition], plan: StagePlan,
          workers: Int, recordDocuments: Bool, db: SQLiteDatabase, lineage: LineageWriter, dataset: DatasetPlan?, reused: ReusedCleaning?,

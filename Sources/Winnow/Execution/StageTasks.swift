@@ -341,9 +341,11 @@ public final class StageTasks {
 
     /// The context a task (its own lineage file) or the finish (the pipeline's) runs the phases with.
     private func context(_ st: State, db: SQLiteDatabase, lineage: LineageWriter) -> RunContext {
-        RunContext(pipeline: pipeline, runID: st.runID, workFiles: workFiles, datasetDir: pipeline.outputDir, partitions: st.partitions,
-                   plan: StagePlan(steps: pipeline.steps), workers: options.workers, recordDocuments: options.recordDocuments, db: db,
-                   lineage: lineage, dataset: nil, reused: nil, done: [], counters: counters, cancelFlag: cancelFlag, observer: observer)
+        let ctx = RunContext(pipeline: pipeline, runID: st.runID, workFiles: workFiles, datasetDir: pipeline.outputDir, partitions: st.partitions,
+                             plan: StagePlan(steps: pipeline.steps), workers: options.workers, recordDocuments: options.recordDocuments, db: db,
+                             lineage: lineage, dataset: nil, reused: nil, done: [], counters: counters, cancelFlag: cancelFlag, observer: observer)
+        ctx.isStageTask = true
+        return ctx
     }
 
     private func execute(_ stage: TaskStage, _ items: [Int], _ ctx: RunContext) throws {

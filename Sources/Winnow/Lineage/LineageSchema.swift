@@ -2,7 +2,7 @@
 /// the code applies it to every lineage file it opens for writing.
 public enum LineageSchema {
     /// Bumped with every change; older files are migrated by `migrations`.
-    public static let version = 5
+    public static let version = 6
 
     public static let sql = """
 -- Winnow lineage schema, version 4 (PRAGMA user_version = 4).
@@ -271,6 +271,21 @@ CREATE TABLE IF NOT EXISTS schedule_events (
 );
 
 -- Finished units of work, so a killed run resumes without redoing them.
+-- A finished run's documents counted once, when it finishes (one pass over its rows): per source, status, step,
+-- reason and shard. drop_reasons, shard_sources and source_summary read these, so they answer at once however many
+-- documents a run has; a run without rows here (running, killed, failed, or finished by an older Winnow) is
+-- counted from documents. Kept when `winnow lineage prune` removes the run's document rows.
+CREATE TABLE IF NOT EXISTS run_counts (
+  run_id      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  status      TEXT NOT NULL,               -- kept | dropped | error
+  step        TEXT,                        -- dropped: the step; error: 'reader'
+  reason      TEXT,
+  shard       INTEGER,                     -- kept: the shard
+  documents   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_counts_run ON run_counts(run_id);
+
 CREATE TABLE IF NOT EXISTS run_tasks (
   run_id      TEXT NOT NULL,
   task        TEXT NOT NULL,               -- stage1/p00003, reduce1, kept/p00003, ...
@@ -289,9 +304,14 @@ CREATE VIEW IF NOT EXISTS document_story AS
 
 -- Drop reasons per run and step.
 CREATE VIEW IF NOT EXISTS drop_reasons AS
-  SELECT run_id, step, reason, count(*) AS documents
-  FROM documents WHERE status = 'dropped'
-  GROUP BY run_id, step, reason;
+  SELECT run_id, step, reason, sum(documents) AS documents
+  FROM run_counts WHERE status = 'dropped'
+  GROUP BY run_id, step, reason
+  UNION ALL
+  SELECT d.run_id, d.step, d.reason, count(*)
+  FROM runs r CROSS JOIN documents d ON d.run_id = r.run_id AND d.status = 'dropped'
+  WHERE r.run_id NOT IN (SELECT run_id FROM run_counts)
+  GROUP BY d.run_id, d.step, d.reason;
 
 -- Documents per run, source and identified language (the `language` step's annotations), kept or not.
 CREATE VIEW IF NOT EXISTS language_counts AS
@@ -330,9 +350,14 @@ CREATE VIEW IF NOT EXISTS version_history AS
 
 -- Documents per source and shard: which sources fed a shard.
 CREATE VIEW IF NOT EXISTS shard_sources AS
-  SELECT run_id, shard, source, count(*) AS documents
-  FROM documents WHERE status = 'kept'
-  GROUP BY run_id, shard, source;
+  SELECT run_id, shard, source, sum(documents) AS documents
+  FROM run_counts WHERE status = 'kept'
+  GROUP BY run_id, shard, source
+  UNION ALL
+  SELECT d.run_id, d.shard, d.source, count(*)
+  FROM runs r CROSS JOIN documents d ON d.run_id = r.run_id AND d.status = 'kept'
+  WHERE r.run_id NOT IN (SELECT run_id FROM run_counts)
+  GROUP BY d.run_id, d.shard, d.source;
 
 -- Documents and tokens per run, source and split (end-of-text tokens not counted).
 CREATE VIEW IF NOT EXISTS token_counts AS
@@ -348,9 +373,17 @@ CREATE VIEW IF NOT EXISTS mixture AS
 
 -- The funnel per source: read, kept, dropped, bad lines.
 CREATE VIEW IF NOT EXISTS source_summary AS
-  SELECT run_id, source, count(*) AS documents,
-         sum(status = 'kept') AS kept, sum(status = 'dropped') AS dropped, sum(status = 'error') AS errors
-  FROM documents GROUP BY run_id, source;
+  SELECT run_id, source, sum(documents) AS documents,
+         sum(CASE WHEN status = 'kept' THEN documents ELSE 0 END) AS kept,
+         sum(CASE WHEN status = 'dropped' THEN documents ELSE 0 END) AS dropped,
+         sum(CASE WHEN status = 'error' THEN documents ELSE 0 END) AS errors
+  FROM run_counts GROUP BY run_id, source
+  UNION ALL
+  SELECT d.run_id, d.source, count(*) AS documents,
+         sum(d.status = 'kept') AS kept, sum(d.status = 'dropped') AS dropped, sum(d.status = 'error') AS errors
+  FROM runs r CROSS JOIN documents d ON d.run_id = r.run_id
+  WHERE r.run_id NOT IN (SELECT run_id FROM run_counts)
+  GROUP BY d.run_id, d.source;
 
 -- Which inputs each run processed (`change` says why for incremental runs; touched inputs were only looked at).
 CREATE VIEW IF NOT EXISTS run_inputs AS
@@ -373,9 +406,8 @@ CREATE VIEW IF NOT EXISTS latest_documents AS
   SELECT d.* FROM documents d JOIN latest_runs r ON r.run_id = d.run_id;
 
 CREATE VIEW IF NOT EXISTS latest_drop_reasons AS
-  SELECT d.run_id, r.pipeline, d.step, d.reason, count(*) AS documents
-  FROM documents d JOIN latest_runs r ON r.run_id = d.run_id WHERE d.status = 'dropped'
-  GROUP BY d.run_id, r.pipeline, d.step, d.reason;
+  SELECT d.run_id, r.pipeline, d.step, d.reason, d.documents
+  FROM latest_runs r JOIN drop_reasons d ON d.run_id = r.run_id;
 
 -- Duplicate clusters: the kept document and the copies dropped in its favour.
 CREATE VIEW IF NOT EXISTS duplicate_clusters AS
@@ -405,9 +437,11 @@ CREATE VIEW IF NOT EXISTS contamination_summary AS
 """
 
     /// Indexes, created once the first run's bulk inserts are done (cheaper than maintaining them row by
-    /// row). Only what `explain` needs: every index slows the inserts of every later run.
+    /// row). Only what `explain` and one run's questions need (a run's documents by status and shard: `--run`, the
+    /// shard listings, the counting when it finishes): every index slows the inserts of every later run.
     public static let indexes = """
 CREATE INDEX IF NOT EXISTS documents_doc_id ON documents(doc_id);
+CREATE INDEX IF NOT EXISTS documents_run_status_shard ON documents(run_id, status, shard);
 CREATE INDEX IF NOT EXISTS documents_dup_of ON documents(dup_of) WHERE dup_of IS NOT NULL;
 CREATE INDEX IF NOT EXISTS document_tokens_doc_id ON document_tokens(doc_id);
 CREATE INDEX IF NOT EXISTS document_tokens_shard ON document_tokens(run_id, split, shard);

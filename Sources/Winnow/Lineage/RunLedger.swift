@@ -158,6 +158,13 @@ struct RunLedger {
                                [.text(runID), .text(x.input), .text(x.earlierRunID), .integer(Int64(x.documents))])
                 }
             }
+            // One pass over the run's rows, so the views that count them answer without another (run_counts).
+            try db.run("DELETE FROM run_counts WHERE run_id = ?", [.text(runID)])
+            try db.run("""
+                INSERT INTO run_counts (run_id, source, status, step, reason, shard, documents)
+                SELECT run_id, source, status, step, reason, shard, count(*) FROM documents WHERE run_id = ?
+                GROUP BY source, status, step, reason, shard
+                """, [.text(runID)])
             try db.run("""
                 UPDATE runs SET status = ?, error = ?, finished_at = ?, docs_in = ?, docs_kept = ?, docs_dropped = ?, docs_error = ?, shards = ?
                 WHERE run_id = ?

@@ -119,9 +119,12 @@ final class StageWorker {
         var lastLine = partition.firstLine - 1
         var ordinal = 0, sinceCheck = 0
         do {
-            // A file truncated or rewritten since the run listed it is damage, as a corrupt one is: read before the
-            // change, nothing of it; changed while read, the documents before are kept. Either way it is counted.
-            if let why = partition.changedSinceListed(goneIsChange: false) { throw FileError(partition.path, why) }
+            // A file truncated or rewritten since the run listed it is damage, as a corrupt one is: changed before
+            // it was read, nothing of it; while it was read, the documents before are kept. Either way it is counted.
+            // A stage task reads a whole file as it is when the task starts (a fixed input, its task run again).
+            let wholeInTask = run.isStageTask && partition.isWholeFile
+            let atStart = Planner.identity(partition.path)
+            if !wholeInTask, let why = partition.changedSinceListed(goneIsChange: false) { throw FileError(partition.path, why) }
             try reader.read { item in
                 defer { ordinal += 1; sinceCheck += 1 }
                 if sinceCheck >= 1024 {
@@ -148,7 +151,11 @@ final class StageWorker {
                     }
                 }
             }
-            if let why = partition.changedSinceListed() { throw FileError(partition.path, why) }
+            if wholeInTask, let size = atStart.size, let mtime = atStart.mtime {
+                if let why = Planner.change(of: partition.path, from: (size, mtime), when: "when the task began reading it") { throw FileError(partition.path, why) }
+            } else if let why = partition.changedSinceListed() {
+                throw FileError(partition.path, why)
+            }
         } catch let e as FileError {
             // A truncated or corrupt compressed file: the documents before the damage are kept; the
             // damage is one bad "line" after the last one read (or the run stops, as the spec says).
