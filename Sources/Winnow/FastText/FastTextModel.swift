@@ -105,6 +105,17 @@ public final class FastTextModel: Sendable {
             throw r.fail("output matrix has \(output.rows) rows for \(dictionary.nlabels) labels")
         }
         if r.offset != r.size { throw r.fail("\(r.size - r.offset) unexpected bytes after the output matrix") }
+        if args.loss == .hierarchicalSoftmax {
+            // The Huffman tree marks unbuilt nodes with a count of 1e15: a label count at or above it sent the build
+            // past its arrays, and counts summing past Int64 overflowed (found by fuzzing).
+            var total: Int64 = 0
+            for c in dictionary.labelCounts {
+                guard c >= 0 && c < 1_000_000_000_000_000 else { throw r.fail("label count \(c) is outside 0 ..< 10^15") }
+                let (sum, overflow) = total.addingReportingOverflow(c)
+                guard !overflow else { throw r.fail("the label counts sum past 2^63") }
+                total = sum
+            }
+        }
         sigmoidTable = (0...512).map { i in
             let x = Float(i * 2 * 8) / 512 - 8
             return Float(1.0 / (1.0 + Double(Foundation.exp(-x))))
