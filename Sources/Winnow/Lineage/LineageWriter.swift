@@ -81,7 +81,10 @@ final class LineageWriter: @unchecked Sendable {
     let runID: String
     private let lock = NSCondition()
     private var queue: [Event] = []
-    private let maxQueued = 256
+    /// Rows (and other events) waiting: workers block above this. Counted in rows, not events: 256 events of 4,096
+    /// rows each let a million rows wait in memory, over 1 GB when the writer fell behind (the load run's peak).
+    private var queuedWeight = 0
+    private let maxQueuedWeight = 32_768
     private var closed = false
     private var thread: Thread?
     private(set) var failure: Error?
@@ -122,11 +125,21 @@ final class LineageWriter: @unchecked Sendable {
 
     /// Queues an event; blocks while the queue is full (back-pressure on workers).
     func send(_ e: Event) {
+        let w = Self.weight(e)
         lock.lock()
-        while queue.count >= maxQueued && !closed { lock.wait() }
+        while queuedWeight > 0 && queuedWeight + w > maxQueuedWeight && !closed { lock.wait() }
         queue.append(e)
+        queuedWeight += w
         lock.signal()
         lock.unlock()
+    }
+
+    private static func weight(_ e: Event) -> Int {
+        switch e {
+        case .rows(let docs, let errors): return max(1, docs.count + errors.count)
+        case .batch(_, let rows): return max(1, rows.count)
+        default: return 1
+        }
     }
 
     /// Waits until everything queued so far is committed.
@@ -151,9 +164,11 @@ final class LineageWriter: @unchecked Sendable {
             if queue.isEmpty && closed { lock.unlock(); break }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
-            lock.broadcast()
             lock.unlock()
-            for e in batch { handle(e) }
+            for e in batch {
+                handle(e)
+                lock.lock(); queuedWeight -= Self.weight(e); lock.broadcast(); lock.unlock()
+            }
         }
         if failure == nil { do { try commit() } catch { failure = error } }
         finished.signal()
