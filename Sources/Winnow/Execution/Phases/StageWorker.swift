@@ -306,8 +306,12 @@ final class StageWorker {
     private func flushRows(force: Bool) {
         if (rows.count + errors.count >= 4096 || force) && !(rows.isEmpty && errors.isEmpty) {
             run.lineage.send(.rows(rows, errors))
-            rows.removeAll(keepingCapacity: true)
-            errors.removeAll(keepingCapacity: true)
+            // Fresh arrays, not removeAll(keepingCapacity:): once the writer thread lets go of the batch, the old buffer
+            // looks unique again and would be reused in place, with nothing ordering that after the writer's reads
+            // (ThreadSanitizer found it).
+            rows = []
+            errors = []
+            rows.reserveCapacity(4096)
         }
     }
 }

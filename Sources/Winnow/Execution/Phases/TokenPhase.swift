@@ -495,7 +495,7 @@ struct TokenPhase {
         var rows: [[SQLValue]] = []
         func flushRows() {
             run.lineage.send(TokenRecords.documentTokens(rows))
-            rows.removeAll(keepingCapacity: true)
+            rows = []   // not removeAll(keepingCapacity:): the writer thread may be reading the old buffer (ThreadSanitizer)
         }
         var ids: [Int32] = []
         for p in planned {
