@@ -78,19 +78,11 @@ final class BadLineTableTests: XCTestCase {
     /// A file deleted after the run planned it: the part is unreadable, the run goes on and ends finished_with_errors.
     func testFileDeletedMidRunIsAnUnreadablePart() throws {
         let dir = try makeTempDir(self)
-        try writeFile("\(dir)/data/big.jsonl", (0..<200).map { jsonl("b\($0)", "a longer document \($0) with more words in it") }.joined())
-        try writeFile("\(dir)/data/small.jsonl", jsonl("s", "small"))
-        try writeFile("\(dir)/spec.json", #"{"name": "del", "sources": [{"name": "web", "paths": ["data/*.jsonl"]}], "output": {"dir": "out"}}"#)
-        // One worker, largest partition first: small.jsonl is read after the first task finished.
-        let p = try CLI.start(["run", "\(dir)/spec.json", "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "700"])
-        _ = p.read(until: { $0.contains("task finished") })
-        try FileManager.default.removeItem(atPath: "\(dir)/data/small.jsonl")
-        _ = p.stdout.fileHandleForReading.readDataToEndOfFile()
-        p.process.waitUntilExit()
-        XCTAssertEqual(p.process.terminationStatus, 3)
-        let db = "\(dir)/out/lineage.db"
-        XCTAssertEqual(try lineageRows(db, "select status from runs"), [["finished_with_errors"]])
-        let err = try lineageRows(db, "select input, reason, message from errors")
+        let (status, err) = try runChangingAnInputMidRun(dir, small: jsonl("s", "small")) {
+            try FileManager.default.removeItem(atPath: "\(dir)/data/small.jsonl")
+        }
+        XCTAssertEqual(status, 3)
+        XCTAssertEqual(try lineageRows("\(dir)/out/lineage.db", "select status from runs"), [["finished_with_errors"]])
         XCTAssertEqual(err.map { [$0[0], $0[1]] }, [["data/small.jsonl", "unreadable_input"]])
         XCTAssertTrue(err.first?[2].contains("No such file") ?? false, "\(err)")
     }

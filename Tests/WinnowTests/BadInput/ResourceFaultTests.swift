@@ -91,20 +91,13 @@ final class ResourceFaultTests: XCTestCase {
     /// An input truncated while the run reads another: it is an unreadable part (exit 3, as for a damaged file) whose
     /// error says what changed, the other input's documents are all there, and the next run reads the file as it is.
     func testInputTruncatedMidRunIsAnUnreadablePartAndTheNextRunReadsIt() throws {
-        try writeFile("\(dir)/data/big.jsonl", (0..<200).map { jsonl("b\($0)", "a longer document \($0) with more words in it") }.joined())
         let small = (0..<10).map { jsonl("s\($0)", "small document number \($0)") }
-        try writeFile("\(dir)/data/small.jsonl", small.joined())
-        try writeFile("\(dir)/spec.json", #"{"name": "cut", "sources": [{"name": "web", "paths": ["data/*.jsonl"]}], "output": {"dir": "out"}}"#)
-        // One worker, largest partition first: small.jsonl is read after the first task finished.
-        let p = try CLI.start(["run", "\(dir)/spec.json", "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "700"])
-        _ = p.read(until: { $0.contains("task finished") })
-        XCTAssertEqual(truncate("\(dir)/data/small.jsonl", off_t(small.prefix(4).joined().utf8.count)), 0)
-        _ = p.stdout.fileHandleForReading.readDataToEndOfFile()
-        p.process.waitUntilExit()
-        XCTAssertEqual(p.process.terminationStatus, 3)
+        let (status, err) = try runChangingAnInputMidRun(dir, small: small.joined()) {
+            XCTAssertEqual(truncate("\(dir)/data/small.jsonl", off_t(small.prefix(4).joined().utf8.count)), 0)
+        }
+        XCTAssertEqual(status, 3)
         let db = "\(dir)/out/lineage.db"
         XCTAssertEqual(try lineageRows(db, "select status from runs"), [["finished_with_errors"]])
-        let err = try lineageRows(db, "select input, reason, message from errors")
         XCTAssertEqual(err.map { [$0[0], $0[1]] }, [["data/small.jsonl", "unreadable_input"]])
         XCTAssertTrue(err.first?[2].contains("changed while the run read it") ?? false, "\(err)")
         XCTAssertEqual(try lineageRows(db, "select count(*) from documents where input = 'data/big.jsonl' and status = 'kept'"), [["200"]])

@@ -64,3 +64,19 @@ func shardText(_ outDir: String) throws -> String {
     let manifest = try JSONParser.parse(readFileBytes("\(outDir)/manifest.json"))
     return try (manifest["shards"]?.arrayValue ?? []).map { try readText("\(outDir)/\($0["path"]!.stringValue!)") }.joined()
 }
+
+/// Runs a pipeline over two inputs in `dir` — data/big.jsonl (200 documents), then data/small.jsonl (`small`) — with
+/// one worker and a pause after each task, and calls `change` once the first task finished, before small.jsonl is
+/// read (largest partition first). Waits for the end; returns the exit status and the `errors` rows (input, reason,
+/// message). The lineage file is `dir/out/lineage.db`.
+func runChangingAnInputMidRun(_ dir: String, small: String, _ change: () throws -> Void) throws -> (status: Int32, errors: [[String]]) {
+    try writeFile("\(dir)/data/big.jsonl", (0..<200).map { jsonl("b\($0)", "a longer document \($0) with more words in it") }.joined())
+    try writeFile("\(dir)/data/small.jsonl", small)
+    try writeFile("\(dir)/spec.json", #"{"name": "mid-run", "sources": [{"name": "web", "paths": ["data/*.jsonl"]}], "output": {"dir": "out"}}"#)
+    let p = try CLI.start(["run", "\(dir)/spec.json", "--workers", "1"], env: ["WINNOW_TEST_TASK_DELAY_MS": "700"])
+    _ = p.read(until: { $0.contains("task finished") })
+    try change()
+    _ = p.stdout.fileHandleForReading.readDataToEndOfFile()
+    p.process.waitUntilExit()
+    return (p.process.terminationStatus, try lineageRows("\(dir)/out/lineage.db", "select input, reason, message from errors"))
+}
