@@ -53,7 +53,8 @@ test: setup
 	$(MAKE) --no-print-directory crash-loop
 
 ## crash-loop: the short crash loop (bench/crash-loop.sh 10 over two corpora of ../shared/corpora, with the binary
-## the tests built): 10 SIGKILLs each of a run, a training and stage tasks, every result equal to an unkilled one's
+## the tests built): 10 SIGKILLs each of a run, a training, stage tasks and an incremental second night, every result
+## equal to an unkilled one's
 crash-loop:
 	@if [ -d ../shared/corpora ]; then \
 	  CRASH_SOURCES="nltk_abc_news nltk_mac_morpho_pt_detok" WINNOW_BIN=.build/debug/winnow CRASH_OUT=.build/crash-loop \
@@ -67,7 +68,8 @@ asan: setup
 	  $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address --scratch-path .build/asan
 tsan: setup
 	$(SWIFT) build --build-tests $(DEBUG_FLAGS) --sanitize=thread --scratch-path .build/tsan
-	WINNOW_BIN=$(CURDIR)/.build/tsan/debug/winnow $(SWIFT) test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build/tsan
+	WINNOW_SANITIZER=thread WINNOW_BIN=$(CURDIR)/.build/tsan/debug/winnow \
+	  $(SWIFT) test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build/tsan
 
 ## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
 bench: build

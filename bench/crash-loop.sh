@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Crash loop (issue 25): SIGKILL at N random moments, restart, and the result must be what an unkilled run gives.
 #
-#   bench/crash-loop.sh N [run|train|tasks|all]     # default: all; N kills for each
+#   bench/crash-loop.sh N [run|train|tasks|incremental|all]     # default: all; N kills for each
 #
 # The corpus is real text from ../shared/corpora (news, web pages, movie reviews, Portuguese news, the Declaration
 # in ~400 languages; CRASH_SOURCES to choose), written as plain JSONL into the work folder and cut into ~1 MB
@@ -18,6 +18,12 @@
 # - tasks: the same pipeline as stage tasks (`winnow run --stage S --task-index I --task-count 3`, one process each,
 #          then --finish); a random task or the finish is killed and run again, and the outputs must equal the
 #          reference's.
+# - incremental: the same pipeline with "incremental": true. A first night over the first half of the corpus files is run once;
+#          each trial starts from a copy of its output folder, adds the other files and runs the second night, killed
+#          the same way (reading the new inputs, the reduces against the first night's dedup index, the version's
+#          shards and token shards, the incremental finish: cumulative manifest, `latest`, dataset_versions) and
+#          started again. Every trial must end with the unkilled second night's files and lineage rows, and one
+#          documents row per new input line.
 # Each kill's moment is classified by the killed process's last log line (reading, a barrier's reduce, shard writing,
 # the tokenizer, token encoding, the finish). Appends one JSON line per mode to $CRASH_RESULTS
 # (default bench/results/crash-loop.jsonl); exits non-zero on the first mismatch, keeping its files.
@@ -26,7 +32,7 @@
 # CRASH_SEED (default 1), CRASH_SOURCES (corpus files without .jsonl.gz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:?usage: bench/crash-loop.sh N [run|train|tasks|all]}
+N=${1:?usage: bench/crash-loop.sh N [run|train|tasks|incremental|all]}
 mode=${2:-all}
 W=$(realpath "${WINNOW_BIN:-.build/release/winnow}")
 out=$(realpath -m "${CRASH_OUT:-/tmp/winnow-crash}")
@@ -58,6 +64,9 @@ spec() {  # spec OUTDIR
 JSON
 }
 spec "$out/run" > "$out/run.json"
+# The incremental pipeline: the same, reading $out/incr/*.jsonl (symbolic links to the corpus files, so every trial
+# sees the same sizes and modification times).
+spec "$out/incr-run" | sed -e "s#\"seed\": 1,#\"seed\": 1, \"incremental\": true,#" -e "s#$out/corpus/\*.jsonl#$out/incr/*.jsonl#" > "$out/incr.json"
 check() { python3 bench/crash_check.py "$1" --inputs "${inputs[@]}"; }
 
 # delay SECONDS: a uniformly random moment in (0, SECONDS).
@@ -67,7 +76,7 @@ delay() { awk -v t="$1" -v r="$RANDOM" 'BEGIN { printf "%.3f", t * (r + 1) / 327
 phase() {
   local last; last=$(tr '\r' '\n' < "$1" | grep -v '^\s*$' | tail -1 || true)
   case "$last" in
-    ""|"resuming run "*|"took over the lock"*) echo "start / stage 1 (reading, steps)" ;;
+    ""|"resuming run "*|"took over the lock"*|"version "*" of the series "*|"version 1 "*) echo "start / stage 1 (reading, steps)" ;;
     *"documents dropped"*) echo "barrier reduce" ;;
     "reduce "*" done"*) echo "stage after a reduce (reading, steps)" ;;
     "stage "*" done"*) echo "next stage or shard writing" ;;
@@ -220,4 +229,46 @@ if [ "$mode" = tasks ] || [ "$mode" = all ]; then
   done
   echo "tasks: $kills kills over $trials trials, every trial equal to the reference run"
   record tasks "$kills" "$trials" "$(elapsed "$t0")"
+fi
+
+if [ "$mode" = incremental ] || [ "$mode" = all ]; then
+  # Night 1: the first half of the corpus files (rounded up); night 2 adds the rest.
+  half=$(( (${#inputs[@]} + 1) / 2 ))
+  night1=("${inputs[@]:0:$half}"); night2=("${inputs[@]:$half}")
+  [ ${#night2[@]} -gt 0 ] || { echo "crash-loop: incremental needs at least two CRASH_SOURCES"; exit 1; }
+  rm -rf "$out/incr" "$out/incr-run" "$out/incr-night1"
+  mkdir -p "$out/incr"
+  for f in "${night1[@]}"; do ln -s "$f" "$out/incr/"; done
+  "$W" run "$out/incr.json" --workers 2 > "$out/incr-night1.log" 2>&1 || { cat "$out/incr-night1.log"; exit 1; }
+  cp -a "$out/incr-run" "$out/incr-night1"
+  for f in "${night2[@]}"; do ln -s "$f" "$out/incr/"; done
+  t1=$(now)
+  "$W" run "$out/incr.json" --workers 2 > "$out/incr-ref.log" 2>&1 || { cat "$out/incr-ref.log"; exit 1; }
+  incr_s=$(elapsed "$t1")
+  python3 bench/crash_check.py "$out/incr-run" --inputs "${night2[@]}" > "$out/incr-ref.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["one_row_per_input_line"], r' "$out/incr-ref.json"
+  echo "reference second night: ${incr_s} s"
+  phases=(); kills=0; trials=0; t0=$(now)
+  while [ "$kills" -lt "$N" ]; do
+    trials=$((trials + 1))
+    rm -rf "$out/incr-run"
+    cp -a "$out/incr-night1" "$out/incr-run"
+    want=$((1 + RANDOM % 3))
+    for _ in $(seq "$want"); do
+      [ "$kills" -lt "$N" ] || break
+      if attempt "$out/attempt.log" "$(delay "$incr_s")" "$W" run "$out/incr.json" --workers 2; then
+        kills=$((kills + 1)); note_phase "$out/attempt.log"
+      else
+        break
+      fi
+    done
+    "$W" run "$out/incr.json" --workers 2 > "$out/final.log" 2>&1 || { echo "crash-loop: the second night after $kills kills failed:"; tail -20 "$out/final.log"; exit 1; }
+    python3 bench/crash_check.py "$out/incr-run" --inputs "${night2[@]}" > "$out/trial.json"
+    if ! cmp -s "$out/incr-ref.json" "$out/trial.json"; then
+      echo "crash-loop: incremental trial $trials (after $kills kills) differs from the unkilled second night:"; diff "$out/incr-ref.json" "$out/trial.json" | head -20; exit 1
+    fi
+  done
+  echo "incremental: $kills kills over $trials trials, every second night equal to the unkilled one"
+  ref_s=$incr_s
+  record incremental "$kills" "$trials" "$(elapsed "$t0")"
 fi
