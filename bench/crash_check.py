@@ -6,7 +6,7 @@ bench/crash-loop.sh; standard library only).
 
 - every file Winnow wrote in OUTDIR (shards, token shards, tokenizer, manifest), by SHA-256 — the lineage database
   and Winnow's own work folder left out;
-- the last finished run's lineage: one digest over its documents rows (every column but run_id, in input order), one
+- the last finished run's lineage (an incremental pipeline's: the run that wrote the newest version): one digest over its documents rows (every column but run_id, in input order), one
   over its document_tokens rows, and the counts;
 - with --inputs: how many lines those JSONL files hold, and whether the documents table has exactly one row for each
   (no document lost, none twice).
@@ -42,7 +42,11 @@ def main():
     ap.add_argument("--inputs", nargs="*", default=[])
     a = ap.parse_args()
     db = sqlite3.connect(f"file:{os.path.join(a.out, 'lineage.db')}?mode=ro", uri=True)
-    run = db.execute("select run_id from runs where status = 'finished' order by started_at desc, run_id desc limit 1").fetchone()
+    # An incremental pipeline's run that wrote the newest version (a start after a kill that landed once the version
+    # was committed only records a "nothing new" run with no rows); any other pipeline's newest finished run.
+    run = db.execute(
+        "select run_id from runs where status = 'finished' and (not exists (select 1 from dataset_versions)"
+        " or run_id in (select run_id from dataset_versions)) order by started_at desc, run_id desc limit 1").fetchone()
     if run is None:
         sys.exit(f"{a.out}: no finished run in lineage.db")
     run = run[0]
