@@ -81,7 +81,7 @@ phase() {
     "reduce "*" done"*) echo "stage after a reduce (reading, steps)" ;;
     "stage "*" done"*) echo "next stage or shard writing" ;;
     "shards done"*) echo "tokenizer training" ;;
-    "tokenizer: training"*) echo "tokenizer training / token encoding" ;;
+    "tokenizer: training"*|"tokenizer: the series' own"*) echo "tokenizer training / token encoding" ;;
     "token shards done"*) echo "finish (lineage commit, manifest)" ;;
     *"step "*) echo "training step" ;;
     *) echo "other: ${last:0:60}" ;;
