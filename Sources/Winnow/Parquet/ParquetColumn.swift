@@ -18,6 +18,9 @@ public enum ParquetValue: Hashable, Sendable {
 /// DELTA_BYTE_ARRAY; definition levels for nulls, repetition levels for the leaves of lists). Memory is one column
 /// chunk and its decoded values. Errors name the file, row group and column.
 struct ParquetColumnReader {
+    /// Level entries (values and nulls) one column chunk may have: 2^27, about 134 million, far above the row groups
+    /// writers make (pyarrow: 1 M rows) and below what one process should hold at once.
+    static let maxValuesPerChunk: Int64 = 1 << 27
     let path: String
     let meta: ParquetColumnMeta
     /// The column's maximum definition level: a value is present when its level reaches it (0: required).
@@ -40,9 +43,15 @@ struct ParquetColumnReader {
         try file.seek(toOffset: UInt64(start))
         let chunk = [UInt8](try file.read(upToCount: Int(meta.totalCompressedSize)) ?? Data())
         guard chunk.count == Int(meta.totalCompressedSize) else { throw fail("the file ends inside this column chunk (truncated)") }
+        // Sizes come from the file: nothing is reserved beyond what its bytes could hold (a footer or page header
+        // claiming billions of values sized arrays for them: found by fuzzing), and a chunk's pages hold no more
+        // values than its footer gives it.
+        guard meta.numValues >= 0, meta.numValues <= Self.maxValuesPerChunk else {
+            throw fail("the footer gives this column chunk \(meta.numValues) values; Winnow reads at most \(Self.maxValuesPerChunk) per chunk (write smaller row groups)")
+        }
         var dictionary: [ParquetValue] = []
         var values: [ParquetValue?] = []
-        values.reserveCapacity(Int(meta.numValues))
+        values.reserveCapacity(min(Int(meta.numValues), chunk.count * 8 + 64))
         var repetition: [Int] = []
         var pos = 0
         while values.count < Int(meta.numValues) && pos < chunk.count {
@@ -63,6 +72,14 @@ struct ParquetColumnReader {
             case 2:   // dictionary page
                 let plain = try decompress(body, size: h.uncompressedSize)
                 dictionary = try plainValues(plain[...], count: h.dictionaryValues)
+            case 0, 3:
+                guard h.numValues <= Int(meta.numValues) - values.count else {
+                    throw fail("a data page holds \(h.numValues) values, more than the \(Int(meta.numValues) - values.count) its column chunk has left")
+                }
+            default: break
+            }
+            switch h.type {
+            case 2: break
             case 0:   // data page v1: [repetition levels][definition levels], each with a 4-byte length, then values; all compressed
                 let page = try decompress(body, size: h.uncompressedSize)
                 var rest = page[...]
@@ -136,7 +153,7 @@ struct ParquetColumnReader {
             guard width <= 32 else { throw fail("dictionary index bit width \(width) is over 32 (corrupt)") }
             let indices = try hybrid(bytes.dropFirst(), bitWidth: Int(width), count: present)
             decoded = []
-            decoded.reserveCapacity(present)
+            decoded.reserveCapacity(min(present, bytes.count * 8 + 64))
             for i in indices {
                 guard i < dictionary.count else { throw fail("dictionary index \(i) beyond the dictionary's \(dictionary.count) entries") }
                 decoded.append(dictionary[i])
@@ -149,7 +166,7 @@ struct ParquetColumnReader {
             let lengths = try d.integers(present)
             var at = d.position
             decoded = []
-            decoded.reserveCapacity(present)
+            decoded.reserveCapacity(min(present, bytes.count * 8 + 64))
             for n in lengths {
                 guard n >= 0, at + Int(n) <= bytes.endIndex else { throw fail("a DELTA_LENGTH_BYTE_ARRAY value runs past the end of its page") }
                 decoded.append(.bytes(bytes[at..<at + Int(n)]))
@@ -162,7 +179,7 @@ struct ParquetColumnReader {
             var at = d.position
             var previous: [UInt8] = []
             decoded = []
-            decoded.reserveCapacity(present)
+            decoded.reserveCapacity(min(present, bytes.count * 8 + 64))
             for (p, s) in zip(prefixes, suffixes) {
                 guard p >= 0, Int(p) <= previous.count else { throw fail("a DELTA_BYTE_ARRAY prefix of \(p) bytes is longer than the value before it") }
                 guard s >= 0, at + Int(s) <= bytes.endIndex else { throw fail("a DELTA_BYTE_ARRAY suffix runs past the end of its page") }
@@ -186,7 +203,7 @@ struct ParquetColumnReader {
     /// `count` PLAIN values of the column's type.
     private func plainValues(_ bytes: ArraySlice<UInt8>, count: Int) throws -> [ParquetValue] {
         var out: [ParquetValue] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, bytes.count * 8 + 64))
         var i = bytes.startIndex
         let end = bytes.endIndex
         func fixed(_ n: Int) throws -> UInt64 {
@@ -224,7 +241,7 @@ struct ParquetColumnReader {
     /// The RLE / bit-packed hybrid (levels and dictionary indices): `count` values of `bitWidth` bits.
     func hybrid(_ bytes: ArraySlice<UInt8>, bitWidth: Int, count: Int) throws -> [Int] {
         var out: [Int] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, bytes.count * 8 + 64))
         var i = bytes.startIndex
         let end = bytes.endIndex
         func varint() throws -> Int {
@@ -276,6 +293,8 @@ struct ParquetColumnReader {
 
     private func decompress(_ body: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
         guard size >= 0 else { throw fail("a page with a negative size (corrupt)") }
+        // Writers make pages of about 1 MB; a header claiming more than this sized a buffer for it (fuzzing).
+        guard size <= 256 << 20 else { throw fail("a page of \(size) bytes uncompressed; Winnow reads pages up to 256 MB") }
         switch meta.codec.rawValue {
         case 0:
             guard body.count == size else { throw fail("an uncompressed page of \(body.count) bytes where the header says \(size)") }
