@@ -110,6 +110,21 @@ attempt() {
   return 1
 }
 
+# kill_some SECONDS CMD...: 1 to 3 times (while kills remain), starts CMD and SIGKILLs it at a random moment of
+# SECONDS, counting the kill and its phase; stops early when CMD finished before its kill.
+kill_some() {
+  local d=$1; shift
+  local want=$((1 + RANDOM % 3))
+  for _ in $(seq "$want"); do
+    [ "$kills" -lt "$N" ] || break
+    if attempt "$out/attempt.log" "$(delay "$d")" "$@"; then
+      kills=$((kills + 1)); note_phase "$out/attempt.log"
+    else
+      break
+    fi
+  done
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -144,15 +159,7 @@ if [ "$mode" = run ] || [ "$mode" = all ]; then
   while [ "$kills" -lt "$N" ]; do
     trials=$((trials + 1))
     rm -rf "$out/run"
-    want=$((1 + RANDOM % 3))
-    for _ in $(seq "$want"); do
-      [ "$kills" -lt "$N" ] || break
-      if attempt "$out/attempt.log" "$(delay "$ref_s")" "$W" run "$out/run.json" --workers 2; then
-        kills=$((kills + 1)); note_phase "$out/attempt.log"
-      else
-        break
-      fi
-    done
+    kill_some "$ref_s" "$W" run "$out/run.json" --workers 2
     "$W" run "$out/run.json" --workers 2 > "$out/final.log" 2>&1 || { echo "crash-loop: the run after $kills kills failed:"; tail -20 "$out/final.log"; exit 1; }
     same_as_reference run
   done
@@ -253,15 +260,7 @@ if [ "$mode" = incremental ] || [ "$mode" = all ]; then
     trials=$((trials + 1))
     rm -rf "$out/incr-run"
     cp -a "$out/incr-night1" "$out/incr-run"
-    want=$((1 + RANDOM % 3))
-    for _ in $(seq "$want"); do
-      [ "$kills" -lt "$N" ] || break
-      if attempt "$out/attempt.log" "$(delay "$incr_s")" "$W" run "$out/incr.json" --workers 2; then
-        kills=$((kills + 1)); note_phase "$out/attempt.log"
-      else
-        break
-      fi
-    done
+    kill_some "$incr_s" "$W" run "$out/incr.json" --workers 2
     "$W" run "$out/incr.json" --workers 2 > "$out/final.log" 2>&1 || { echo "crash-loop: the second night after $kills kills failed:"; tail -20 "$out/final.log"; exit 1; }
     python3 bench/crash_check.py "$out/incr-run" --inputs "${night2[@]}" > "$out/trial.json"
     if ! cmp -s "$out/incr-ref.json" "$out/trial.json"; then
