@@ -68,8 +68,10 @@ asan: setup
 	  $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address --scratch-path .build/asan
 tsan: setup
 	$(SWIFT) build --build-tests $(DEBUG_FLAGS) --sanitize=thread --scratch-path .build/tsan
-	WINNOW_SANITIZER=thread WINNOW_BIN=$(CURDIR)/.build/tsan/debug/winnow \
-	  $(SWIFT) test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build/tsan
+	@# ThreadSanitizer's runtime cannot start under a file-size limit (`ulimit -f 64 && winnow --version` dies with
+	@# SIGBUS before any Winnow code runs), so the ulimit -f test is left to `make test` and `make asan`.
+	WINNOW_BIN=$(CURDIR)/.build/tsan/debug/winnow $(SWIFT) test --skip-build --disable-swift-testing --sanitize=thread \
+	  --scratch-path .build/tsan --skip ResourceFaultTests.testFileSizeLimitNamesTheFileAndTheRunRecovers
 
 ## bench: the benchmarks in bench/ (see bench/README.md; needs ../shared/bench)
 bench: build

@@ -31,11 +31,6 @@ final class ResourceFaultTests: XCTestCase {
     }
 
     func testFileSizeLimitNamesTheFileAndTheRunRecovers() throws {
-        if ProcessInfo.processInfo.environment["WINNOW_SANITIZER"] == "thread" {
-            // ThreadSanitizer's runtime dies at start under a file-size limit (`ulimit -f 64 && winnow --version`: SIGBUS
-            // reading its own mapping), before any Winnow code runs; the plain and AddressSanitizer suites run this.
-            throw XCTSkip("ThreadSanitizer cannot start under ulimit -f")
-        }
         let expected = try reference("quickstart.json")
         let spec = try RunComparison.spec("quickstart.json", in: dir)
         for limit in ["-f 64", "-f 400"] {   // 64 blocks: the lineage file; 400: later, a shard or token shard
