@@ -36,6 +36,9 @@ public struct RunOptions: Sendable {
 public final class Executor: @unchecked Sendable {
     public let pipeline: Pipeline
     public let options: RunOptions
+    /// The output folder's lock when the caller already took it (the scheduler, which looks before it starts a run):
+    /// the run keeps it, so no other process can slip in between the look and the run.
+    public var heldLock: OutputLock?
     let plan: StagePlan
     let counters = ProgressCounters()
     let cancelFlag = CancelFlag()
@@ -80,7 +83,8 @@ public final class Executor: @unchecked Sendable {
         try RunSetup.checkOutputFolder(pipeline, force: options.force)
         try RunSetup.createFolder(pipeline.outputDir, "output.dir")
         try RunSetup.createFolder((pipeline.lineagePath as NSString).deletingLastPathComponent, "the lineage file's folder")
-        let lock = try OutputLock(dir: pipeline.outputDir)
+        let lock = try heldLock ?? OutputLock(dir: pipeline.outputDir)
+        heldLock = nil
         defer { lock.release() }
         if let stale = lock.takenOver { observer?.log("took over the lock of \(stale), which is gone") }
         ledger = try OutputLedger(root: pipeline.outputDir)

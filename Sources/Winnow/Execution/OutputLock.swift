@@ -36,7 +36,12 @@ public final class OutputLock {
         path = (dir as NSString).appendingPathComponent(".winnow.lock")
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError(path, "cannot create the lock file that keeps two runs out of this output folder (\(String(cString: strerror(errno))))") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        // `isHeld` looks by taking a shared lock for a moment; a few short retries keep such a look (another
+        // process's scheduler, `winnow status`) from refusing a run that would otherwise have started.
+        var tries = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            tries += 1
+            if errno == EWOULDBLOCK && tries < 20 { usleep(5_000); continue }
             close(fd)
             fd = -1
             throw OutputLocked(dir: dir, holder: Self.holder(of: dir))

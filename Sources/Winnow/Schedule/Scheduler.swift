@@ -320,14 +320,14 @@ public final class Scheduler: @unchecked Sendable {
             return
         }
         // Who holds the output folder: a live process (skip), nobody, or a dead one (take over, say so).
+        let lock: OutputLock
         do {
             try FileManager.default.createDirectory(atPath: pipeline.outputDir, withIntermediateDirectories: true)
-            let probe = try OutputLock(dir: pipeline.outputDir)
-            if let dead = probe.takenOver {
+            lock = try OutputLock(dir: pipeline.outputDir)
+            if let dead = lock.takenOver {
                 log("\(stamp()) \(w.name): stale lock of \(dead) (that process is gone): taking it over")
                 record(w, "lock_taken_over", scheduledFor: job.scheduledFor, detail: dead)
             }
-            probe.release()
         } catch let e as OutputLocked {
             log("\(stamp()) \(w.name): not starting the run for \(job.scheduledFor): it is running elsewhere (\(e.holder ?? "lock held"))")
             record(w, "skipped_running", scheduledFor: job.scheduledFor, detail: e.holder ?? "lock held")
@@ -346,7 +346,8 @@ public final class Scheduler: @unchecked Sendable {
         o.progressInterval = 3600
         let observer = PrefixedLog(prefix: w.name, log: log)   // the executor holds its observer weakly
         let executor = Executor(pipeline: pipeline, options: o, observer: observer)
-        defer { withExtendedLifetime(observer) {} }
+        executor.heldLock = lock   // kept from the look to the run's end: nobody slips in between
+        defer { withExtendedLifetime(observer) {}; lock.release() }
         cond.lock()
         running[w.name] = executor
         if stopping { executor.cancel() }

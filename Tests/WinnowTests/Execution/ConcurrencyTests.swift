@@ -20,8 +20,9 @@ final class ConcurrencyTests: XCTestCase {
     /// Waits (up to 20 s) until some process holds `dir`'s output lock.
     private func waitUntilHeld(_ dir: String) {
         let deadline = Date().addingTimeInterval(20)
-        while !OutputLock.isHeld(dir) && Date() < deadline { usleep(10_000) }
-        XCTAssertTrue(OutputLock.isHeld(dir), "nobody took \(dir)'s lock")
+        var held = OutputLock.isHeld(dir)
+        while !held && Date() < deadline { usleep(10_000); held = OutputLock.isHeld(dir) }
+        XCTAssertTrue(held, "nobody took \(dir)'s lock")
     }
 
     /// `winnow lineage` in a loop while a run writes: every query answers (no "database is locked"), and each answer is
