@@ -40,9 +40,12 @@ packages:
 build: setup
 	$(SWIFT) build -c release --product winnow
 
-## run: build, then run pipelines/quickstart.json on the bundled sample data
+## run: build, then run pipelines/quickstart.json on the bundled sample data and write its report
 run: build
 	$(BIN) run pipelines/quickstart.json
+	$(BIN) report --spec pipelines/quickstart.json -o out/quickstart-report.html
+	@echo "the quickstart run's report: out/quickstart-report.html (open it in a browser; after winnow train out/quickstart"
+	@echo "and winnow sample out/quickstart/model.ckpt --sweep, the same command adds the loss curves and the decoding chart)"
 
 ## test: the whole test suite (debug build), then token shards read back as llm.c and Megatron read them
 test: setup

@@ -81,6 +81,8 @@ CREATE TABLE IF NOT EXISTS step_stats (
   docs_out    INTEGER NOT NULL DEFAULT 0,
   dropped     INTEGER NOT NULL DEFAULT 0,
   seconds     REAL NOT NULL DEFAULT 0,     -- summed over workers
+  bytes_in    INTEGER NOT NULL DEFAULT 0,  -- UTF-8 bytes of the text of the documents going in (0 in runs before version 7)
+  bytes_out   INTEGER NOT NULL DEFAULT 0,  -- … and of those coming out (a rewriting step, e.g. pii, changes them)
   PRIMARY KEY (run_id, step_index)
 );
 
@@ -186,7 +188,38 @@ CREATE TABLE IF NOT EXISTS train_runs (
   tokens_per_second REAL,                  -- median over steps after warm-up
   train_loss  REAL,
   val_loss    REAL,
-  checkpoint  TEXT
+  checkpoint  TEXT,
+  ablation    TEXT                         -- `winnow ablate`: JSON naming the other side (other_lineage, other_train_id,
+                                           -- spec, other_spec) and both held-out losses; NULL for `winnow train`
+);
+
+-- `winnow sample --sweep`: one row per decoding setting of a sweep over a checkpoint's held-out prompts.
+-- distinct_n: distinct n-grams over all n-grams of the setting's samples (tokens); self_bleu: BLEU-4 of each sample
+-- against the other samples of its prompt, averaged; novelty: share of generated 4-grams absent from the training
+-- shards; own_loss: the model's mean per-token loss (nats, at temperature 1) on its own continuation; repetition:
+-- share of a sample's 4-grams repeating an earlier one in it; reference_loss: the same loss on the held-out true
+-- continuations (one figure per sweep); frontier: 1 when no other setting has both higher distinct_2 and lower own_loss.
+CREATE TABLE IF NOT EXISTS decoding_sweeps (
+  sweep_id    TEXT NOT NULL,
+  train_id    TEXT,                        -- the train_runs row whose checkpoint this is (NULL: not found)
+  checkpoint  TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  position    INTEGER NOT NULL,            -- the setting's place in the grid
+  setting     TEXT NOT NULL,               -- its label, e.g. "temperature=0.7 top_p=0.9"
+  options     TEXT NOT NULL,               -- JSON: temperature, top_k, top_p, min_p, repetition_penalty
+  prompts     INTEGER NOT NULL,
+  samples     INTEGER NOT NULL,            -- per prompt
+  new_tokens  INTEGER NOT NULL,            -- per sample
+  distinct_1  REAL NOT NULL,
+  distinct_2  REAL NOT NULL,
+  distinct_3  REAL NOT NULL,
+  self_bleu   REAL NOT NULL,
+  novelty     REAL,                        -- NULL when the training shards could not be read
+  own_loss    REAL NOT NULL,
+  repetition  REAL NOT NULL,
+  reference_loss REAL NOT NULL,
+  frontier    INTEGER NOT NULL,
+  PRIMARY KEY (sweep_id, position)
 );
 
 -- One row per training step (source NULL), plus one per source at each evaluation: loss curves in one query.
@@ -210,6 +243,10 @@ CREATE TABLE IF NOT EXISTS source_stats (
   errors      INTEGER NOT NULL DEFAULT 0,  -- bad lines
   docs_out    INTEGER NOT NULL DEFAULT 0,  -- documents written to shards
   unreadable  INTEGER NOT NULL DEFAULT 0,  -- parts of inputs that could not be read (truncated .gz/.zst, a file gone mid-run)
+  bytes_in    INTEGER NOT NULL DEFAULT 0,  -- UTF-8 bytes of the text of the documents read (0 in runs before version 7)
+  bytes_out   INTEGER NOT NULL DEFAULT 0,  -- … of the documents written to shards
+  tokens_out  INTEGER,                     -- tokens of the documents written to shards (every kept document, before the
+                                           -- mixture samples or repeats them; end-of-text not counted); NULL without a tokenizer
   PRIMARY KEY (run_id, source)
 );
 
@@ -427,3 +464,25 @@ CREATE VIEW IF NOT EXISTS contamination_summary AS
   FROM documents d, json_each(d.annotations, '$.contamination') b
   WHERE d.annotations LIKE '%"contamination":%'
   GROUP BY d.run_id, json_extract(b.value, '$.benchmark'), d.source;
+
+-- The funnel per step: documents and text bytes in and out, and tokens estimated from the bytes at the run's own
+-- tokens per byte of kept text (source_stats.tokens_out over bytes_out; NULL when the run has no tokenizer).
+CREATE VIEW IF NOT EXISTS step_funnel AS
+  SELECT s.run_id, s.step_index, s.step, s.kind, s.docs_in, s.docs_out, s.dropped, s.bytes_in, s.bytes_out,
+         CAST(round(s.bytes_in * t.per_byte) AS INTEGER) AS tokens_in, CAST(round(s.bytes_out * t.per_byte) AS INTEGER) AS tokens_out, s.seconds
+  FROM step_stats s
+  LEFT JOIN (SELECT run_id, 1.0 * sum(tokens_out) / nullif(sum(bytes_out), 0) AS per_byte FROM source_stats GROUP BY run_id) t ON t.run_id = s.run_id;
+
+-- The funnel per source: read, bad lines, kept; text bytes read and kept; tokens of the kept documents and tokens
+-- written to the token shards (the mixture samples or repeats kept documents; end-of-text tokens not counted).
+CREATE VIEW IF NOT EXISTS source_funnel AS
+  SELECT s.run_id, s.source, s.docs_in, s.errors AS bad_lines, s.docs_out, s.bytes_in, s.bytes_out, s.tokens_out,
+         (SELECT sum(t.tokens) FROM document_tokens t WHERE t.run_id = s.run_id AND t.source = s.source) AS tokens_written
+  FROM source_stats s;
+
+-- Every numeric value steps annotated documents with (chars, words, language_score, quality scores, …), one row
+-- per document and metric: the report's histograms.
+CREATE VIEW IF NOT EXISTS annotation_values AS
+  SELECT d.run_id, d.source, d.doc_id, d.status, d.step, d.reason, a.key AS metric, a.value AS value
+  FROM documents d, json_each(d.annotations) a
+  WHERE d.annotations IS NOT NULL AND a.type IN ('integer', 'real');

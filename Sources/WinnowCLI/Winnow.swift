@@ -8,7 +8,7 @@ struct WinnowCommand: ParsableCommand {
         commandName: "winnow",
         abstract: "Declarative data pipelines for language-model pre-training data, with SQLite lineage.",
         version: Winnow.version,
-        subcommands: [Validate.self, PlanCommand.self, Run.self, SlurmCommand.self, RemixCommand.self, Lineage.self, Explain.self, MixtureCommand.self, ContaminationCommand.self, Runs.self, ScheduleCommand.self, TrainCommand.self, SampleCommand.self, AblateCommand.self, PIICommand.self, TokenizerCommand.self, ShardsCommand.self, SchemaCommand.self, Bench.self])
+        subcommands: [Validate.self, PlanCommand.self, Run.self, SlurmCommand.self, RemixCommand.self, Lineage.self, Explain.self, MixtureCommand.self, ContaminationCommand.self, Runs.self, ScheduleCommand.self, TrainCommand.self, SampleCommand.self, AblateCommand.self, PIICommand.self, TokenizerCommand.self, ShardsCommand.self, ReportCommand.self, SchemaCommand.self, Bench.self])
 
     /// As ArgumentParser's, except that a Foundation file error that reaches here is printed as "path: reason", not as
     /// an NSCocoaErrorDomain dump.

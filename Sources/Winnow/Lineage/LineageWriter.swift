@@ -38,6 +38,9 @@ struct StepStat {
     var docsOut = 0
     var dropped = 0
     var seconds = 0.0
+    /// UTF-8 bytes of the documents' text going in and coming out (a rewriting step changes them).
+    var bytesIn = 0
+    var bytesOut = 0
 }
 
 /// The kept documents of one partition, numbered once every earlier partition's shards are known.
@@ -58,6 +61,9 @@ struct SourceStat {
     var docsOut = 0
     /// Parts of inputs that could not be read (a truncated compressed file, a file gone or unreadable mid-run).
     var unreadable = 0
+    /// UTF-8 bytes of the text of the documents read and of those written to shards.
+    var bytesIn = 0
+    var bytesOut = 0
 }
 
 /// The only writer of a lineage file. Workers hand it batches of rows; it inserts them with prepared
@@ -108,14 +114,17 @@ final class LineageWriter: @unchecked Sendable {
         insertError = try db.prepare("INSERT INTO errors (run_id, source, input, line, reason, message, stage, part) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
         insertTask = try db.prepare("INSERT OR REPLACE INTO run_tasks (run_id, task, finished_at) VALUES (?1, ?2, ?3)")
         upsertStat = try db.prepare("""
-            INSERT INTO step_stats (run_id, step_index, step, kind, docs_in, docs_out, dropped, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            INSERT INTO step_stats (run_id, step_index, step, kind, docs_in, docs_out, dropped, seconds, bytes_in, bytes_out)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             ON CONFLICT (run_id, step_index) DO UPDATE SET docs_in = docs_in + excluded.docs_in, docs_out = docs_out + excluded.docs_out,
-              dropped = dropped + excluded.dropped, seconds = seconds + excluded.seconds
+              dropped = dropped + excluded.dropped, seconds = seconds + excluded.seconds,
+              bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out
             """)
         upsertSource = try db.prepare("""
-            INSERT INTO source_stats (run_id, source, docs_in, errors, docs_out, unreadable) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            INSERT INTO source_stats (run_id, source, docs_in, errors, docs_out, unreadable, bytes_in, bytes_out) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             ON CONFLICT (run_id, source) DO UPDATE SET docs_in = docs_in + excluded.docs_in, errors = errors + excluded.errors,
-              docs_out = docs_out + excluded.docs_out, unreadable = unreadable + excluded.unreadable
+              docs_out = docs_out + excluded.docs_out, unreadable = unreadable + excluded.unreadable,
+              bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out
             """)
         let t = Thread { [unowned self] in self.loop() }
         t.name = "winnow-lineage"
@@ -200,11 +209,13 @@ final class LineageWriter: @unchecked Sendable {
                 for (name, s) in sources.sorted(by: { $0.key < $1.key }) {
                     upsertSource.bind(1, runID); upsertSource.bind(2, name); upsertSource.bind(3, s.docsIn)
                     upsertSource.bind(4, s.errors); upsertSource.bind(5, s.docsOut); upsertSource.bind(6, s.unreadable)
+                    upsertSource.bind(7, s.bytesIn); upsertSource.bind(8, s.bytesOut)
                     try upsertSource.runAndReset()
                 }
                 for s in stats {
                     upsertStat.bind(1, runID); upsertStat.bind(2, s.index); upsertStat.bind(3, s.name); upsertStat.bind(4, s.kind.rawValue)
                     upsertStat.bind(5, s.docsIn); upsertStat.bind(6, s.docsOut); upsertStat.bind(7, s.dropped); upsertStat.bind(8, .real(s.seconds))
+                    upsertStat.bind(9, s.bytesIn); upsertStat.bind(10, s.bytesOut)
                     try upsertStat.runAndReset()
                 }
                 insertTask.bind(1, runID); insertTask.bind(2, task); insertTask.bind(3, isoNow())

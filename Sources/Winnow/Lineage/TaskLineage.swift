@@ -5,10 +5,11 @@ import Foundation
 enum TaskLineage {
     /// Tables whose rows a task adds as they are.
     static let appended = ["documents", "errors", "run_tasks", "shards", "token_shards", "document_tokens", "mixture_rows", "curriculum_buckets"]
-    /// Tables of per-run counters that tasks each hold a part of: (conflict key, summed columns).
-    static let summed: [(table: String, key: String, sums: [String])] = [
-        ("step_stats", "run_id, step_index", ["docs_in", "docs_out", "dropped", "seconds"]),
-        ("source_stats", "run_id, source", ["docs_in", "errors", "docs_out", "unreadable"]),
+    /// Tables of per-run counters that tasks each hold a part of: (conflict key, summed columns, columns one task
+    /// sets and the others leave NULL).
+    static let summed: [(table: String, key: String, sums: [String], set: [String])] = [
+        ("step_stats", "run_id, step_index", ["docs_in", "docs_out", "dropped", "seconds", "bytes_in", "bytes_out"], []),
+        ("source_stats", "run_id, source", ["docs_in", "errors", "docs_out", "unreadable", "bytes_in", "bytes_out"], ["tokens_out"]),
     ]
 
     /// Creates (replacing a killed attempt's) a task's lineage file. Rollback journal in memory, no WAL and no
@@ -56,7 +57,7 @@ enum TaskLineage {
             }
             for s in summed {
                 let cols = try columns(db, s.table)
-                let update = s.sums.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+                let update = (s.sums.map { "\($0) = \($0) + excluded.\($0)" } + s.set.map { "\($0) = coalesce(excluded.\($0), \($0))" }).joined(separator: ", ")
                 try db.exec("INSERT INTO main.\(s.table) (\(cols)) SELECT \(cols) FROM task.\(s.table) WHERE true ON CONFLICT (\(s.key)) DO UPDATE SET \(update)")
             }
         }

@@ -33,6 +33,13 @@ enum TokenRecords {
                   .text(files), .text(sources)])
     }
 
+    /// Tokens of every kept document per source (source_stats.tokens_out), set rather than added: a resumed or
+    /// remixed run writes its own figure over a copied one; a stage task's file gets the row, which the merge keeps.
+    static func keptTokens(_ runID: String, _ perSource: [(String, Int64)]) -> LineageWriter.Event {
+        .batch("INSERT INTO source_stats (run_id, source, tokens_out) VALUES (?, ?, ?) ON CONFLICT (run_id, source) DO UPDATE SET tokens_out = excluded.tokens_out",
+               perSource.map { [.text(runID), .text($0.0), .integer($0.1)] })
+    }
+
     static func mixture(_ runID: String, _ rows: [MixtureRow]) -> LineageWriter.Event {
         .batch("INSERT INTO mixture_rows (run_id, source, bucket, target, achieved, tokens, documents, epochs, shortfall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                rows.map { r in [.text(runID), .text(r.source), r.bucket.map { .text($0) } ?? .null, r.target.map { .real($0) } ?? .null,

@@ -77,9 +77,40 @@ public final class TrainMetrics {
         }
     }
 
+    /// Marks this training as one side of `winnow ablate` (see train_runs.ablation).
+    func markAblation(_ info: JSONObject) throws {
+        try db.run("UPDATE train_runs SET ablation = ? WHERE train_id = ?", [.text(JSONWriter.compact(.object(info))), .text(trainID)])
+    }
+
     public func finish(_ s: TrainingRun.Summary) throws {
         try db.run("UPDATE train_runs SET finished_at = ?, status = 'finished', steps = ?, tokens_per_second = ?, train_loss = ?, val_loss = ?, checkpoint = ? WHERE train_id = ?",
                    [.text(isoNow()), .integer(Int64(s.steps)), .real(s.tokensPerSecond), .real(Double(s.trainLoss)), s.valLoss.map { .real(Double($0)) } ?? .null,
                     s.checkpoint.map { .text($0) } ?? .null, .text(trainID)])
+    }
+}
+
+/// `winnow sample --sweep`'s rows (`decoding_sweeps`), in the lineage file of the run the checkpoint was trained on.
+enum SweepRecords {
+    /// Inserts one row per setting; returns the training run that wrote the checkpoint, when lineage has it.
+    static func record(_ path: String, sweepID: String, checkpoint abs: String, given: String, results: [DecodingSweep.Result], reference: Double,
+                       prompts: Int, samples: Int, newTokens: Int) throws -> String? {
+        let db = try LineageStore.openForSmallWrites(path)
+        let trainID = try db.query("SELECT train_id FROM train_runs WHERE checkpoint = ? OR checkpoint = ? ORDER BY started_at DESC LIMIT 1",
+                                   [.text(abs), .text(given)]).rows.first?.first?.text
+        let now = isoNow()
+        let r4 = DecodingSweep.round
+        try db.transaction {
+            for (i, r) in results.enumerated() {
+                try db.run("""
+                    INSERT INTO decoding_sweeps (sweep_id, train_id, checkpoint, created_at, position, setting, options, prompts, samples, new_tokens,
+                      distinct_1, distinct_2, distinct_3, self_bleu, novelty, own_loss, repetition, reference_loss, frontier)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(sweepID), trainID.map { .text($0) } ?? .null, .text(abs), .text(now), .integer(Int64(i)), .text(r.setting.label),
+                          .text(JSONWriter.compact(r.setting.json)), .integer(Int64(prompts)), .integer(Int64(samples)), .integer(Int64(newTokens)),
+                          .real(r4(r.distinct[0])), .real(r4(r.distinct[1])), .real(r4(r.distinct[2])), .real(r4(r.selfBLEU)),
+                          r.novelty.map { .real(r4($0)) } ?? .null, .real(r4(r.ownLoss)), .real(r4(r.repetition)), .real(r4(reference)), .integer(r.frontier ? 1 : 0)])
+            }
+        }
+        return trainID
     }
 }

@@ -52,11 +52,23 @@ public struct Ablation {
         }
         guard held.count > c.context + 1 else { throw Failure(description: "the held-out set has \(held.count) tokens; give --heldout or a val_fraction in the specs") }
         var sides: [Side] = []
+        var recorded: [TrainMetrics?] = []
         for (spec, dir) in zip(names, dirs) {
             let run = try TrainingRun(dir: dir, config: c, log: { _ in })
             log("training on \(spec): \(run.config.totalSteps) steps")
-            let summary = try run.run(checkpoint: nil)
+            // Each side's curve goes into its own run's lineage, so `winnow report` of either run draws both.
+            let metrics = try TrainMetrics(dir: dir, config: run.config)
+            let summary = try run.run(checkpoint: nil, metrics: metrics)
+            try metrics?.finish(summary)
+            recorded.append(metrics)
             sides.append(Side(spec: spec, summary: summary, heldoutLoss: run.loss(on: held)))
+        }
+        for k in 0..<2 {
+            guard let mine = recorded[k], let other = recorded[1 - k] else { continue }
+            try mine.markAblation(JSONObject([("spec", .string(names[k])), ("other_spec", .string(names[1 - k])),
+                                              ("other_lineage", .string(URL(fileURLWithPath: (dirs[1 - k] as NSString).appendingPathComponent("lineage.db")).standardizedFileURL.path)),
+                                              ("other_train_id", .string(other.trainID)), ("tokens", .number(Double(tokens))), ("heldout_tokens", .number(Double(held.count))),
+                                              ("heldout_loss", .number(Double(sides[k].heldoutLoss))), ("other_heldout_loss", .number(Double(sides[1 - k].heldoutLoss)))]))
         }
         return (sides, held.count)
     }

@@ -6,7 +6,7 @@ import XCTest
 /// item 10): read from `--help` as a user reads it.
 final class HelpTests: XCTestCase {
     static let commands = ["validate", "run", "lineage query", "lineage prune", "explain", "mixture", "runs", "schedule", "train", "sample", "ablate",
-                           "pii scan", "tokenizer train", "tokenizer encode", "tokenizer decode", "shards inspect", "schema", "bench encode"]
+                           "pii scan", "tokenizer train", "tokenizer encode", "tokenizer decode", "shards inspect", "schema", "bench encode", "report"]
 
     /// (signature, help text) of each entry under OPTIONS:, continuation lines joined.
     static func options(_ help: String) -> [(String, String)] {

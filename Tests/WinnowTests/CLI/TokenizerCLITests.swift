@@ -75,6 +75,19 @@ final class AblateCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("raw.json") && r.stdout.contains("clean.json") && r.stdout.contains("held-out loss"), r.stdout)
         XCTAssertTrue(r.stdout.contains("difference (B − A)"), r.stdout)
         XCTAssertEqual(r.stdout.components(separatedBy: "  20  ").count - 1, 2, r.stdout)   // 640 / (2 × 16) = 20 steps each
+        // Each side's curve is in its own run's lineage, naming the other; the report of either run draws both.
+        for (me, other) in [("raw", "clean"), ("clean", "raw")] {
+            let db = "\(dir)/out-\(me)/lineage.db"
+            let row = try lineageRows(db, "select json_extract(ablation, '$.other_train_id'), json_extract(ablation, '$.other_lineage'), (select count(*) from train_metrics m where m.train_id = t.train_id and m.source is null) from train_runs t")
+            XCTAssertEqual(row.count, 1)
+            XCTAssertTrue(row[0][1].hasSuffix("out-\(other)/lineage.db"), "\(row)")
+            XCTAssertEqual(row[0][2], "20")
+            XCTAssertEqual(try lineageRows(row[0][1], "select count(*) from train_metrics where train_id = '\(row[0][0])' and source is null"), [["20"]])
+            let rep = try CLI.run(["report", "--db", db, "-o", "\(dir)/\(me).html"])
+            XCTAssertEqual(rep.status, 0, rep.stderr)
+            let html = try readText("\(dir)/\(me).html")
+            XCTAssertTrue(html.contains("Ablation: \(dir)/\(me).json against \(dir)/\(other).json"), "the ablation figure")
+        }
         // Different tokenizers are refused.
         try writeFile("\(dir)/other.json", """
         {"name": "other", "sources": [{"name": "web", "paths": ["\(data)/web/*.jsonl.gz"]}],

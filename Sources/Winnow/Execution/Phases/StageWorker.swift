@@ -211,8 +211,9 @@ final class StageWorker {
 
     private func handle(_ docIn: Document, ordinal: Int, line: Int) throws {
         var doc = docIn
-        if stage == 1 { sourceStat.docsIn += 1 }
+        if stage == 1 { sourceStat.docsIn += 1; sourceStat.bytesIn += doc.text.utf8.count }
         if let d = decisions[ordinal], !applyDecision(d, to: &doc, line: line) { return }
+        if prevBarrierStat != nil { prevBarrierStat!.bytesOut += doc.text.utf8.count }
         guard applySteps(to: &doc, line: line) else { return }
         if isFinal { try writeKept(doc, line: line) } else { try writeSurvivor(doc, ordinal: ordinal, line: line) }
     }
@@ -238,6 +239,7 @@ final class StageWorker {
             guard case .document(let step) = entry.step else { continue }
             let si = statIndex[entry.index]!
             stats[si].docsIn += 1
+            stats[si].bytesIn += doc.text.utf8.count
             let t0 = clock.now
             let result = step.apply(&doc)
             stats[si].seconds += (clock.now - t0).seconds
@@ -247,6 +249,7 @@ final class StageWorker {
                 return false
             }
             stats[si].docsOut += 1
+            stats[si].bytesOut += doc.text.utf8.count
         }
         return true
     }
@@ -254,6 +257,7 @@ final class StageWorker {
     /// The last stage: the document's line in its partition's shard, and its place for the lineage row.
     private func writeKept(_ doc: Document, line: Int) throws {
         sourceStat.docsOut += 1
+        sourceStat.bytesOut += doc.text.utf8.count
         outLine.removeAll(keepingCapacity: true)
         OutputLine.append(doc, to: &outLine)
         let (shard, position) = try shards!.place(bytes: outLine.count)
@@ -269,6 +273,7 @@ final class StageWorker {
     private func writeSurvivor(_ doc: Document, ordinal: Int, line: Int) throws {
         try staged!.append(WorkFile.StagedDoc(ordinal: ordinal, line: line, id: doc.id, text: doc.text, metadata: doc.metadata, annotations: doc.annotations))
         if let b = barrierStep {
+            barrierStat!.bytesIn += doc.text.utf8.count
             let t0 = clock.now
             try b.key(for: doc).withUnsafeBytes { try keys!.append(WorkFile.BarrierKey(ordinal: ordinal, docID: doc.id, key: $0)) }
             barrierStat!.seconds += (clock.now - t0).seconds

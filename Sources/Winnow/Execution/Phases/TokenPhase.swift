@@ -465,6 +465,11 @@ struct TokenPhase {
         }
         let sourceNames = run.pipeline.sources.map(\.spec.name)
         let d = try loadDocs(shards, sourceIndex: Dictionary(uniqueKeysWithValues: sourceNames.enumerated().map { ($1, $0) }))
+        // Tokens of every kept document per source, for the funnel (set, not added: a resumed or remixed run
+        // writes its own figure over a copied one); committed with this task's mark.
+        var keptTokens = [Int64](repeating: 0, count: sourceNames.count)
+        for i in 0..<d.n { keptTokens[Int(d.source[i])] += Int64(d.count[i]) }
+        run.lineage.send(TokenRecords.keptTokens(run.runID, Array(zip(sourceNames, keptTokens))))
         var acc = Accounting()
         let train = try planTrain(d, acc: &acc)
         let val = (0..<d.n).filter { d.val[$0] }.map { Copy(doc: Int32($0), epoch: 0, bucket: -1, replay: false) }
