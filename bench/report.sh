@@ -7,10 +7,34 @@
 # have none; data-juicer's needs a Streamlit server), so the timings are Winnow's alone; the sweep's creativity
 # metrics are recomputed from its samples by NLTK and plain Python (bench/sweep_parity.py).
 #
+# `bench/report.sh scale [DOCS]` instead times the report of a run over DOCS (default 1,000,000) short documents
+# of real text (load_corpus.py; length, Gopher repetition, exact dedup, a trained tokenizer), where every query of
+# the page reads that many lineage rows.
+#
 #   bench/report.sh            # WINNOW_BIN=... to use another binary; OUT=/tmp/... for the work folder
+#   bench/report.sh scale 1000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
+if [ "${1:-}" = scale ]; then
+  n=${2:-1000000}
+  out=${OUT:-/tmp/winnow-bench/report-scale}
+  results=bench/results/report.jsonl
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  rm -rf "$out" && mkdir -p "$out"
+  python3 bench/load_corpus.py "$out/data" --docs "$n" --files 4
+  cat > "$out/spec.json" <<JSON
+{"name": "report-scale", "sources": [{"name": "web", "paths": ["data/part-00000.jsonl", "data/part-00001.jsonl"]}, {"name": "news", "paths": ["data/part-00002.jsonl", "data/part-00003.jsonl"]}],
+ "steps": [{"type": "length", "min_chars": 40}, {"type": "gopher_repetition"}, {"type": "exact_dedup"}],
+ "tokenizer": {"train": {"vocab_size": 4096}}, "output": {"dir": "out", "formats": ["jsonl", "llmc"], "val_fraction": 0.01}}
+JSON
+  docs=$n; mb=$(du -sm "$out/data" | cut -f1)
+  measure "run for the report, $n short documents ($(nproc) workers)" "$W" run "$out/spec.json" --quiet
+  measure "report of $n documents (1 thread)" "$W" report --spec "$out/spec.json" -o "$out/report.html"
+  python3 scripts/check-report.py "$out/report.html" | tail -1
+  ls -la "$out/report.html"
+  exit 0
+fi
 out=${OUT:-/tmp/winnow-bench/report}
 results=bench/results/report.jsonl
 command -v chromium >/dev/null || { echo "no chromium: apt-get install chromium"; exit 1; }
