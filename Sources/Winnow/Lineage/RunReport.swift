@@ -180,8 +180,7 @@ public struct RunReport {
             """
         let r = try query(sql)
         figure("The run", sql, r, chart: "")
-        if let row = r.rows.first, let error = try db.query("SELECT error FROM runs WHERE run_id = ?", [.text(runID)]).rows.first?.first?.text {
-            _ = row
+        if let error = try db.query("SELECT error FROM runs WHERE run_id = ?", [.text(runID)]).rows.first?.first?.text {
             paragraph("Recorded error: " + Escape.html(error))
         }
     }

@@ -29,7 +29,7 @@ struct DocumentExcerpts {
     /// The first 300 characters of each document found, personal data replaced.
     func texts(_ places: [Place]) -> [Place: String] {
         var found: [Place: String] = [:]
-        for (key, group) in Dictionary(grouping: places, by: { "\($0.source)\u{0}\($0.input)" }).sorted(by: { $0.key < $1.key }) {
+        for group in Dictionary(grouping: places, by: { "\($0.source)\u{0}\($0.input)" }).values {
             guard let first = group.first, let source = sources[first.source] else { continue }
             let lines = Set(group.map(\.line))
             let file = path(of: first.input)
@@ -37,7 +37,6 @@ struct DocumentExcerpts {
             let part = Partition(index: 0, sourceIndex: 0, path: file, input: first.input, offset: 0, length: nil, firstLine: 1, diskBytes: 0)
             var left = lines.count
             struct Enough: Error {}
-            _ = key
             do {
                 try InputReader(partition: part, source: source, displayPath: first.input, maxLineBytes: 1 << 30).read { item in
                     guard case .document(let doc, let line) = item, lines.contains(line) else { return }
